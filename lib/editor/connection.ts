@@ -1,0 +1,236 @@
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import { WebsocketProvider, messageSync } from 'y-websocket'
+import * as Y from 'yjs'
+import { isValidDocId } from '../protocol/document-fields'
+import { ActivityLog, type ActivityEntry } from './activity'
+import type { TandemUser } from './identity'
+import { readPeers, setLocalUser, subscribePeers, type Peer } from './presence'
+import { SaveTracker } from './save-tracker'
+import { Signal, type ReadonlySignal } from './signal'
+import { nextStatus, type ConnectionStatus } from './status'
+import { peekSyncMessage } from './sync-messages'
+import { collabUrlFromLocation } from './urls'
+
+/**
+ * - `saved`: the server has stored every local change.
+ * - `saving`: connected, and some local changes are not confirmed yet.
+ * - `unsaved-offline`: disconnected with local changes the server has not confirmed; they are
+ *   kept in memory and sent when the connection comes back.
+ */
+export type SaveState = 'saved' | 'saving' | 'unsaved-offline'
+
+/** Why the server ended the session for good (a 4400–4499 close code: no retry). */
+export interface ClosedReason {
+  code: number
+  reason: string
+}
+
+export interface ConnectionOptions {
+  docId: string
+  /** Base of the sync endpoint, e.g. `wss://example.org/collab`; defaults to the page's host. */
+  serverUrl?: string
+  /** Sent as `?token=` on the WebSocket URL. */
+  token?: string
+  user: TandemUser
+  /** Bring your own Y.Doc (it is then not destroyed with the connection). */
+  doc?: Y.Doc
+  /** Node has no global WebSocket: pass `ws`'s class there. */
+  WebSocketPolyfill?: typeof WebSocket
+  /** Start connecting immediately (default true). */
+  connect?: boolean
+  /** How long a change may stay unconfirmed before we ask the server for its state again. */
+  resyncAfterMs?: number
+}
+
+export interface TandemConnection {
+  readonly docId: string
+  readonly doc: Y.Doc
+  readonly awareness: Awareness
+  readonly provider: WebsocketProvider
+  readonly status: ReadonlySignal<ConnectionStatus>
+  readonly saveState: ReadonlySignal<SaveState>
+  readonly synced: ReadonlySignal<boolean>
+  readonly peers: ReadonlySignal<Peer[]>
+  readonly activity: ReadonlySignal<readonly ActivityEntry[]>
+  readonly closedReason: ReadonlySignal<ClosedReason | null>
+  readonly user: TandemUser
+  setUser(user: TandemUser): void
+  destroy(): void
+}
+
+export const DEFAULT_RESYNC_AFTER_MS = 2_000
+
+export function createConnection(options: ConnectionOptions): TandemConnection {
+  const { docId } = options
+  if (!isValidDocId(docId)) throw new Error(`Invalid document id: ${JSON.stringify(docId)}`)
+  const serverUrl = options.serverUrl ?? defaultServerUrl()
+  const ownsDoc = options.doc === undefined
+  const doc = options.doc ?? new Y.Doc()
+  const awareness = new Awareness(doc)
+  let user = options.user
+  setLocalUser(awareness, user)
+
+  const provider = new WebsocketProvider(serverUrl, docId, doc, {
+    connect: false,
+    awareness,
+    params: options.token ? { token: options.token } : {},
+    // Cross-tab BroadcastChannel sync is off on purpose: an update that reached us from another
+    // tab would look like a server echo and show "Saved" for changes the server never saw.
+    disableBc: true,
+    ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
+  })
+
+  const status = new Signal<ConnectionStatus>('connecting')
+  const saveState = new Signal<SaveState>('saved')
+  const synced = new Signal<boolean>(false)
+  const peers = new Signal<Peer[]>(readPeers(awareness))
+  const closedReason = new Signal<ClosedReason | null>(null)
+  const activityLog = new ActivityLog()
+  const activity = new Signal<readonly ActivityEntry[]>(activityLog.list)
+  const tracker = new SaveTracker()
+  const disposers: Array<() => void> = []
+  const resyncAfterMs = options.resyncAfterMs ?? DEFAULT_RESYNC_AFTER_MS
+  let resyncTimer: ReturnType<typeof setTimeout> | null = null
+
+  const requestServerState = () => {
+    const ws = provider.ws
+    if (!provider.wsconnected || ws === null || ws.readyState !== ws.OPEN) return
+    // A sync step 1 makes the server answer with a step 2 carrying its whole delete set, which
+    // confirms deletions it already had (those produce no echo) and any echo we missed.
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, messageSync)
+    syncProtocol.writeSyncStep1(encoder, doc)
+    ws.send(encoding.toUint8Array(encoder))
+  }
+
+  const updateSaveState = () => {
+    const next: SaveState = tracker.isSaved ? 'saved' : status.value === 'connected' ? 'saving' : 'unsaved-offline'
+    saveState.set(next)
+    if (next === 'saving') {
+      resyncTimer ??= setTimeout(() => {
+        resyncTimer = null
+        if (saveState.value === 'saving') {
+          requestServerState()
+          updateSaveState()
+        }
+      }, resyncAfterMs)
+    } else if (resyncTimer !== null) {
+      clearTimeout(resyncTimer)
+      resyncTimer = null
+    }
+  }
+
+  const refreshActivity = (changed: boolean) => {
+    if (changed) activity.set(activityLog.list)
+  }
+
+  // Watch what the server sends before the provider applies it. Only socket traffic counts
+  // (`fromSocket` is the provider's `emitSynced` flag, false for BroadcastChannel messages).
+  const originalSyncHandler = provider.messageHandlers[messageSync]
+  if (!originalSyncHandler) throw new Error('y-websocket provider has no sync message handler')
+  provider.messageHandlers[messageSync] = (encoder, decoder, p, fromSocket, type) => {
+    const info = fromSocket ? peekSyncMessage(decoder) : null
+    originalSyncHandler(encoder, decoder, p, fromSocket, type)
+    if (info === null) return
+    if (info.kind === 'update') tracker.recordServerUpdate(info.update)
+    else tracker.recordServerStateVector(info.stateVector)
+    updateSaveState()
+  }
+
+  const onDocUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === provider) return
+    tracker.recordLocalUpdate(update)
+    updateSaveState()
+  }
+  doc.on('update', onDocUpdate)
+  disposers.push(() => doc.off('update', onDocUpdate))
+
+  const onStatus = ({ status: s }: { status: 'connected' | 'disconnected' | 'connecting' }) => {
+    status.set(nextStatus(status.value, s === 'connected' ? 'open' : s === 'connecting' ? 'attempt' : 'close'))
+  }
+  const onConnectionClose = () => status.set(nextStatus(status.value, 'close'))
+  const onClosed = (event: { code: number; reason: string }) => {
+    closedReason.set({ code: event.code, reason: event.reason })
+  }
+  const onSync = (isSynced: boolean) => synced.set(isSynced)
+  provider.on('status', onStatus)
+  provider.on('connection-close', onConnectionClose)
+  provider.on('closed', onClosed)
+  provider.on('sync', onSync)
+  disposers.push(() => {
+    provider.off('status', onStatus)
+    provider.off('connection-close', onConnectionClose)
+    provider.off('closed', onClosed)
+    provider.off('sync', onSync)
+  })
+
+  disposers.push(
+    status.subscribe((s) => {
+      if (s === 'connected') closedReason.set(null)
+      updateSaveState()
+      refreshActivity(activityLog.setStatus(s))
+    }),
+    synced.subscribe((s) => refreshActivity(activityLog.setSynced(s))),
+    subscribePeers(awareness, (list) => peers.set(list)),
+    peers.subscribe((list) => refreshActivity(activityLog.setPeers(list))),
+  )
+
+  // Tell the others at once when the page goes away; the server would also drop our awareness
+  // when the socket closes, but a pagehide arrives earlier than the close.
+  if (typeof window !== 'undefined') {
+    const onPageHide = () => removeAwarenessStates(awareness, [doc.clientID], 'page hidden')
+    const onPageShow = (event: PageTransitionEvent) => {
+      if (event.persisted) setLocalUser(awareness, user)
+    }
+    window.addEventListener('pagehide', onPageHide)
+    window.addEventListener('pageshow', onPageShow)
+    disposers.push(() => {
+      window.removeEventListener('pagehide', onPageHide)
+      window.removeEventListener('pageshow', onPageShow)
+    })
+  }
+
+  let destroyed = false
+  if (options.connect !== false) provider.connect()
+
+  return {
+    docId,
+    doc,
+    awareness,
+    provider,
+    status,
+    saveState,
+    synced,
+    peers,
+    activity,
+    closedReason,
+    get user() {
+      return user
+    },
+    setUser(next: TandemUser) {
+      user = next
+      // Merge into the existing state so the caret's `cursor` field survives a rename.
+      setLocalUser(awareness, next)
+    },
+    destroy() {
+      if (destroyed) return
+      destroyed = true
+      if (resyncTimer !== null) clearTimeout(resyncTimer)
+      for (const dispose of disposers.splice(0)) dispose()
+      // disconnect() announces our awareness removal on the open socket before closing it.
+      provider.destroy()
+      awareness.destroy()
+      if (ownsDoc) doc.destroy()
+      for (const signal of [status, saveState, synced, peers, activity, closedReason]) signal.clear()
+    },
+  }
+}
+
+function defaultServerUrl(): string {
+  if (typeof window === 'undefined') {
+    throw new Error('serverUrl is required outside the browser')
+  }
+  return collabUrlFromLocation(window.location)
+}

@@ -1,0 +1,91 @@
+/** A small client for the documents REST API (`/api/docs`), usable from any framework. */
+export interface DocMeta {
+  id: string
+  title: string
+  createdAt: string
+  updatedAt: string
+}
+
+export class DocsApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'DocsApiError'
+  }
+}
+
+export interface DocsClientOptions {
+  /** Origin of the Tandem server; empty for same-origin. */
+  baseUrl?: string
+  fetch?: typeof fetch
+  /** Extra headers (e.g. an Authorization header). */
+  headers?: Record<string, string>
+}
+
+export interface DocsClient {
+  list(): Promise<DocMeta[]>
+  create(title?: string): Promise<DocMeta>
+  get(id: string): Promise<DocMeta | null>
+  /** Idempotent: creates the document when it does not exist yet. */
+  ensure(id: string): Promise<DocMeta>
+  rename(id: string, title: string): Promise<DocMeta>
+  remove(id: string): Promise<void>
+}
+
+export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
+  const base = (options.baseUrl ?? '').replace(/\/+$/, '')
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+
+  async function request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T | null }> {
+    const response = await doFetch(`${base}/api/docs${path}`, {
+      method,
+      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+    if (response.status === 204) return { status: 204, data: null }
+    const text = await response.text()
+    let data: unknown = null
+    try {
+      data = text ? JSON.parse(text) : null
+    } catch {
+      data = null
+    }
+    if (!response.ok && response.status !== 404) {
+      const message = typeof (data as { error?: unknown } | null)?.error === 'string' ? (data as { error: string }).error : `HTTP ${response.status}`
+      throw new DocsApiError(response.status, message)
+    }
+    return { status: response.status, data: data as T }
+  }
+
+  const path = (id: string) => `/${encodeURIComponent(id)}`
+  const expect = <T>(result: { status: number; data: T | null }): T => {
+    if (result.status === 404 || result.data === null) throw new DocsApiError(result.status, 'Document not found')
+    return result.data
+  }
+
+  return {
+    async list() {
+      const { data } = await request<{ documents?: DocMeta[] }>('GET', '')
+      return Array.isArray(data?.documents) ? data.documents : []
+    },
+    async create(title) {
+      return expect(await request<DocMeta>('POST', '', title === undefined ? {} : { title }))
+    },
+    async get(id) {
+      const result = await request<DocMeta>('GET', path(id))
+      return result.status === 404 ? null : result.data
+    },
+    async ensure(id) {
+      return expect(await request<DocMeta>('PUT', path(id), {}))
+    },
+    async rename(id, title) {
+      return expect(await request<DocMeta>('PATCH', path(id), { title }))
+    },
+    async remove(id) {
+      const result = await request<null>('DELETE', path(id))
+      if (result.status === 404) throw new DocsApiError(404, 'Document not found')
+    },
+  }
+}
