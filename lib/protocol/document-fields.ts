@@ -1,0 +1,20 @@
+/**
+ * Names of the shared types inside every Tandem Y.Doc. The server reads the title from the
+ * document itself (so a rename through the REST API and a title typed in the editor are the
+ * same change), and the editor binds Tiptap to the content fragment.
+ */
+export const CONTENT_FIELD = 'content'
+export const TITLE_FIELD = 'title'
+
+/** Longest title the server keeps in document metadata (the Y.Text itself is not cut). */
+export const MAX_TITLE_LENGTH = 200
+
+/**
+ * Document ids: 1–128 characters of A–Z a–z 0–9 _ - . and never "." or "..". Anything else
+ * is refused before a WebSocket opens, so an id is always safe in a URL path and a file name.
+ */
+const DOC_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/
+
+export function isValidDocId(id: string): boolean {
+  return DOC_ID_PATTERN.test(id) && id !== '.' && id !== '..'
+}

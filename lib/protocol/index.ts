@@ -1,0 +1,7 @@
+export * from './close-codes'
+export * from './decode'
+export * from './document-fields'
+export * from './encode'
+export * from './message-types'
+export * from './protocol-error'
+export * from './read-only'

@@ -1,0 +1,50 @@
+'use client'
+
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react'
+import { createConnection, type TandemConnection } from '../editor/connection'
+import type { TandemUser } from '../editor/identity'
+
+const TandemDocContext = createContext<TandemConnection | null>(null)
+
+export interface TandemDocProviderProps {
+  docId: string
+  user: TandemUser
+  /** Base of the sync endpoint (`wss://host/collab`); defaults to the page's own host. */
+  serverUrl?: string
+  token?: string
+  children?: ReactNode
+}
+
+/**
+ * Opens one connection (Y.Doc + WebSocket provider + awareness) for its subtree. The
+ * connection is created inside an effect and destroyed by its cleanup, so StrictMode's
+ * mount–unmount–mount leaves no orphaned socket, and nothing runs during server rendering.
+ * Changing the user renames in place; changing docId, serverUrl or token reconnects.
+ */
+export function TandemDocProvider({ docId, user, serverUrl, token, children }: TandemDocProviderProps) {
+  const [connection, setConnection] = useState<TandemConnection | null>(null)
+  const userRef = useRef(user)
+  userRef.current = user
+
+  useEffect(() => {
+    const created = createConnection({ docId, serverUrl, token, user: userRef.current })
+    setConnection(created)
+    return () => {
+      setConnection((current) => (current === created ? null : current))
+      created.destroy()
+    }
+  }, [docId, serverUrl, token])
+
+  useEffect(() => {
+    if (connection && (connection.user.name !== user.name || connection.user.color !== user.color)) {
+      connection.setUser({ name: user.name, color: user.color })
+    }
+  }, [connection, user.name, user.color])
+
+  return <TandemDocContext.Provider value={connection}>{children}</TandemDocContext.Provider>
+}
+
+/** The open connection, or null before it exists (first render, server rendering). */
+export function useTandemConnection(): TandemConnection | null {
+  return useContext(TandemDocContext)
+}

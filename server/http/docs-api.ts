@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { z } from 'zod'
+import { MAX_TITLE_LENGTH, TITLE_FIELD, isValidDocId } from '../../lib/protocol'
+import { toHtml, toMarkdown, toPlainText } from '../documents/export'
+import type { RoomManager } from '../rooms/room-manager'
+import type { DocumentMeta, Storage } from '../storage/storage'
+import { HttpError, readJson, sendJson, sendText } from './respond'
+
+/**
+ * The documents REST API:
+ *   GET    /api/docs             list, most recently edited first
+ *   POST   /api/docs             create {title?, id?}                  → 201
+ *   GET    /api/docs/<id>        metadata (JSON), or content with ?format=text|markdown|html
+ *   PUT    /api/docs/<id>        create if missing {title?}            → 201 | 200
+ *   PATCH  /api/docs/<id>        rename {title}
+ *   DELETE /api/docs/<id>        delete, closing its connections       → 204
+ * The title lives in the document itself (Y.Text "title"), so a rename here reaches every
+ * open editor live, and a title typed in an editor shows up here.
+ */
+export interface DocsApiDeps {
+  readonly storage: Storage
+  readonly rooms: RoomManager
+  readonly now: () => number
+}
+
+const titleSchema = z.string().trim().max(MAX_TITLE_LENGTH, `title longer than ${MAX_TITLE_LENGTH} characters`)
+const createBody = z.object({ title: titleSchema.optional(), id: z.string().optional() }).strict()
+const putBody = z.object({ title: titleSchema.optional() }).strict()
+const patchBody = z.object({ title: titleSchema }).strict()
+
+function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new HttpError(400, issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body')
+  }
+  return result.data
+}
+
+function toJson(meta: DocumentMeta) {
+  return {
+    id: meta.id,
+    title: meta.title,
+    createdAt: new Date(meta.createdAt).toISOString(),
+    updatedAt: new Date(meta.updatedAt).toISOString(),
+  }
+}
+
+function newDocId(): string {
+  return randomBytes(9).toString('base64url')
+}
+
+export class DocsApi {
+  constructor(private readonly deps: DocsApiDeps) {}
+
+  /** Serves /api/docs and /api/docs/<id>; throws HttpError for client mistakes. */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const rest = url.pathname.slice('/api/docs'.length)
+    if (rest === '' || rest === '/') {
+      if (req.method === 'GET') return this.list(res)
+      if (req.method === 'POST') return this.create(req, res)
+      throw new HttpError(405, `${req.method} is not allowed on /api/docs`)
+    }
+    const id = rest.slice(1)
+    if (!isValidDocId(id)) throw new HttpError(400, 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - .')
+    switch (req.method) {
+      case 'GET':
+        return this.read(req, res, url, id)
+      case 'PUT':
+        return this.put(req, res, id)
+      case 'PATCH':
+        return this.rename(req, res, id)
+      case 'DELETE':
+        return this.remove(res, id)
+      default:
+        throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>`)
+    }
+  }
+
+  private async list(res: ServerResponse): Promise<void> {
+    const documents = await this.deps.storage.listDocuments()
+    sendJson(res, 200, { documents: documents.map(toJson) })
+  }
+
+  private async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseBody(createBody, await readJson(req))
+    const id = body.id ?? newDocId()
+    if (!isValidDocId(id)) throw new HttpError(400, 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - .')
+    const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())
+    if (!created) throw new HttpError(409, `document ${id} already exists`)
+    if (body.title) await this.setTitle(id, body.title)
+    sendJson(res, 201, toJson(await this.meta(id)))
+  }
+
+  private async read(req: IncomingMessage, res: ServerResponse, url: URL, id: string): Promise<void> {
+    const meta = await this.meta(id)
+    const format = url.searchParams.get('format') ?? formatFromAccept(req.headers.accept)
+    if (format === 'json') return sendJson(res, 200, toJson(meta))
+    const render = { text: toPlainText, markdown: toMarkdown, html: toHtml }[format]
+    if (!render) throw new HttpError(400, `unknown format ${format}: use json, text, markdown or html`)
+    const body = await this.deps.rooms.withRoom(id, (room) => render(room.doc))
+    const type = { text: 'text/plain', markdown: 'text/markdown', html: 'text/html' }[format] ?? 'text/plain'
+    sendText(res, 200, type, body)
+  }
+
+  private async put(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const body = parseBody(putBody, await readJson(req))
+    const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())
+    if (body.title !== undefined) await this.setTitle(id, body.title)
+    sendJson(res, created ? 201 : 200, toJson(await this.meta(id)))
+  }
+
+  private async rename(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const body = parseBody(patchBody, await readJson(req))
+    await this.meta(id)
+    await this.setTitle(id, body.title)
+    sendJson(res, 200, toJson(await this.meta(id)))
+  }
+
+  private async remove(res: ServerResponse, id: string): Promise<void> {
+    if (!(await this.deps.rooms.deleteDocument(id))) throw new HttpError(404, `no document ${id}`)
+    res.writeHead(204).end()
+  }
+
+  private async meta(id: string): Promise<DocumentMeta> {
+    const meta = await this.deps.storage.getDocument(id)
+    if (!meta) throw new HttpError(404, `no document ${id}`)
+    return meta
+  }
+
+  /** Replaces the title text inside the document; stored and relayed like any edit. */
+  private setTitle(id: string, title: string): Promise<void> {
+    return this.deps.rooms.withRoom(id, (room) =>
+      room.change((doc) => {
+        const text = doc.getText(TITLE_FIELD)
+        if (text.toString() === title) return
+        text.delete(0, text.length)
+        text.insert(0, title)
+      }),
+    )
+  }
+}
+
+function formatFromAccept(accept: string | undefined): string {
+  if (!accept) return 'json'
+  if (accept.includes('text/markdown')) return 'markdown'
+  if (accept.includes('text/html')) return 'html'
+  if (accept.includes('text/plain')) return 'text'
+  return 'json'
+}

@@ -1,0 +1,130 @@
+import type { Logger } from 'pino'
+import type { PendingUpdate, Storage } from '../storage/storage'
+
+export interface CommitQueueOptions {
+  readonly storage: Storage
+  readonly logger: Logger
+  /** First retry delay after a failed commit; doubles up to `maxRetryDelayMs`. */
+  readonly retryDelayMs?: number
+  readonly maxRetryDelayMs?: number
+  readonly now?: () => number
+}
+
+interface QueuedUpdate extends PendingUpdate {
+  readonly onCommitted: () => void
+}
+
+/**
+ * Group commit for the whole server. Every update that arrives during one event-loop turn,
+ * for any document, is written in one storage transaction at the end of that turn; only then
+ * are the callers told (and only then do they relay the update to anyone).
+ *
+ * One batch is in flight at a time, so updates of one document are stored in arrival order.
+ * A failed batch is not dropped: it stays at the head of the queue and is retried with
+ * backoff, and everything that arrives meanwhile waits behind it.
+ */
+export class CommitQueue {
+  private queued: QueuedUpdate[] = []
+  private inFlight = false
+  private inFlightCount = 0
+  private scheduled = false
+  private retryDelay: number
+  private retryTimer: NodeJS.Timeout | null = null
+  private idleWaiters: Array<() => void> = []
+  private readonly storage: Storage
+  private readonly logger: Logger
+  private readonly now: () => number
+  private readonly baseRetryDelay: number
+  private readonly maxRetryDelay: number
+  /** Called after each successful batch (metrics, benchmarks). */
+  onBatchCommitted: ((size: number, durationMs: number) => void) | null = null
+
+  constructor(options: CommitQueueOptions) {
+    this.storage = options.storage
+    this.logger = options.logger
+    this.now = options.now ?? Date.now
+    this.baseRetryDelay = options.retryDelayMs ?? 50
+    this.maxRetryDelay = options.maxRetryDelayMs ?? 5_000
+    this.retryDelay = this.baseRetryDelay
+  }
+
+  /** Queues an update; `onCommitted` runs once it is durably stored. */
+  enqueue(docId: string, update: Uint8Array, title: string | undefined, onCommitted: () => void): void {
+    this.queued.push({ docId, update, title, onCommitted })
+    this.schedule()
+  }
+
+  /** Number of updates not yet stored (queued or in flight). */
+  get pending(): number {
+    return this.queued.length + this.inFlightCount
+  }
+
+  /** Resolves once every update queued so far is stored. Never rejects; it waits out failures. */
+  drain(): Promise<void> {
+    if (this.queued.length === 0 && !this.inFlight) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** Commits what is queued right now instead of at the end of the turn (shutdown). */
+  flushNow(): Promise<void> {
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer)
+      this.retryTimer = null
+      this.scheduled = false
+    }
+    if (!this.inFlight && !this.scheduled) this.schedule()
+    return this.drain()
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return
+    this.scheduled = true
+    setImmediate(() => void this.flush())
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false
+    if (this.inFlight || this.queued.length === 0) return this.notifyIfIdle()
+    const batch = this.queued
+    this.queued = []
+    this.inFlight = true
+    this.inFlightCount = batch.length
+    const started = performance.now()
+    try {
+      await this.storage.append(batch, this.now())
+    } catch (err) {
+      this.inFlight = false
+      this.inFlightCount = 0
+      // Keep order: the failed batch goes back in front of whatever arrived meanwhile.
+      this.queued = batch.concat(this.queued)
+      this.logger.error({ err, batch: batch.length, retryInMs: this.retryDelay }, 'commit failed; will retry')
+      this.scheduled = true
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null
+        void this.flush()
+      }, this.retryDelay)
+      this.retryDelay = Math.min(this.retryDelay * 2, this.maxRetryDelay)
+      return
+    }
+    this.inFlight = false
+    this.inFlightCount = 0
+    this.retryDelay = this.baseRetryDelay
+    this.onBatchCommitted?.(batch.length, performance.now() - started)
+    for (const entry of batch) {
+      try {
+        entry.onCommitted()
+      } catch (err) {
+        this.logger.error({ err, docId: entry.docId }, 'commit callback failed')
+      }
+    }
+    if (this.queued.length > 0) this.schedule()
+    else this.notifyIfIdle()
+  }
+
+  private notifyIfIdle(): void {
+    if (this.queued.length > 0 || this.inFlight) return
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}

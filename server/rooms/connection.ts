@@ -1,0 +1,106 @@
+import { CloseCode, ProtocolError, readMessage, type CloseReason, type IncomingMessage } from '../../lib/protocol'
+import type { PeerSocket } from './socket'
+
+/** What the transport learned about a client before it joined (address, later identity). */
+export interface ConnectionInfo {
+  readonly docId: string
+  readonly remoteAddress: string
+  /** False for read-only clients: their document updates are refused (y-protocols rule). */
+  readonly canWrite: boolean
+}
+
+/** The part of a room a connection talks to; keeps Connection free of Room's internals. */
+export interface MessageSink {
+  handle(connection: Connection, message: IncomingMessage): void
+  leave(connection: Connection): void
+}
+
+export type ConnectionState =
+  | { readonly phase: 'waiting'; readonly backlog: IncomingMessage[] }
+  | { readonly phase: 'joined'; readonly room: MessageSink }
+  | { readonly phase: 'closed'; readonly close: CloseReason }
+
+/**
+ * One client in one document. Frames are parsed here, at the boundary, before any room sees
+ * them; a frame that breaks the protocol closes this connection only.
+ *
+ * Until its room has loaded, a connection keeps what it receives in a bounded backlog (the
+ * stock client sends sync step 1 and its awareness the moment the socket opens) and replays
+ * it in order on join, so no client is answered before the stored state is in memory.
+ */
+export class Connection {
+  readonly openedAt = Date.now()
+  private state: ConnectionState = { phase: 'waiting', backlog: [] }
+
+  constructor(
+    /** Unique within one server, for logs. */
+    readonly id: number,
+    readonly socket: PeerSocket,
+    readonly info: ConnectionInfo,
+    private readonly maxBacklog: number,
+  ) {}
+
+  get phase(): ConnectionState['phase'] {
+    return this.state.phase
+  }
+
+  get isOpen(): boolean {
+    return this.state.phase !== 'closed' && this.socket.isOpen
+  }
+
+  /** Entry point for every frame the transport receives. */
+  receive(frame: Uint8Array): void {
+    if (this.state.phase === 'closed') return
+    let message: IncomingMessage
+    try {
+      message = readMessage(frame)
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.close(err.close)
+      throw err
+    }
+    switch (this.state.phase) {
+      case 'waiting':
+        if (this.state.backlog.length >= this.maxBacklog) return this.close(CloseCode.RateLimited)
+        this.state.backlog.push(message)
+        return
+      case 'joined':
+        return this.state.room.handle(this, message)
+      default:
+        return assertNever(this.state)
+    }
+  }
+
+  /** Called by the room manager once the document is loaded and the room accepted us. */
+  joined(room: MessageSink): void {
+    if (this.state.phase !== 'waiting') return
+    const backlog = this.state.backlog
+    this.state = { phase: 'joined', room }
+    for (const message of backlog) {
+      if (this.state.phase !== 'joined') return
+      room.handle(this, message)
+    }
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.isOpen) this.socket.send(frame)
+  }
+
+  /** Closes the socket with a named code; the room hears of it through `closed()`. */
+  close(reason: CloseReason): void {
+    if (this.state.phase === 'closed') return
+    if (this.socket.isOpen) this.socket.close(reason.code, reason.reason)
+    this.closed(reason)
+  }
+
+  /** The socket is gone (closed by either side or by the transport); leave the room once. */
+  closed(reason: CloseReason = CloseCode.GoingAway): void {
+    const previous = this.state
+    if (previous.phase === 'closed') return
+    this.state = { phase: 'closed', close: reason }
+    if (previous.phase === 'joined') previous.room.leave(this)
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected state ${JSON.stringify(value)}`)
+}

@@ -1,0 +1,93 @@
+import * as encoding from 'lib0/encoding'
+import type { AwarenessEntry } from '../../lib/protocol'
+
+interface ClientPresence {
+  clock: number
+  /** The state as the client sent it (JSON text), or null after it left. */
+  json: string | null
+  /** The connection that last spoke for this client id. */
+  owner: object | null
+}
+
+/**
+ * The awareness (presence) states of one room, in memory only — presence is never stored.
+ *
+ * It follows y-protocols' clock rule (a state replaces another only with a higher clock, or
+ * the same clock when it is a removal) and remembers which connection introduced each client
+ * id, so a closing connection's carets can be removed at once. States are kept as the JSON
+ * text the client sent, so relaying and re-encoding never re-serialise.
+ */
+export class RoomPresence {
+  private readonly clients = new Map<number, ClientPresence>()
+
+  /** Applies validated entries from `owner`; returns the client ids whose state changed. */
+  apply(entries: readonly AwarenessEntry[], owner: object): number[] {
+    const changed: number[] = []
+    for (const entry of entries) {
+      const current = this.clients.get(entry.clientId)
+      const isRemoval = entry.state === null
+      const accepted =
+        current === undefined ||
+        current.clock < entry.clock ||
+        (current.clock === entry.clock && isRemoval && current.json !== null)
+      if (!accepted) continue
+      this.clients.set(entry.clientId, {
+        clock: entry.clock,
+        json: isRemoval ? null : JSON.stringify(entry.state),
+        owner: isRemoval ? null : owner,
+      })
+      changed.push(entry.clientId)
+    }
+    return changed
+  }
+
+  /**
+   * Marks every client id owned by `owner` as gone and returns the awareness update that tells
+   * the others (clock + 1, state null — what y-protocols' removeAwarenessStates sends), or
+   * null when the owner had no live state.
+   */
+  removeOwnedBy(owner: object): Uint8Array | null {
+    const removed: Array<[number, number]> = []
+    for (const [clientId, presence] of this.clients) {
+      if (presence.owner !== owner || presence.json === null) continue
+      presence.clock += 1
+      presence.json = null
+      presence.owner = null
+      removed.push([clientId, presence.clock])
+    }
+    if (removed.length === 0) return null
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, removed.length)
+    for (const [clientId, clock] of removed) {
+      encoding.writeVarUint(encoder, clientId)
+      encoding.writeVarUint(encoder, clock)
+      encoding.writeVarString(encoder, 'null')
+    }
+    return encoding.toUint8Array(encoder)
+  }
+
+  /** An awareness update with every live state, for a newcomer or a query; null if none. */
+  encodeAll(): Uint8Array | null {
+    let live = 0
+    for (const presence of this.clients.values()) if (presence.json !== null) live++
+    if (live === 0) return null
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, live)
+    for (const [clientId, presence] of this.clients) {
+      if (presence.json === null) continue
+      encoding.writeVarUint(encoder, clientId)
+      encoding.writeVarUint(encoder, presence.clock)
+      encoding.writeVarString(encoder, presence.json)
+    }
+    return encoding.toUint8Array(encoder)
+  }
+
+  /** Live states by client id (parsed), for inspection and the REST API. */
+  states(): Map<number, unknown> {
+    const result = new Map<number, unknown>()
+    for (const [clientId, presence] of this.clients) {
+      if (presence.json !== null) result.set(clientId, JSON.parse(presence.json))
+    }
+    return result
+  }
+}

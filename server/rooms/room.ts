@@ -1,0 +1,272 @@
+import type { Logger } from 'pino'
+import * as Y from 'yjs'
+import {
+  CloseCode,
+  ProtocolError,
+  TITLE_FIELD,
+  readAwarenessUpdate,
+  writeAwareness,
+  writePermissionDenied,
+  writeSyncStep1,
+  writeSyncStep2,
+  writeUpdate,
+  type CloseReason,
+  type IncomingMessage,
+} from '../../lib/protocol'
+import type { CommitQueue } from './commit-queue'
+import type { Connection, MessageSink } from './connection'
+import { RoomPresence } from './presence'
+import { checkUpdate } from './update-validation'
+
+export interface RoomHooks {
+  /** No connection, no lease and nothing pending: the manager may unload the room. */
+  onIdle(room: Room): void
+  /** Yjs threw while applying an update: the in-memory document can no longer be trusted. */
+  onBroken(room: Room): void
+  /** The stored log of this document has grown past the compaction threshold. */
+  onLogGrown(room: Room): void
+}
+
+export interface RoomOptions {
+  readonly docId: string
+  /** The document as loaded from storage. */
+  readonly doc: Y.Doc
+  /** How many log entries follow the stored snapshot (drives compaction). */
+  readonly storedLogLength: number
+  readonly commitQueue: CommitQueue
+  readonly logger: Logger
+  readonly hooks: RoomHooks
+}
+
+/** Origin of changes the server makes itself (a rename through the REST API). */
+const SERVER_ORIGIN = Symbol('tandem-server')
+
+/**
+ * One loaded document: its Y.Doc, presence and connections. Transport-free: it receives parsed
+ * messages and sends bytes through each connection's socket.
+ *
+ * Durability rule: an update is applied here (which validates it), then committed by the
+ * shared commit queue, and only after the commit is it relayed — to every connection,
+ * the sender included, so the sender learns it is stored. Anything that reveals document
+ * content to a client (the answer to sync step 1) waits until no update is pending, so no
+ * client ever receives content that a crash could still lose.
+ */
+export class Room implements MessageSink {
+  readonly docId: string
+  readonly doc: Y.Doc
+  readonly connections = new Set<Connection>()
+  readonly presence = new RoomPresence()
+  private pendingUpdates = 0
+  private afterCommit: Array<() => void> = []
+  private leases = 0
+  private logLength: number
+  private titleChanged = false
+  private broken = false
+  private readonly titleText: Y.Text
+  private readonly commitQueue: CommitQueue
+  private readonly logger: Logger
+  private readonly hooks: RoomHooks
+
+  constructor(options: RoomOptions) {
+    this.docId = options.docId
+    this.doc = options.doc
+    this.logLength = options.storedLogLength
+    this.commitQueue = options.commitQueue
+    this.logger = options.logger
+    this.hooks = options.hooks
+    this.titleText = this.doc.getText(TITLE_FIELD)
+    this.titleText.observe(() => {
+      this.titleChanged = true
+    })
+  }
+
+  get title(): string {
+    return this.titleText.toString()
+  }
+
+  get isIdle(): boolean {
+    return this.connections.size === 0 && this.leases === 0 && this.pendingUpdates === 0
+  }
+
+  get isBroken(): boolean {
+    return this.broken
+  }
+
+  /** Updates applied in memory but not yet stored. */
+  get pending(): number {
+    return this.pendingUpdates
+  }
+
+  /** Log entries stored after the last snapshot (as far as this room knows). */
+  get storedLogLength(): number {
+    return this.logLength
+  }
+
+  /** Called after a compaction merged `merged` entries into the snapshot. */
+  logCompacted(merged: number): void {
+    this.logLength = Math.max(0, this.logLength - merged)
+  }
+
+  join(connection: Connection): void {
+    this.connections.add(connection)
+    connection.send(writeSyncStep1(Y.encodeStateVector(this.doc)))
+    const states = this.presence.encodeAll()
+    if (states) connection.send(writeAwareness(states))
+    connection.joined(this)
+  }
+
+  handle(connection: Connection, message: IncomingMessage): void {
+    if (this.broken) return
+    try {
+      this.dispatch(connection, message)
+    } catch (err) {
+      if (err instanceof ProtocolError) return connection.close(err.close)
+      this.logger.error({ err, docId: this.docId, connection: connection.id }, 'message handler failed')
+      connection.close(CloseCode.InternalError)
+    }
+  }
+
+  private dispatch(connection: Connection, message: IncomingMessage): void {
+    switch (message.kind) {
+      case 'sync-step1': {
+        const { stateVector } = message
+        this.whenCommitted(() => connection.send(writeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))))
+        return
+      }
+      case 'sync-step2':
+      case 'update':
+        return this.receiveUpdate(connection, message.update)
+      case 'awareness': {
+        const entries = readAwarenessUpdate(message.awarenessUpdate)
+        if (this.presence.apply(entries, connection).length === 0) return
+        this.broadcast(writeAwareness(message.awarenessUpdate), connection)
+        return
+      }
+      case 'query-awareness': {
+        const states = this.presence.encodeAll()
+        if (states) connection.send(writeAwareness(states))
+        return
+      }
+      case 'permission-denied':
+        // Only servers send this; a client that does is harmless and ignored.
+        return
+      default:
+        return assertNever(message)
+    }
+  }
+
+  private receiveUpdate(connection: Connection, update: Uint8Array): void {
+    if (!connection.info.canWrite) {
+      connection.send(writePermissionDenied('read-only access: document updates are not accepted'))
+      return
+    }
+    const check = checkUpdate(update)
+    if (check === 'empty') return
+    if (check === false) return connection.close(CloseCode.InvalidUpdate)
+    this.titleChanged = false
+    try {
+      Y.applyUpdate(this.doc, update, connection)
+    } catch (err) {
+      this.logger.warn({ err, docId: this.docId, connection: connection.id }, 'Yjs refused an update')
+      connection.close(CloseCode.InvalidUpdate)
+      return this.breakRoom()
+    }
+    this.commit(update)
+  }
+
+  /**
+   * Makes a server-side change (e.g. a rename) and resolves once it is stored and relayed.
+   */
+  change(fn: (doc: Y.Doc) => void): Promise<void> {
+    if (this.broken) return Promise.reject(new Error(`document ${this.docId} is reloading`))
+    const updates: Uint8Array[] = []
+    const collect = (update: Uint8Array, origin: unknown): void => {
+      if (origin === SERVER_ORIGIN) updates.push(update)
+    }
+    this.titleChanged = false
+    this.doc.on('update', collect)
+    try {
+      this.doc.transact(() => fn(this.doc), SERVER_ORIGIN)
+    } finally {
+      this.doc.off('update', collect)
+    }
+    if (updates.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.commit(Y.mergeUpdates(updates), resolve))
+  }
+
+  private commit(update: Uint8Array, onStored?: () => void): void {
+    const title = this.titleChanged ? this.title : undefined
+    this.pendingUpdates++
+    this.commitQueue.enqueue(this.docId, update, title, () => {
+      this.pendingUpdates--
+      this.logLength++
+      this.broadcast(writeUpdate(update))
+      onStored?.()
+      if (this.pendingUpdates === 0) this.runAfterCommit()
+      this.hooks.onLogGrown(this)
+      this.checkIdle()
+    })
+  }
+
+  private whenCommitted(fn: () => void): void {
+    if (this.pendingUpdates === 0) fn()
+    else this.afterCommit.push(fn)
+  }
+
+  private runAfterCommit(): void {
+    const callbacks = this.afterCommit
+    this.afterCommit = []
+    for (const fn of callbacks) fn()
+  }
+
+  leave(connection: Connection): void {
+    if (!this.connections.delete(connection)) return
+    const removal = this.presence.removeOwnedBy(connection)
+    if (removal) this.broadcast(writeAwareness(removal))
+    this.checkIdle()
+  }
+
+  /** Keeps the room loaded while a server-side operation (REST) uses it. */
+  lease(): () => void {
+    this.leases++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.leases--
+      this.checkIdle()
+    }
+  }
+
+  /** Closes every connection with `reason` (document deleted, server shutting down). */
+  closeAll(reason: CloseReason): void {
+    for (const connection of [...this.connections]) connection.close(reason)
+  }
+
+  private breakRoom(): void {
+    if (this.broken) return
+    this.broken = true
+    this.afterCommit = []
+    this.closeAll(CloseCode.DocumentReloaded)
+    this.hooks.onBroken(this)
+  }
+
+  private broadcast(frame: Uint8Array, except?: Connection): void {
+    for (const connection of this.connections) {
+      if (connection !== except) connection.send(frame)
+    }
+  }
+
+  /** Tells the manager when the room may be unloaded (also after a load whose client left). */
+  checkIdle(): void {
+    if (this.isIdle) this.hooks.onIdle(this)
+  }
+
+  destroy(): void {
+    this.doc.destroy()
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected message ${JSON.stringify(value)}`)
+}

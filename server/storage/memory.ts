@@ -1,0 +1,88 @@
+import type {
+  CompactionResult,
+  DocumentMeta,
+  MergeUpdates,
+  PendingUpdate,
+  Storage,
+  StoredDocument,
+} from './storage'
+
+interface MemoryDocument {
+  meta: DocumentMeta
+  snapshot: Uint8Array | null
+  updates: Uint8Array[]
+}
+
+/** Keeps everything in process memory: for tests, benchmarks and throwaway servers. */
+export class MemoryStorage implements Storage {
+  private readonly docs = new Map<string, MemoryDocument>()
+  private closed = false
+
+  async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
+    this.assertOpen()
+    for (const entry of batch) {
+      const doc = this.upsert(entry.docId, now)
+      doc.updates.push(entry.update.slice())
+      doc.meta = { ...doc.meta, updatedAt: now, title: entry.title ?? doc.meta.title }
+    }
+  }
+
+  async load(docId: string): Promise<StoredDocument> {
+    this.assertOpen()
+    const doc = this.docs.get(docId)
+    return { snapshot: doc?.snapshot ?? null, updates: doc ? [...doc.updates] : [] }
+  }
+
+  async compact(docId: string, merge: MergeUpdates): Promise<CompactionResult> {
+    this.assertOpen()
+    const doc = this.docs.get(docId)
+    if (!doc || doc.updates.length === 0) return { mergedUpdates: 0, snapshotBytes: doc?.snapshot?.length ?? 0 }
+    const merged = doc.updates.length
+    doc.snapshot = merge(doc.snapshot, doc.updates)
+    doc.updates = []
+    return { mergedUpdates: merged, snapshotBytes: doc.snapshot.length }
+  }
+
+  async ensureDocument(docId: string, now: number): Promise<{ meta: DocumentMeta; created: boolean }> {
+    this.assertOpen()
+    const existing = this.docs.get(docId)
+    if (existing) return { meta: existing.meta, created: false }
+    return { meta: this.upsert(docId, now).meta, created: true }
+  }
+
+  async getDocument(docId: string): Promise<DocumentMeta | null> {
+    this.assertOpen()
+    return this.docs.get(docId)?.meta ?? null
+  }
+
+  async listDocuments(): Promise<DocumentMeta[]> {
+    this.assertOpen()
+    return [...this.docs.values()].map((d) => d.meta).sort((a, b) => b.updatedAt - a.updatedAt)
+  }
+
+  async deleteDocument(docId: string): Promise<boolean> {
+    this.assertOpen()
+    return this.docs.delete(docId)
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+  }
+
+  private upsert(docId: string, now: number): MemoryDocument {
+    let doc = this.docs.get(docId)
+    if (!doc) {
+      doc = { meta: { id: docId, title: '', createdAt: now, updatedAt: now }, snapshot: null, updates: [] }
+      this.docs.set(docId, doc)
+    }
+    return doc
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('storage is closed')
+  }
+}

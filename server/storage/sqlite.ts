@@ -1,0 +1,166 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import type {
+  CompactionResult,
+  DocumentMeta,
+  MergeUpdates,
+  PendingUpdate,
+  Storage,
+  StoredDocument,
+} from './storage'
+
+export interface SqliteOptions {
+  /** Directory that holds tandem.db (created if missing). */
+  readonly dataDir: string
+  /**
+   * SQLite's `synchronous` setting. NORMAL (default) in WAL mode loses nothing when the
+   * process dies (a SIGKILL included); FULL also survives power loss, at an fsync per commit.
+   */
+  readonly synchronous?: 'NORMAL' | 'FULL'
+}
+
+interface MetaRow {
+  id: string
+  title: string
+  created_at: number
+  updated_at: number
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS updates (
+  doc_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+  doc_id TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+);
+`
+
+function toMeta(row: MetaRow): DocumentMeta {
+  return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at }
+}
+
+/**
+ * The embedded default: one SQLite file in WAL mode through better-sqlite3. Every call runs
+ * synchronously inside one transaction, so a batch append is a single commit and a compaction
+ * cannot interleave with an append.
+ */
+export class SqliteStorage implements Storage {
+  readonly file: string
+  private readonly db: Database.Database
+  private readonly statements
+
+  constructor(options: SqliteOptions) {
+    fs.mkdirSync(options.dataDir, { recursive: true })
+    this.file = path.join(options.dataDir, 'tandem.db')
+    this.db = new Database(this.file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
+    this.db.pragma('busy_timeout = 5000')
+    this.db.exec(SCHEMA)
+    this.statements = {
+      // seq continues after the newest row of this document; the primary key index answers it.
+      insertUpdate: this.db.prepare(
+        `INSERT INTO updates (doc_id, seq, data)
+         VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM updates WHERE doc_id = ?), ?)`,
+      ),
+      touchDocument: this.db.prepare(
+        `INSERT INTO documents (id, title, created_at, updated_at) VALUES (@id, coalesce(@title, ''), @now, @now)
+         ON CONFLICT (id) DO UPDATE SET updated_at = @now, title = coalesce(@title, title)`,
+      ),
+      insertDocument: this.db.prepare(
+        `INSERT INTO documents (id, title, created_at, updated_at) VALUES (?, '', ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ),
+      getDocument: this.db.prepare<[string], MetaRow>(`SELECT * FROM documents WHERE id = ?`),
+      listDocuments: this.db.prepare<[], MetaRow>(`SELECT * FROM documents ORDER BY updated_at DESC, id`),
+      getSnapshot: this.db.prepare<[string], { data: Buffer }>(`SELECT data FROM snapshots WHERE doc_id = ?`),
+      getUpdates: this.db.prepare<[string], { seq: number; data: Buffer }>(
+        `SELECT seq, data FROM updates WHERE doc_id = ? ORDER BY seq`,
+      ),
+      putSnapshot: this.db.prepare(
+        `INSERT INTO snapshots (doc_id, data) VALUES (?, ?) ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data`,
+      ),
+      deleteUpdatesUpTo: this.db.prepare(`DELETE FROM updates WHERE doc_id = ? AND seq <= ?`),
+      deleteUpdates: this.db.prepare(`DELETE FROM updates WHERE doc_id = ?`),
+      deleteSnapshot: this.db.prepare(`DELETE FROM snapshots WHERE doc_id = ?`),
+      deleteDocument: this.db.prepare(`DELETE FROM documents WHERE id = ?`),
+    }
+  }
+
+  private readonly appendTransaction = (batch: readonly PendingUpdate[], now: number): void => {
+    const titles = new Map<string, string | null>()
+    for (const entry of batch) {
+      this.statements.insertUpdate.run(entry.docId, entry.docId, entry.update)
+      titles.set(entry.docId, entry.title ?? titles.get(entry.docId) ?? null)
+    }
+    for (const [id, title] of titles) this.statements.touchDocument.run({ id, title, now })
+  }
+
+  async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
+    if (batch.length === 0) return
+    this.db.transaction(this.appendTransaction)(batch, now)
+  }
+
+  async load(docId: string): Promise<StoredDocument> {
+    return this.db.transaction(() => {
+      const snapshot = this.statements.getSnapshot.get(docId)?.data ?? null
+      const updates = this.statements.getUpdates.all(docId).map((row) => row.data as Uint8Array)
+      return { snapshot, updates }
+    })()
+  }
+
+  async compact(docId: string, merge: MergeUpdates): Promise<CompactionResult> {
+    return this.db.transaction((): CompactionResult => {
+      const rows = this.statements.getUpdates.all(docId)
+      const last = rows.at(-1)
+      const snapshot = this.statements.getSnapshot.get(docId)?.data ?? null
+      if (!last) return { mergedUpdates: 0, snapshotBytes: snapshot?.length ?? 0 }
+      const merged = merge(snapshot, rows.map((row) => row.data as Uint8Array))
+      this.statements.putSnapshot.run(docId, merged)
+      this.statements.deleteUpdatesUpTo.run(docId, last.seq)
+      return { mergedUpdates: rows.length, snapshotBytes: merged.length }
+    })()
+  }
+
+  async ensureDocument(docId: string, now: number): Promise<{ meta: DocumentMeta; created: boolean }> {
+    const created = this.statements.insertDocument.run(docId, now, now).changes === 1
+    const row = this.statements.getDocument.get(docId)
+    if (!row) throw new Error(`document ${docId} vanished while being created`)
+    return { meta: toMeta(row), created }
+  }
+
+  async getDocument(docId: string): Promise<DocumentMeta | null> {
+    const row = this.statements.getDocument.get(docId)
+    return row ? toMeta(row) : null
+  }
+
+  async listDocuments(): Promise<DocumentMeta[]> {
+    return this.statements.listDocuments.all().map(toMeta)
+  }
+
+  async deleteDocument(docId: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.statements.deleteUpdates.run(docId)
+      this.statements.deleteSnapshot.run(docId)
+      return this.statements.deleteDocument.run(docId).changes === 1
+    })()
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get()
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+}

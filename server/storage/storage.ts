@@ -1,0 +1,58 @@
+/**
+ * The storage seam. Rooms, the commit queue and the REST API see only this interface; each
+ * backend is one file (memory.ts, sqlite.ts). Storage knows nothing of Yjs: it keeps opaque
+ * update bytes in order, a snapshot, and document metadata.
+ *
+ * Contract (tests/unit/storage-contract.test.ts runs it against every backend):
+ * - `append` is atomic: all entries of the batch are stored, or none and it rejects.
+ * - `load` returns the snapshot and then every update appended after it, in append order.
+ * - `compact` replaces the snapshot and every update it covers in one atomic step; updates
+ *   appended while the merge runs are kept.
+ * - `delete` removes the metadata, the snapshot and every update.
+ */
+export interface DocumentMeta {
+  readonly id: string
+  readonly title: string
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+export interface PendingUpdate {
+  readonly docId: string
+  readonly update: Uint8Array
+  /** The document title after this update, when the update changed it. */
+  readonly title?: string | undefined
+}
+
+export interface StoredDocument {
+  readonly snapshot: Uint8Array | null
+  /** Updates appended after the snapshot, oldest first. */
+  readonly updates: readonly Uint8Array[]
+}
+
+/** Merges a snapshot and the updates after it into one new snapshot. */
+export type MergeUpdates = (snapshot: Uint8Array | null, updates: readonly Uint8Array[]) => Uint8Array
+
+export interface CompactionResult {
+  /** How many log entries the new snapshot replaced. */
+  readonly mergedUpdates: number
+  readonly snapshotBytes: number
+}
+
+export interface Storage {
+  /** Stores a batch of updates (possibly for many documents) in one transaction. */
+  append(batch: readonly PendingUpdate[], now: number): Promise<void>
+  load(docId: string): Promise<StoredDocument>
+  compact(docId: string, merge: MergeUpdates): Promise<CompactionResult>
+  /** Creates the metadata row if missing; `created` tells whether it did. */
+  ensureDocument(docId: string, now: number): Promise<{ meta: DocumentMeta; created: boolean }>
+  getDocument(docId: string): Promise<DocumentMeta | null>
+  /** Every document, most recently updated first. */
+  listDocuments(): Promise<DocumentMeta[]>
+  /** Removes a document and all its data; false when it did not exist. */
+  deleteDocument(docId: string): Promise<boolean>
+  /** Resolves when the backend answers (readiness). */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
