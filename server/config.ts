@@ -85,7 +85,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config {
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
   const options: Record<string, { type: 'string' }> = {}
   for (const spec of Object.values(SETTINGS)) options[spec.flag] = { type: 'string' }
   let flags: Record<string, string | boolean | undefined>

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+
+export interface ServerProcess {
+  readonly child: ChildProcess
+  readonly port: number
+  readonly wsUrl: string
+  readonly httpUrl: string
+  /** Everything the process printed (stdout and stderr). */
+  output(): string
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  readonly exited: Promise<number | string>
+}
+
+/**
+ * Runs `npm run server` as its own OS process (node + tsx, not through npm, so the PID we
+ * signal is the server's) and waits for it to print its address.
+ */
+export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [tsxCli, path.join(root, 'server', 'cli.ts'), '--host', '127.0.0.1', ...args], {
+    cwd: root,
+    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'))
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000)
+    const onData = () => {
+      const match = /ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve(Number(match[1]))
+      }
+    }
+    child.stdout?.on('data', onData)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited (${code}) before listening:\n${output}`))
+    })
+  })
+  return {
+    child,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exited,
+  }
+}
