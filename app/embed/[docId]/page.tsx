@@ -1,0 +1,16 @@
+import { notFound } from 'next/navigation'
+import { isValidDocId } from '../../../lib/protocol/document-fields'
+import { EmbedWorkspace } from '../../_components/embed-workspace'
+
+interface Props {
+  params: Promise<{ docId: string }>
+  searchParams: Promise<Record<string, string | string[] | undefined>>
+}
+
+/** The editor alone, for iframes: `?name=` sets the writer's name, `?toolbar=0` hides the toolbar. */
+export default async function EmbedPage({ params, searchParams }: Props) {
+  const { docId } = await params
+  if (!isValidDocId(docId)) notFound()
+  const { name, toolbar } = await searchParams
+  return <EmbedWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} toolbar={toolbar !== '0'} />
+}

@@ -1,0 +1,42 @@
+'use client'
+
+import { useEffect, useRef } from 'react'
+import { MAX_TITLE_LENGTH, TITLE_FIELD } from '../protocol/document-fields'
+import { bindTitleInput } from '../editor/title-binding'
+import { useTandemConnection } from './tandem-doc-provider'
+
+/**
+ * The live, shared title (`[data-testid="doc-title"]`): everyone sees each keystroke.
+ * Enter moves focus into the document text.
+ */
+export function DocTitleInput({ className, placeholder = 'Untitled' }: { className?: string; placeholder?: string }) {
+  const connection = useTandemConnection()
+  const ref = useRef<HTMLInputElement>(null)
+
+  useEffect(() => {
+    const input = ref.current
+    if (!input || !connection) return
+    return bindTitleInput(input, connection.doc.getText(TITLE_FIELD), MAX_TITLE_LENGTH)
+  }, [connection])
+
+  return (
+    <input
+      ref={ref}
+      data-testid="doc-title"
+      className={['tandem-title', className].filter(Boolean).join(' ')}
+      aria-label="Document title"
+      placeholder={placeholder}
+      maxLength={MAX_TITLE_LENGTH}
+      disabled={!connection}
+      autoComplete="off"
+      spellCheck
+      onKeyDown={(event) => {
+        if (event.key === 'Enter') {
+          event.preventDefault()
+          const editor = event.currentTarget.closest('[data-tandem-root]')?.querySelector<HTMLElement>('.ProseMirror')
+          editor?.focus()
+        }
+      }}
+    />
+  )
+}
