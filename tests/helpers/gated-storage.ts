@@ -1,0 +1,73 @@
+import type { CompactionResult, MergeUpdates, PendingUpdate, Storage, StoredDocument } from '../../server/storage/storage'
+
+/**
+ * A real storage backend with controllable timing and faults: it forwards to the backend it
+ * wraps, but can hold appends or loads until released and can fail the next N appends. Used
+ * to observe the server while a commit or a load is in flight.
+ */
+export class GatedStorage implements Storage {
+  appendGate: Promise<void> | null = null
+  loadGate: Promise<void> | null = null
+  failNextAppends = 0
+  loads = 0
+  appendCalls = 0
+
+  constructor(readonly inner: Storage) {}
+
+  /** Holds appends until the returned function is called. */
+  holdAppends(): () => void {
+    let release!: () => void
+    this.appendGate = new Promise((resolve) => (release = resolve))
+    return () => {
+      this.appendGate = null
+      release()
+    }
+  }
+
+  holdLoads(): () => void {
+    let release!: () => void
+    this.loadGate = new Promise((resolve) => (release = resolve))
+    return () => {
+      this.loadGate = null
+      release()
+    }
+  }
+
+  async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
+    this.appendCalls++
+    if (this.appendGate) await this.appendGate
+    if (this.failNextAppends > 0) {
+      this.failNextAppends--
+      throw new Error('disk unavailable (injected)')
+    }
+    return this.inner.append(batch, now)
+  }
+
+  async load(docId: string): Promise<StoredDocument> {
+    this.loads++
+    if (this.loadGate) await this.loadGate
+    return this.inner.load(docId)
+  }
+
+  compact(docId: string, merge: MergeUpdates): Promise<CompactionResult> {
+    return this.inner.compact(docId, merge)
+  }
+  ensureDocument(docId: string, now: number) {
+    return this.inner.ensureDocument(docId, now)
+  }
+  getDocument(docId: string) {
+    return this.inner.getDocument(docId)
+  }
+  listDocuments() {
+    return this.inner.listDocuments()
+  }
+  deleteDocument(docId: string) {
+    return this.inner.deleteDocument(docId)
+  }
+  ping() {
+    return this.inner.ping()
+  }
+  close() {
+    return this.inner.close()
+  }
+}
