@@ -20,6 +20,12 @@ export class MemoryStorage implements Storage {
 
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
     this.assertOpen()
+    // Check the whole batch first so a bad entry stores nothing (append is atomic).
+    for (const entry of batch) {
+      if (typeof entry.docId !== 'string' || !(entry.update instanceof Uint8Array)) {
+        throw new TypeError('append: every entry needs a string docId and Uint8Array update')
+      }
+    }
     for (const entry of batch) {
       const doc = this.upsert(entry.docId, now)
       doc.updates.push(entry.update.slice())

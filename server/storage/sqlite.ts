@@ -46,6 +46,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 `
 
+/** better-sqlite3 returns Buffers; the contract promises plain Uint8Arrays (same memory). */
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
 function toMeta(row: MetaRow): DocumentMeta {
   return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at }
 }
@@ -113,9 +118,9 @@ export class SqliteStorage implements Storage {
 
   async load(docId: string): Promise<StoredDocument> {
     return this.db.transaction(() => {
-      const snapshot = this.statements.getSnapshot.get(docId)?.data ?? null
-      const updates = this.statements.getUpdates.all(docId).map((row) => row.data as Uint8Array)
-      return { snapshot, updates }
+      const snapshot = this.statements.getSnapshot.get(docId)?.data
+      const updates = this.statements.getUpdates.all(docId).map((row) => bytes(row.data))
+      return { snapshot: snapshot ? bytes(snapshot) : null, updates }
     })()
   }
 
@@ -123,9 +128,10 @@ export class SqliteStorage implements Storage {
     return this.db.transaction((): CompactionResult => {
       const rows = this.statements.getUpdates.all(docId)
       const last = rows.at(-1)
-      const snapshot = this.statements.getSnapshot.get(docId)?.data ?? null
+      const stored = this.statements.getSnapshot.get(docId)?.data
+      const snapshot = stored ? bytes(stored) : null
       if (!last) return { mergedUpdates: 0, snapshotBytes: snapshot?.length ?? 0 }
-      const merged = merge(snapshot, rows.map((row) => row.data as Uint8Array))
+      const merged = merge(snapshot, rows.map((row) => bytes(row.data)))
       this.statements.putSnapshot.run(docId, merged)
       this.statements.deleteUpdatesUpTo.run(docId, last.seq)
       return { mergedUpdates: rows.length, snapshotBytes: merged.length }
