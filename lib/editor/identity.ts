@@ -22,15 +22,14 @@ const ID_KEY = 'tandem:user-id'
 
 /** Saturated mid-tones: white label text stays readable on each (contrast ≥ 4.5:1). */
 export const USER_COLORS: readonly string[] = [
-  '#c53030', // red
-  '#c05621', // orange
-  '#975a16', // amber
+  '#d03a2f', // red
+  '#b45309', // orange
   '#2f855a', // green
-  '#0e7c7b', // teal
-  '#2b6cb0', // blue
-  '#4c51bf', // indigo
-  '#6b46c1', // purple
-  '#b83280', // pink
+  '#0b7285', // teal
+  '#2563eb', // blue
+  '#6d28d9', // violet
+  '#be185d', // magenta
+  '#4d5bb8', // slate indigo
 ]
 
 /** FNV-1a: a tiny, stable string hash (not for security). */
