@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { connectClient, connectSynced, peerNames, type TestClient } from '../helpers/clients'
-import { openRaw } from '../helpers/raw-socket'
+import { openRaw, upgradeStatus } from '../helpers/raw-socket'
 import { startServer, type RunningServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
@@ -98,6 +98,23 @@ describe('sync with stock y-websocket clients', () => {
     a.provider.connect()
     await waitFor(() => a.doc.getText('t').toString() === b.doc.getText('t').toString(), 'merge')
     expect(a.doc.getText('t').toString()).toBe('online-b base offline-a')
+  })
+})
+
+describe('run modes', () => {
+  it('[U2] inside the app only /collab/<docId> is a sync path; other upgrades are left to the app', async () => {
+    const dataDir = makeTempDir()
+    dirs.push(dataDir)
+    const app = await startServer({}, { mode: 'app' }, dataDir)
+    servers.push(app)
+    expect(await upgradeStatus(`${app.wsUrl}/collab/in-app`)).toBe(101)
+    // No app upgrade handler is installed here, so the fallback answers 404.
+    expect(await upgradeStatus(`${app.wsUrl}/in-app`)).toBe(404)
+    expect(await upgradeStatus(`${app.wsUrl}/_next/webpack-hmr`)).toBe(404)
+    const a = await client(`${app.wsUrl}/collab`, 'in-app')
+    a.doc.getText('t').insert(0, 'ok')
+    const b = await client(`${app.wsUrl}/collab`, 'in-app')
+    expect(b.doc.getText('t').toString()).toBe('ok')
   })
 })
 
