@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import {
   CloseCode,
+  MAX_TITLE_LENGTH,
   ProtocolError,
   TITLE_FIELD,
   readAwarenessUpdate,
@@ -195,7 +196,8 @@ export class Room implements MessageSink {
   }
 
   private commit(update: Uint8Array, onStored?: () => void): void {
-    const title = this.titleChanged ? this.title : undefined
+    // Metadata keeps a bounded copy; the Y.Text itself is the client's business.
+    const title = this.titleChanged ? this.title.slice(0, MAX_TITLE_LENGTH) : undefined
     this.pendingUpdates++
     this.commitQueue.enqueue(this.docId, update, title, () => {
       this.pendingUpdates--

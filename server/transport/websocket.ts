@@ -162,6 +162,10 @@ export class SyncTransport {
   async close(graceMs: number): Promise<void> {
     this.stopAccepting()
     clearInterval(this.heartbeat)
+    // Rooms have closed their members already; this reaches sockets still waiting for a load.
+    for (const entry of this.live) {
+      if (entry.ws.readyState === WebSocket.OPEN) entry.handler.close(CloseCode.GoingAway)
+    }
     const deadline = Date.now() + graceMs
     while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
     for (const entry of this.live) entry.ws.terminate()
