@@ -20,16 +20,23 @@ export const MAX_NAME_LENGTH = 40
 const NAME_KEY = 'tandem:name'
 const ID_KEY = 'tandem:user-id'
 
-/** Saturated mid-tones: white label text stays readable on each (contrast ≥ 4.5:1). */
+/**
+ * Twelve hues, each dark enough that white label text on it keeps a contrast of at least
+ * 4.5:1 (WCAG AA), spread around the wheel so two people rarely look alike.
+ */
 export const USER_COLORS: readonly string[] = [
   '#d03a2f', // red
   '#b45309', // orange
+  '#8a6d00', // mustard
+  '#4d7c0f', // lime
   '#2f855a', // green
   '#0b7285', // teal
+  '#0369a1', // sky
   '#2563eb', // blue
+  '#4d5bb8', // indigo
   '#6d28d9', // violet
+  '#a21caf', // fuchsia
   '#be185d', // magenta
-  '#4d5bb8', // slate indigo
 ]
 
 /** FNV-1a: a tiny, stable string hash (not for security). */
