@@ -3,6 +3,7 @@ import type {
   DocumentMeta,
   MergeUpdates,
   PendingUpdate,
+  Revocation,
   Storage,
   StoredDocument,
 } from './storage'
@@ -16,6 +17,7 @@ interface MemoryDocument {
 /** Keeps everything in process memory: for tests, benchmarks and throwaway servers. */
 export class MemoryStorage implements Storage {
   private readonly docs = new Map<string, MemoryDocument>()
+  private readonly revocations = new Map<string, Revocation>()
   private closed = false
 
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
@@ -69,6 +71,16 @@ export class MemoryStorage implements Storage {
   async deleteDocument(docId: string): Promise<boolean> {
     this.assertOpen()
     return this.docs.delete(docId)
+  }
+
+  async addRevocation(revocation: Revocation): Promise<void> {
+    this.assertOpen()
+    this.revocations.set(`${revocation.kind}:${revocation.id}`, { ...revocation })
+  }
+
+  async listRevocations(): Promise<Revocation[]> {
+    this.assertOpen()
+    return [...this.revocations.values()]
   }
 
   async ping(): Promise<void> {

@@ -6,6 +6,7 @@ import type {
   DocumentMeta,
   MergeUpdates,
   PendingUpdate,
+  Revocation,
   Storage,
   StoredDocument,
 } from './storage'
@@ -43,6 +44,12 @@ CREATE TABLE IF NOT EXISTS updates (
 CREATE TABLE IF NOT EXISTS snapshots (
   doc_id TEXT PRIMARY KEY,
   data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS revocations (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
 );
 `
 
@@ -99,6 +106,10 @@ export class SqliteStorage implements Storage {
       deleteUpdates: this.db.prepare(`DELETE FROM updates WHERE doc_id = ?`),
       deleteSnapshot: this.db.prepare(`DELETE FROM snapshots WHERE doc_id = ?`),
       deleteDocument: this.db.prepare(`DELETE FROM documents WHERE id = ?`),
+      putRevocation: this.db.prepare(
+        `INSERT INTO revocations (kind, id, at) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET at = excluded.at`,
+      ),
+      listRevocations: this.db.prepare<[], Revocation>(`SELECT kind, id, at FROM revocations`),
     }
   }
 
@@ -160,6 +171,14 @@ export class SqliteStorage implements Storage {
       this.statements.deleteSnapshot.run(docId)
       return this.statements.deleteDocument.run(docId).changes === 1
     })()
+  }
+
+  async addRevocation(revocation: Revocation): Promise<void> {
+    this.statements.putRevocation.run(revocation.kind, revocation.id, revocation.at)
+  }
+
+  async listRevocations(): Promise<Revocation[]> {
+    return this.statements.listRevocations.all().map((row) => ({ ...row }))
   }
 
   async ping(): Promise<void> {

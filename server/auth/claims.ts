@@ -1,0 +1,59 @@
+import { z } from 'zod'
+
+/**
+ * The token claims any service can mint (JWT, HS256 with the shared secret, or RS256/ES256
+ * verified with a public key):
+ *   sub   user id
+ *   name  display name (shown to others; overrides what the client claims)
+ *   docs  document ids, prefixes ending in "*", or ["*"] for all
+ *   role  viewer | commenter | editor
+ *   exp   expiry (seconds since the epoch) — required
+ *   iat   issue time; tokens issued at or before a revocation are refused
+ */
+export const ROLES = ['viewer', 'commenter', 'editor'] as const
+export type Role = (typeof ROLES)[number]
+
+export const claimsSchema = z.object({
+  sub: z.string().min(1).max(256),
+  name: z.string().min(1).max(100).optional(),
+  docs: z.array(z.string().min(1).max(129)).min(1).max(1000),
+  role: z.enum(ROLES),
+  exp: z.number(),
+  iat: z.number().optional(),
+})
+export type Claims = z.infer<typeof claimsSchema>
+
+/** Who is on the other end of a connection or request, as far as the server has verified. */
+export interface Identity {
+  readonly userId: string
+  readonly name: string | null
+  readonly role: Role
+  readonly docs: readonly string[]
+  /** Issue time in ms since the epoch (0 when the token had none). */
+  readonly issuedAt: number
+}
+
+export function identityFromClaims(claims: Claims): Identity {
+  return {
+    userId: claims.sub,
+    name: claims.name ?? null,
+    role: claims.role,
+    docs: claims.docs,
+    issuedAt: (claims.iat ?? 0) * 1000,
+  }
+}
+
+/** Whether a token's `docs` claim covers a document: exact id, "prefix*", or "*". */
+export function grantsDocument(docs: readonly string[], docId: string): boolean {
+  return docs.some((pattern) => (pattern.endsWith('*') ? docId.startsWith(pattern.slice(0, -1)) : pattern === docId))
+}
+
+/** Only editors change documents; viewers and commenters sync and show presence. */
+export function roleCanWrite(role: Role): boolean {
+  return role === 'editor'
+}
+
+const RANK: Record<Role, number> = { viewer: 0, commenter: 1, editor: 2 }
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return RANK[role] >= RANK[needed]
+}
