@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from 'react'
 import { createDocsClient } from '../../lib/editor/docs-client'
+import { CloseCode } from '../../lib/protocol/close-codes'
 import type { LocalIdentity } from '../../lib/editor/identity'
 import {
   ActivityFeed,
@@ -94,6 +95,12 @@ function Shell({ docId }: { docId: string }) {
   )
 }
 
+function closedMessage(code: number): string {
+  if (code === CloseCode.DocumentDeleted.code) return 'This document was deleted. Changes made since can no longer be saved.'
+  if (code === CloseCode.Unauthorized.code || code === CloseCode.Forbidden.code) return 'You no longer have access to this document.'
+  return 'The server closed this document. Reload the page to try again.'
+}
+
 function Workspace({ docId, identity, onEditName }: { docId: string; identity: LocalIdentity; onEditName: () => void }) {
   const title = useDocTitle()
   const closed = useClosedReason()
@@ -106,13 +113,13 @@ function Workspace({ docId, identity, onEditName }: { docId: string; identity: L
     <div className="workspace" data-tandem-root data-user-color={identity.color}>
       <TopBar docId={docId} live />
       {closed && (
-        <div className="banner" role="alert">
-          This document is no longer available{closed.reason ? ` (${closed.reason})` : ''}. <a href="/">Back to your documents</a>
+        <div className="banner" role="alert" data-testid="closed-banner" data-code={closed.code}>
+          {closedMessage(closed.code)} <a href="/">Back to your documents</a>
         </div>
       )}
       <div className="workspace__body">
         <main className="workspace__main">
-          <CollaborativeEditor autofocus={false} />
+          <CollaborativeEditor editable={!closed} />
         </main>
         <aside className="workspace__side" aria-label="Collaboration">
           <section className="panel">

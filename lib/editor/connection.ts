@@ -3,6 +3,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider, messageSync } from 'y-websocket'
 import * as Y from 'yjs'
+import { CloseCode } from '../protocol/close-codes'
 import { isValidDocId } from '../protocol/document-fields'
 import { ActivityLog, type ActivityEntry } from './activity'
 import type { TandemUser } from './identity'
@@ -62,6 +63,25 @@ export interface TandemConnection {
 
 export const DEFAULT_RESYNC_AFTER_MS = 2_000
 
+/**
+ * Closes after which retrying cannot help: no access, the document is gone, or the server
+ * refused what this client sends (retrying would loop). Stock y-websocket treats the whole
+ * 4400–4499 range as final, which would strand a client after a heartbeat timeout (4408) or a
+ * rate limit (4429); those are transient here and reconnect with backoff.
+ */
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.MalformedMessage.code,
+  CloseCode.Unauthorized.code,
+  CloseCode.Forbidden.code,
+  CloseCode.DocumentDeleted.code,
+  CloseCode.UnknownMessageType.code,
+  CloseCode.InvalidUpdate.code,
+])
+
+export function shouldReconnectAfterClose(code: number): boolean {
+  return !FINAL_CLOSE_CODES.has(code)
+}
+
 export function createConnection(options: ConnectionOptions): TandemConnection {
   const { docId } = options
   if (!isValidDocId(docId)) throw new Error(`Invalid document id: ${JSON.stringify(docId)}`)
@@ -79,6 +99,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     // Cross-tab BroadcastChannel sync is off on purpose: an update that reached us from another
     // tab would look like a server echo and show "Saved" for changes the server never saw.
     disableBc: true,
+    shouldReconnect: (event: CloseEvent) => shouldReconnectAfterClose(event.code),
     ...(options.WebSocketPolyfill ? { WebSocketPolyfill: options.WebSocketPolyfill } : {}),
   })
 

@@ -2,6 +2,7 @@ export { createCollaborativeEditor, type CollaborativeEditorHandle, type Collabo
 export {
   createConnection,
   DEFAULT_RESYNC_AFTER_MS,
+  shouldReconnectAfterClose,
   type ClosedReason,
   type ConnectionOptions,
   type SaveState,

@@ -293,6 +293,19 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await embed.screenshot({ path: artifactPath('embed.png') })
   })
 
+  it('a document deleted while open says so and stops accepting edits', async () => {
+    const docId = uniqueDocId('deleted')
+    const page = await openAs('Reader', docId)
+    await page.locator('.ProseMirror').click()
+    await page.keyboard.type('Soon gone.')
+    await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 5_000 })
+    expect((await fetch(`${server.url}/api/docs/${docId}`, { method: 'DELETE' })).status).toBe(204)
+    await page.getByTestId('closed-banner').waitFor({ timeout: 5_000 })
+    await expect(page.getByTestId('closed-banner').textContent()).resolves.toContain('This document was deleted')
+    await expect(page.locator('.ProseMirror').getAttribute('contenteditable')).resolves.toBe('false')
+    await page.screenshot({ path: artifactPath('editor-deleted.png') })
+  })
+
   // Last: it stops and restarts the server.
   it('offline: keeps changes locally, says so, and saves them when the server is back', async () => {
     const docId = uniqueDocId('offline')

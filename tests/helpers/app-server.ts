@@ -33,18 +33,47 @@ function newestMtime(dir: string): number {
   return newest
 }
 
-/**
- * Builds the Next app once when there is no build, or when app/ or lib/ changed after the last
- * one (server/main.ts only checks that a build exists, which would test stale pages).
- */
-export function ensureFreshBuild(): void {
+function buildIsFresh(): boolean {
   const builtAt = fs.existsSync(buildIdFile) ? fs.statSync(buildIdFile).mtimeMs : 0
   const sources = Math.max(newestMtime(path.join(root, 'app')), newestMtime(path.join(root, 'lib')))
-  if (builtAt > sources) return
-  const started = Date.now()
-  const result = spawnSync(process.execPath, [nextCli, 'build'], { cwd: root, encoding: 'utf8', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } })
-  if (result.status !== 0) throw new Error(`next build failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
-  console.log(`[e2e] next build took ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return builtAt > sources
+}
+
+const BUILD_LOCK = path.join(root, '.next-build.lock')
+const STALE_LOCK_MS = 5 * 60_000
+
+/**
+ * Builds the Next app when there is no build, or when app/ or lib/ changed after the last one
+ * (server/main.ts only checks that a build exists, which would test stale pages). Test files
+ * run in parallel processes: a lock directory (mkdir is atomic) lets one build while the
+ * others wait and then find the build fresh.
+ */
+export async function ensureFreshBuild(): Promise<void> {
+  for (;;) {
+    if (buildIsFresh()) return
+    try {
+      fs.mkdirSync(BUILD_LOCK)
+    } catch {
+      const age = fs.existsSync(BUILD_LOCK) ? Date.now() - fs.statSync(BUILD_LOCK).mtimeMs : 0
+      if (age > STALE_LOCK_MS) fs.rmSync(BUILD_LOCK, { recursive: true, force: true })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      continue
+    }
+    try {
+      if (buildIsFresh()) return
+      const started = Date.now()
+      const result = spawnSync(process.execPath, [nextCli, 'build'], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      })
+      if (result.status !== 0) throw new Error(`next build failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
+      console.log(`[e2e] next build took ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      return
+    } finally {
+      fs.rmSync(BUILD_LOCK, { recursive: true, force: true })
+    }
+  }
 }
 
 export function freePort(): Promise<number> {
@@ -82,7 +111,7 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 export async function startAppServer(
   options: { port?: number; dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<AppServer> {
-  ensureFreshBuild()
+  await ensureFreshBuild()
   const port = options.port ?? (await freePort())
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tandem-e2e-')))
   const env = options.env ?? {}

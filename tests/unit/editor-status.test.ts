@@ -87,3 +87,11 @@ describe('activity log', () => {
     expect(log.list.length).toBe(before)
   })
 })
+
+describe('reconnect policy', () => {
+  it('gives up only where retrying cannot help', async () => {
+    const { shouldReconnectAfterClose } = await import('../../lib/editor/connection')
+    for (const code of [4401, 4403, 4404, 4400, 4415, 4422]) expect(shouldReconnectAfterClose(code)).toBe(false)
+    for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4408, 4429, 4500]) expect(shouldReconnectAfterClose(code)).toBe(true)
+  })
+})
