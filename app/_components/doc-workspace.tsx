@@ -63,13 +63,13 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   )
 }
 
-function TopBar({ docId, live }: { docId: string; live: boolean }) {
+function TopBar({ docId, live, readOnly = false }: { docId: string; live: boolean; readOnly?: boolean }) {
   return (
     <header className="topbar">
       <a href="/" className="topbar__home" aria-label="All documents" title="All documents">
         <Logo size={26} />
       </a>
-      <div className="topbar__title">{live ? <DocTitleInput /> : <input className="tandem-title" aria-label="Document title" placeholder="Untitled" disabled />}</div>
+      <div className="topbar__title">{live ? <DocTitleInput readOnly={readOnly} /> : <input className="tandem-title" aria-label="Document title" placeholder="Untitled" disabled />}</div>
       <div className="topbar__meta">
         {live && <SaveIndicator />}
         {live && <ConnectionStatusBadge />}
@@ -96,7 +96,7 @@ function Shell({ docId }: { docId: string }) {
 }
 
 function closedMessage(code: number): string {
-  if (code === CloseCode.DocumentDeleted.code) return 'This document was deleted. Changes made since can no longer be saved.'
+  if (code === CloseCode.DocumentDeleted.code) return 'This document was deleted; what you see is a read-only copy.'
   if (code === CloseCode.Unauthorized.code || code === CloseCode.Forbidden.code) return 'You no longer have access to this document.'
   return 'The server closed this document. Reload the page to try again.'
 }
@@ -111,7 +111,7 @@ function Workspace({ docId, identity, onEditName }: { docId: string; identity: L
 
   return (
     <div className="workspace" data-tandem-root data-user-color={identity.color}>
-      <TopBar docId={docId} live />
+      <TopBar docId={docId} live readOnly={closed !== null} />
       {closed && (
         <div className="banner" role="alert" data-testid="closed-banner" data-code={closed.code}>
           {closedMessage(closed.code)} <a href="/">Back to your documents</a>

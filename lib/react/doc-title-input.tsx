@@ -9,7 +9,15 @@ import { useTandemConnection } from './tandem-doc-provider'
  * The live, shared title (`[data-testid="doc-title"]`): everyone sees each keystroke.
  * Enter moves focus into the document text.
  */
-export function DocTitleInput({ className, placeholder = 'Untitled' }: { className?: string; placeholder?: string }) {
+export function DocTitleInput({
+  className,
+  placeholder = 'Untitled',
+  readOnly = false,
+}: {
+  className?: string
+  placeholder?: string
+  readOnly?: boolean
+}) {
   const connection = useTandemConnection()
   const ref = useRef<HTMLInputElement>(null)
 
@@ -28,6 +36,7 @@ export function DocTitleInput({ className, placeholder = 'Untitled' }: { classNa
       placeholder={placeholder}
       maxLength={MAX_TITLE_LENGTH}
       disabled={!connection}
+      readOnly={readOnly}
       autoComplete="off"
       spellCheck
       onKeyDown={(event) => {

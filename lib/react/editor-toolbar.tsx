@@ -18,6 +18,7 @@ import {
 import { formatShortcut, useIsApple } from './use-platform'
 
 interface ToolbarState {
+  editable: boolean
   bold: boolean
   italic: boolean
   strike: boolean
@@ -68,6 +69,7 @@ const GROUPS: ButtonSpec[][] = [
 ]
 
 const EMPTY: ToolbarState = {
+  editable: false,
   bold: false,
   italic: false,
   strike: false,
@@ -86,6 +88,7 @@ const EMPTY: ToolbarState = {
 function readState(editor: Editor | null): ToolbarState {
   if (!editor || editor.isDestroyed) return EMPTY
   return {
+    editable: editor.isEditable,
     bold: editor.isActive('bold'),
     italic: editor.isActive('italic'),
     strike: editor.isActive('strike'),
@@ -111,7 +114,7 @@ export function EditorToolbar({ editor, className }: { editor: Editor | null; cl
   const state = useEditorState({ editor, selector: ({ editor: e }) => readState(e) }) ?? EMPTY
   const apple = useIsApple()
   const ref = useRef<HTMLDivElement>(null)
-  const disabled = !editor || !editor.isEditable
+  const disabled = !editor || !state.editable
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const buttons = Array.from(ref.current?.querySelectorAll<HTMLButtonElement>('button') ?? [])

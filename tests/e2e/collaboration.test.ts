@@ -303,6 +303,8 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await page.getByTestId('closed-banner').waitFor({ timeout: 5_000 })
     await expect(page.getByTestId('closed-banner').textContent()).resolves.toContain('This document was deleted')
     await expect(page.locator('.ProseMirror').getAttribute('contenteditable')).resolves.toBe('false')
+    await expect(page.getByRole('button', { name: 'Bold' }).getAttribute('aria-disabled')).resolves.toBe('true')
+    await expect(page.getByTestId('doc-title').getAttribute('readonly')).resolves.not.toBeNull()
     await page.screenshot({ path: artifactPath('editor-deleted.png') })
   })
 
