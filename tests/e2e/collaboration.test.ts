@@ -210,6 +210,12 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await ada.keyboard.press('ArrowRight')
     await expect(ada.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('Redo')
     await ada.screenshot({ path: artifactPath('editor-toolbar.png') })
+
+    // Share copies the document's link (without ?name=) and says so.
+    await ada.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+    await ada.getByTestId('share').click()
+    await ada.getByTestId('share').filter({ hasText: 'Link copied' }).waitFor({ timeout: 2_000 })
+    await expect(ada.evaluate(() => navigator.clipboard.readText())).resolves.toBe(`${server.url}/d/${docId}`)
   })
 
   it('asks for a name once and remembers it; invalid ids get a not-found page', async () => {
