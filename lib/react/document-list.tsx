@@ -184,14 +184,20 @@ function DocumentRow({
   const inputRef = useRef<HTMLInputElement>(null)
   const renameButton = useRef<HTMLButtonElement>(null)
 
+  // The Rename button is re-mounted when editing ends: give focus back once it exists.
+  const restoreFocus = useRef(false)
   useEffect(() => {
     if (editing) inputRef.current?.select()
+    else if (restoreFocus.current) {
+      restoreFocus.current = false
+      renameButton.current?.focus()
+    }
   }, [editing])
 
   const finish = async (save: boolean) => {
+    restoreFocus.current = true
     setEditing(false)
     if (save && draft.trim() !== doc.title.trim()) await onRename(doc, draft.trim())
-    renameButton.current?.focus()
   }
 
   const edited = new Date(doc.updatedAt)
