@@ -13,6 +13,18 @@ interface SettingSpec {
 }
 
 const int = (min: number) => z.coerce.number().int().min(min)
+/** A comma-separated list ("a, b") as an array; empty means none. */
+const list = () =>
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+    )
+const optionalText = () => z.string().min(1).optional()
 
 const SETTINGS = {
   port: {
@@ -68,6 +80,120 @@ const SETTINGS = {
     env: 'TANDEM_MAX_BACKLOG',
     schema: int(1).default(1000),
     description: 'Messages a client may send while its document loads; more closes it (4429).',
+  },
+  maxBacklogBytes: {
+    flag: 'max-backlog-bytes',
+    env: 'TANDEM_MAX_BACKLOG_BYTES',
+    schema: int(1024).default(16 * 1024 * 1024),
+    description: 'Bytes a client may send while its document loads; more closes it (4429).',
+  },
+  maxMessagesPerSecond: {
+    flag: 'max-messages-per-second',
+    env: 'TANDEM_MAX_MESSAGES_PER_SECOND',
+    schema: int(1).default(300),
+    description: 'Messages per second per connection; a faster sender is throttled (its socket is paused).',
+  },
+  maxBytesPerSecond: {
+    flag: 'max-bytes-per-second',
+    env: 'TANDEM_MAX_BYTES_PER_SECOND',
+    schema: int(1024).default(4 * 1024 * 1024),
+    description: 'Bytes per second per connection (bursts up to the message size limit); faster is throttled.',
+  },
+  maxAwarenessPerSecond: {
+    flag: 'max-awareness-per-second',
+    env: 'TANDEM_MAX_AWARENESS_PER_SECOND',
+    schema: int(1).default(30),
+    description: 'Presence updates relayed per second per connection; faster ones are coalesced (latest wins).',
+  },
+  maxAwarenessStateBytes: {
+    flag: 'max-awareness-state-bytes',
+    env: 'TANDEM_MAX_AWARENESS_STATE_BYTES',
+    schema: int(64).default(8 * 1024),
+    description: 'Largest presence state of one client (JSON bytes); larger closes the connection (4429).',
+  },
+  maxConnections: {
+    flag: 'max-connections',
+    env: 'TANDEM_MAX_CONNECTIONS',
+    schema: int(1).default(20_000),
+    description: 'Open WebSockets in total; more are refused at the upgrade with HTTP 503.',
+  },
+  maxConnectionsPerIp: {
+    flag: 'max-connections-per-ip',
+    env: 'TANDEM_MAX_CONNECTIONS_PER_IP',
+    schema: int(1).default(100),
+    description: 'Open WebSockets per client address; more are refused with HTTP 429.',
+  },
+  maxConnectionsPerDocument: {
+    flag: 'max-connections-per-document',
+    env: 'TANDEM_MAX_CONNECTIONS_PER_DOCUMENT',
+    schema: int(1).default(1000),
+    description: 'Open WebSockets per document; more are refused with HTTP 429.',
+  },
+  maxLoadedDocuments: {
+    flag: 'max-loaded-documents',
+    env: 'TANDEM_MAX_LOADED_DOCUMENTS',
+    schema: int(1).default(2000),
+    description: 'Documents held in memory; past it the least recently used one without pending writes is unloaded (its clients get 1013 and reconnect).',
+  },
+  maxBufferedBytes: {
+    flag: 'max-buffered-bytes',
+    env: 'TANDEM_MAX_BUFFERED_BYTES',
+    schema: int(1024).default(16 * 1024 * 1024),
+    description: 'Unsent bytes queued for one connection; a slower reader is closed with 1013.',
+  },
+  handshakeTimeoutMs: {
+    flag: 'handshake-timeout-ms',
+    env: 'TANDEM_HANDSHAKE_TIMEOUT_MS',
+    schema: int(100).default(10_000),
+    description: 'Time a client has to send its complete HTTP request or upgrade (slowloris).',
+  },
+  shutdownTimeoutMs: {
+    flag: 'shutdown-timeout-ms',
+    env: 'TANDEM_SHUTDOWN_TIMEOUT_MS',
+    schema: int(100).default(10_000),
+    description: 'On SIGTERM, exit within this time whatever happens.',
+  },
+  drainSpreadMs: {
+    flag: 'drain-spread-ms',
+    env: 'TANDEM_DRAIN_SPREAD_MS',
+    schema: int(0).default(2_000),
+    description: 'On SIGTERM, close clients at random moments over this window, so a fleet restart causes no reconnect storm.',
+  },
+  authSecret: {
+    flag: 'auth-secret',
+    env: 'TANDEM_AUTH_SECRET',
+    schema: z.string().min(32, 'use at least 32 characters').optional(),
+    description: 'HS256 secret: when set, every connection and /api call needs a signed token.',
+  },
+  authPublicKeyFile: {
+    flag: 'auth-public-key-file',
+    env: 'TANDEM_AUTH_PUBLIC_KEY_FILE',
+    schema: optionalText(),
+    description: 'PEM public key to verify RS256/ES256 tokens minted by another service (instead of a secret).',
+  },
+  authAlgorithm: {
+    flag: 'auth-algorithm',
+    env: 'TANDEM_AUTH_ALGORITHM',
+    schema: z.enum(['RS256', 'ES256']).default('RS256'),
+    description: 'Algorithm of tokens verified with the public key.',
+  },
+  adminSecret: {
+    flag: 'admin-secret',
+    env: 'TANDEM_ADMIN_SECRET',
+    schema: z.string().min(32, 'use at least 32 characters').optional(),
+    description: 'Bearer secret of the admin API (revocation); defaults to the auth secret.',
+  },
+  allowedOrigins: {
+    flag: 'allowed-origins',
+    env: 'TANDEM_ALLOWED_ORIGINS',
+    schema: list(),
+    description: 'Comma-separated Origins allowed to open WebSockets (empty: any).',
+  },
+  trustedProxies: {
+    flag: 'trusted-proxies',
+    env: 'TANDEM_TRUSTED_PROXIES',
+    schema: list(),
+    description: 'Comma-separated proxy addresses whose X-Forwarded-For is believed for per-address limits.',
   },
   logLevel: {
     flag: 'log-level',

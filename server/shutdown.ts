@@ -1,8 +1,9 @@
 import type { TandemServer } from './create-server'
 
 /**
- * SIGTERM / SIGINT: stop accepting, store what is pending, close clients with 1001, exit 0.
- * A second signal while stopping exits at once (exit code 1).
+ * SIGTERM / SIGINT: stop accepting, store what is pending, close clients with 1001 (spread
+ * over the drain window), exit 0 — within `shutdownTimeoutMs` whatever happens (exit 1 if the
+ * deadline cuts it short). A second signal while stopping exits at once (exit code 1).
  */
 export function exitOnSignals(server: TandemServer, beforeExit: () => Promise<void> = async () => {}): void {
   let stopping = false
@@ -12,7 +13,11 @@ export function exitOnSignals(server: TandemServer, beforeExit: () => Promise<vo
       process.exit(1)
     }
     stopping = true
-    server.logger.info({ signal }, 'shutting down')
+    server.logger.info({ signal, deadlineMs: server.config.shutdownTimeoutMs }, 'shutting down')
+    setTimeout(() => {
+      server.logger.error({ pendingUpdates: server.rooms.pendingUpdates }, 'shutdown deadline reached: exiting now')
+      process.exit(1)
+    }, server.config.shutdownTimeoutMs).unref()
     server
       .close()
       .then(beforeExit)

@@ -96,6 +96,8 @@ export interface AwarenessEntry {
   readonly clientId: number
   readonly clock: number
   readonly state: Record<string, unknown> | null
+  /** The state as the client sent it (JSON text), so relays need not re-serialise it. */
+  readonly json: string
 }
 
 /**
@@ -121,7 +123,7 @@ export function readAwarenessUpdate(awarenessUpdate: Uint8Array): AwarenessEntry
     if (state !== null && (typeof state !== 'object' || Array.isArray(state))) {
       throw malformed(`awareness state of client ${clientId} is not an object or null`)
     }
-    entries.push({ clientId, clock, state: state as Record<string, unknown> | null })
+    entries.push({ clientId, clock, state: state as Record<string, unknown> | null, json })
   }
   if (decoding.hasContent(decoder)) throw malformed('trailing bytes in awareness update')
   return entries

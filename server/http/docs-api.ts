@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { MAX_TITLE_LENGTH, TITLE_FIELD, isValidDocId } from '../../lib/protocol'
+import type { Authenticator } from '../auth/authenticator'
+import { grantsDocument } from '../auth/claims'
 import { toHtml, toMarkdown, toPlainText } from '../documents/export'
 import type { RoomManager } from '../rooms/room-manager'
 import type { DocumentMeta, Storage } from '../storage/storage'
 import { HttpError, readJson, sendJson, sendText } from './respond'
+import type { TokenApi } from './token-api'
 
 /**
  * The documents REST API:
@@ -15,12 +18,17 @@ import { HttpError, readJson, sendJson, sendText } from './respond'
  *   PUT    /api/docs/<id>        create if missing {title?}            → 201 | 200
  *   PATCH  /api/docs/<id>        rename {title}
  *   DELETE /api/docs/<id>        delete, closing its connections       → 204
+ *   POST   /api/docs/<id>/links  a share link {role}                   → 201
+ * With auth on, each call needs a Bearer token granting the document: reading needs any
+ * role, changing needs editor; the list shows only the documents the token grants.
  * The title lives in the document itself (Y.Text "title"), so a rename here reaches every
  * open editor live, and a title typed in an editor shows up here.
  */
 export interface DocsApiDeps {
   readonly storage: Storage
   readonly rooms: RoomManager
+  readonly auth: Authenticator
+  readonly tokenApi: TokenApi
   readonly now: () => number
 }
 
@@ -58,12 +66,20 @@ export class DocsApi {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const rest = url.pathname.slice('/api/docs'.length)
     if (rest === '' || rest === '/') {
-      if (req.method === 'GET') return this.list(res)
+      if (req.method === 'GET') return this.list(req, res)
       if (req.method === 'POST') return this.create(req, res)
       throw new HttpError(405, `${req.method} is not allowed on /api/docs`)
     }
-    const id = rest.slice(1)
+    const [id = '', sub, ...extra] = rest.slice(1).split('/')
     if (!isValidDocId(id)) throw new HttpError(400, 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - .')
+    if (sub !== undefined) {
+      if (sub !== 'links' || extra.length > 0) throw new HttpError(404, 'no such endpoint')
+      if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/links`)
+      await this.meta(id)
+      return this.deps.tokenApi.createLink(req, res, id)
+    }
+    const needed = req.method === 'GET' ? 'viewer' : 'editor'
+    await this.deps.auth.authorizeRequest(req, id, needed)
     switch (req.method) {
       case 'GET':
         return this.read(req, res, url, id)
@@ -78,15 +94,18 @@ export class DocsApi {
     }
   }
 
-  private async list(res: ServerResponse): Promise<void> {
+  private async list(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const identity = await this.deps.auth.authorizeRequest(req, null, 'viewer')
     const documents = await this.deps.storage.listDocuments()
-    sendJson(res, 200, { documents: documents.map(toJson) })
+    const visible = identity ? documents.filter((doc) => grantsDocument(identity.docs, doc.id)) : documents
+    sendJson(res, 200, { documents: visible.map(toJson) })
   }
 
   private async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = parseBody(createBody, await readJson(req))
     const id = body.id ?? newDocId()
     if (!isValidDocId(id)) throw new HttpError(400, 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - .')
+    await this.deps.auth.authorizeRequest(req, id, 'editor')
     const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())
     if (!created) throw new HttpError(409, `document ${id} already exists`)
     if (body.title) await this.setTitle(id, body.title)

@@ -1,12 +1,21 @@
 import { CloseCode, ProtocolError, readMessage, type CloseReason, type IncomingMessage } from '../../lib/protocol'
+import type { Identity } from '../auth/claims'
 import type { PeerSocket } from './socket'
 
-/** What the transport learned about a client before it joined (address, later identity). */
+/** What the server learned about a client before it joined. */
 export interface ConnectionInfo {
   readonly docId: string
   readonly remoteAddress: string
+  /** The verified token holder, or null in open mode. */
+  readonly identity: Identity | null
   /** False for read-only clients: their document updates are refused (y-protocols rule). */
   readonly canWrite: boolean
+}
+
+/** Bounds on what a client may send before its document has loaded. */
+export interface BacklogLimits {
+  readonly maxMessages: number
+  readonly maxBytes: number
 }
 
 /** The part of a room a connection talks to; keeps Connection free of Room's internals. */
@@ -31,14 +40,21 @@ export type ConnectionState =
 export class Connection {
   readonly openedAt = Date.now()
   private state: ConnectionState = { phase: 'waiting', backlog: [] }
+  private backlogBytes = 0
+  private readonly closeListeners: Array<(reason: CloseReason) => void> = []
 
   constructor(
     /** Unique within one server, for logs. */
     readonly id: number,
     readonly socket: PeerSocket,
     readonly info: ConnectionInfo,
-    private readonly maxBacklog: number,
+    private readonly backlogLimits: BacklogLimits,
   ) {}
+
+  /** Runs `listener` once when the connection ends (bookkeeping outside the room). */
+  onClose(listener: (reason: CloseReason) => void): void {
+    this.closeListeners.push(listener)
+  }
 
   get phase(): ConnectionState['phase'] {
     return this.state.phase
@@ -60,7 +76,12 @@ export class Connection {
     }
     switch (this.state.phase) {
       case 'waiting':
-        if (this.state.backlog.length >= this.maxBacklog) return this.close(CloseCode.RateLimited)
+        // Bounded in count and bytes: a client cannot make the server hoard data before the
+        // document is even loaded (cf. Hocuspocus GHSA-xwhh-v746-pj9m, an unbounded queue).
+        this.backlogBytes += frame.length
+        if (this.state.backlog.length >= this.backlogLimits.maxMessages || this.backlogBytes > this.backlogLimits.maxBytes) {
+          return this.close(CloseCode.RateLimited)
+        }
         this.state.backlog.push(message)
         return
       case 'joined':
@@ -74,6 +95,7 @@ export class Connection {
   joined(room: MessageSink): void {
     if (this.state.phase !== 'waiting') return
     const backlog = this.state.backlog
+    this.backlogBytes = 0
     this.state = { phase: 'joined', room }
     for (const message of backlog) {
       if (this.state.phase !== 'joined') return
@@ -98,6 +120,7 @@ export class Connection {
     if (previous.phase === 'closed') return
     this.state = { phase: 'closed', close: reason }
     if (previous.phase === 'joined') previous.room.leave(this)
+    for (const listener of this.closeListeners) listener(reason)
   }
 }
 

@@ -33,7 +33,7 @@ export class RoomPresence {
       if (!accepted) continue
       this.clients.set(entry.clientId, {
         clock: entry.clock,
-        json: isRemoval ? null : JSON.stringify(entry.state),
+        json: isRemoval ? null : entry.json,
         owner: isRemoval ? null : owner,
       })
       changed.push(entry.clientId)
@@ -62,6 +62,23 @@ export class RoomPresence {
       encoding.writeVarUint(encoder, clientId)
       encoding.writeVarUint(encoder, clock)
       encoding.writeVarString(encoder, 'null')
+    }
+    return encoding.toUint8Array(encoder)
+  }
+
+  /** An awareness update with the current state (or removal) of `clientIds`. */
+  encode(clientIds: Iterable<number>): Uint8Array {
+    const known: Array<[number, ClientPresence]> = []
+    for (const clientId of clientIds) {
+      const presence = this.clients.get(clientId)
+      if (presence) known.push([clientId, presence])
+    }
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, known.length)
+    for (const [clientId, presence] of known) {
+      encoding.writeVarUint(encoder, clientId)
+      encoding.writeVarUint(encoder, presence.clock)
+      encoding.writeVarString(encoder, presence.json ?? 'null')
     }
     return encoding.toUint8Array(encoder)
   }

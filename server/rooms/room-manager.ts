@@ -3,8 +3,8 @@ import { CloseCode, type CloseReason } from '../../lib/protocol'
 import type { Storage } from '../storage/storage'
 import type { CommitQueue } from './commit-queue'
 import type { Compactor } from './compactor'
-import { Connection, type ConnectionInfo } from './connection'
-import { Room, type RoomHooks } from './room'
+import { Connection, type BacklogLimits, type ConnectionInfo } from './connection'
+import { Room, type LimitHitReporter, type PresenceLimits, type RoomHooks } from './room'
 import type { PeerSocket } from './socket'
 import { docFromStorage } from './yjs-merge'
 
@@ -15,8 +15,12 @@ export interface RoomManagerOptions {
   readonly logger: Logger
   /** Compact a document's log once it holds this many updates. */
   readonly compactAfterUpdates: number
-  /** Messages a connection may send before its document has loaded. */
-  readonly maxBacklogMessages: number
+  /** What a connection may send before its document has loaded. */
+  readonly backlogLimits: BacklogLimits
+  readonly presenceLimits: PresenceLimits
+  /** Documents held in memory at most; see `makeRoomFor`. */
+  readonly maxLoadedDocuments: number
+  readonly onLimitHit: LimitHitReporter
 }
 
 type RoomEntry =
@@ -28,6 +32,13 @@ type RoomEntry =
 /** A room that was unloaded with at least this many log entries is compacted in the background. */
 const COMPACT_ON_UNLOAD_MIN_UPDATES = 32
 
+/** No document can be unloaded to make room for another right now. */
+class AtCapacity extends Error {
+  constructor() {
+    super('too many documents loaded, all with pending writes')
+  }
+}
+
 /**
  * Owns the loaded documents. Concurrent requests for one document share one load; a room is
  * unloaded once it has no connection, no lease and nothing pending; a deleted or broken room
@@ -35,6 +46,8 @@ const COMPACT_ON_UNLOAD_MIN_UPDATES = 32
  */
 export class RoomManager {
   private readonly entries = new Map<string, RoomEntry>()
+  /** Every open connection, joined or still waiting for its document. */
+  private readonly connections = new Set<Connection>()
   private nextConnectionId = 1
   private readonly hooks: RoomHooks
 
@@ -55,9 +68,30 @@ export class RoomManager {
   }
 
   get connectionCount(): number {
+    return this.connections.size
+  }
+
+  /** Updates received but not yet stored, across all rooms. */
+  get pendingUpdates(): number {
     let count = 0
-    for (const entry of this.entries.values()) if (entry.phase === 'open') count += entry.room.connections.size
+    for (const entry of this.entries.values()) if (entry.phase === 'open') count += entry.room.pending
     return count
+  }
+
+  /** Closes every connection that `predicate` picks (revocation); returns how many. */
+  closeMatching(predicate: (connection: Connection) => boolean, reason: CloseReason): number {
+    let closed = 0
+    for (const connection of [...this.connections]) {
+      if (!predicate(connection)) continue
+      connection.close(reason)
+      closed++
+    }
+    return closed
+  }
+
+  /** A snapshot of the open connections (for draining them one by one). */
+  openConnections(): Connection[] {
+    return [...this.connections]
   }
 
   /** The loaded room of a document, if any (for inspection; does not load). */
@@ -72,13 +106,19 @@ export class RoomManager {
    * through `connection.closed()`.
    */
   connect(socket: PeerSocket, info: ConnectionInfo): Connection {
-    const connection = new Connection(this.nextConnectionId++, socket, info, this.options.maxBacklogMessages)
+    const connection = new Connection(this.nextConnectionId++, socket, info, this.options.backlogLimits)
+    this.connections.add(connection)
+    connection.onClose(() => this.connections.delete(connection))
     this.acquire(info.docId).then(
       (room) => {
         if (connection.isOpen && !room.isBroken) room.join(connection)
         else room.checkIdle()
       },
       (err: unknown) => {
+        if (err instanceof AtCapacity) {
+          this.options.onLimitHit('loaded_documents')
+          return connection.close(CloseCode.TryAgainLater)
+        }
         this.options.logger.error({ err, docId: info.docId }, 'could not load document')
         connection.close(CloseCode.InternalError)
       },
@@ -114,6 +154,7 @@ export class RoomManager {
   }
 
   private async load(docId: string): Promise<Room> {
+    this.makeRoomFor(docId)
     const started = performance.now()
     const stored = await this.options.storage.load(docId)
     const doc = docFromStorage(stored, this.options.logger, docId)
@@ -124,6 +165,8 @@ export class RoomManager {
       commitQueue: this.options.commitQueue,
       logger: this.options.logger,
       hooks: this.hooks,
+      presenceLimits: this.options.presenceLimits,
+      onLimitHit: this.options.onLimitHit,
     })
     this.entries.set(docId, { phase: 'open', room })
     this.options.logger.debug(
@@ -132,6 +175,31 @@ export class RoomManager {
     )
     if (stored.updates.length >= this.options.compactAfterUpdates) this.compact(docId)
     return room
+  }
+
+  /**
+   * Keeps the number of loaded documents under the limit: at the limit, the least recently
+   * active document with nothing pending is unloaded — its clients are closed with 1013 and
+   * reconnect (the stock client does so on its own). A document with pending writes is never
+   * unloaded; if every one has some, the new load is refused for now.
+   */
+  private makeRoomFor(docId: string): void {
+    let loaded = 0
+    let victim: Room | null = null
+    for (const [id, entry] of this.entries) {
+      if (entry.phase === 'closing') continue
+      loaded++
+      if (entry.phase !== 'open' || id === docId || entry.room.pending > 0) continue
+      if (!victim || entry.room.lastActivity < victim.lastActivity) victim = entry.room
+    }
+    // Called before this document's own entry exists: make room for one more.
+    if (loaded < this.options.maxLoadedDocuments) return
+    if (!victim) throw new AtCapacity()
+    this.options.onLimitHit('loaded_documents')
+    this.options.logger.info({ docId: victim.docId }, 'unloading the least recently used document (loaded-documents limit)')
+    // With its connections gone and nothing pending, the room is idle and unloads itself
+    // (unless a REST call holds it for a moment).
+    victim.closeAll(CloseCode.TryAgainLater)
   }
 
   private unload(room: Room): void {

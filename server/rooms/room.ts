@@ -11,9 +11,12 @@ import {
   writeSyncStep1,
   writeSyncStep2,
   writeUpdate,
+  type AwarenessEntry,
   type CloseReason,
   type IncomingMessage,
 } from '../../lib/protocol'
+import type { Identity } from '../auth/claims'
+import { TokenBucket } from '../limits/token-bucket'
 import type { CommitQueue } from './commit-queue'
 import type { Connection, MessageSink } from './connection'
 import { RoomPresence } from './presence'
@@ -28,6 +31,17 @@ export interface RoomHooks {
   onLogGrown(room: Room): void
 }
 
+/** Presence limits, per connection (see the README's configuration table). */
+export interface PresenceLimits {
+  /** Relayed presence updates per second; beyond it updates are coalesced, latest wins. */
+  readonly maxAwarenessPerSecond: number
+  /** Largest JSON state one client may publish. */
+  readonly maxAwarenessStateBytes: number
+}
+
+/** Reports limit hits (metrics); rooms know nothing else of observability. */
+export type LimitHitReporter = (kind: string) => void
+
 export interface RoomOptions {
   readonly docId: string
   /** The document as loaded from storage. */
@@ -37,6 +51,15 @@ export interface RoomOptions {
   readonly commitQueue: CommitQueue
   readonly logger: Logger
   readonly hooks: RoomHooks
+  readonly presenceLimits: PresenceLimits
+  readonly onLimitHit: LimitHitReporter
+}
+
+/** Per-connection presence throttle: a bucket and the client ids waiting to be relayed. */
+interface PresenceThrottle {
+  readonly bucket: TokenBucket
+  readonly dirty: Set<number>
+  timer: NodeJS.Timeout | null
 }
 
 /** Origin of changes the server makes itself (a rename through the REST API). */
@@ -67,6 +90,11 @@ export class Room implements MessageSink {
   private readonly commitQueue: CommitQueue
   private readonly logger: Logger
   private readonly hooks: RoomHooks
+  private readonly presenceLimits: PresenceLimits
+  private readonly onLimitHit: LimitHitReporter
+  private readonly throttles = new Map<Connection, PresenceThrottle>()
+  /** When a client last sent anything (performance.now()), for least-recently-used unloading. */
+  lastActivity = performance.now()
 
   constructor(options: RoomOptions) {
     this.docId = options.docId
@@ -75,6 +103,8 @@ export class Room implements MessageSink {
     this.commitQueue = options.commitQueue
     this.logger = options.logger
     this.hooks = options.hooks
+    this.presenceLimits = options.presenceLimits
+    this.onLimitHit = options.onLimitHit
     this.titleText = this.doc.getText(TITLE_FIELD)
     this.titleText.observe(() => {
       this.titleChanged = true
@@ -118,6 +148,7 @@ export class Room implements MessageSink {
 
   handle(connection: Connection, message: IncomingMessage): void {
     if (this.broken) return
+    this.lastActivity = performance.now()
     try {
       this.dispatch(connection, message)
     } catch (err) {
@@ -137,12 +168,8 @@ export class Room implements MessageSink {
       case 'sync-step2':
       case 'update':
         return this.receiveUpdate(connection, message.update)
-      case 'awareness': {
-        const entries = readAwarenessUpdate(message.awarenessUpdate)
-        if (this.presence.apply(entries, connection).length === 0) return
-        this.broadcast(writeAwareness(message.awarenessUpdate), connection)
-        return
-      }
+      case 'awareness':
+        return this.receivePresence(connection, message.awarenessUpdate)
       case 'query-awareness': {
         const states = this.presence.encodeAll()
         if (states) connection.send(writeAwareness(states))
@@ -154,6 +181,49 @@ export class Room implements MessageSink {
       default:
         return assertNever(message)
     }
+  }
+
+  private receivePresence(connection: Connection, awarenessUpdate: Uint8Array): void {
+    let entries = readAwarenessUpdate(awarenessUpdate)
+    for (const entry of entries) {
+      if (entry.json.length > this.presenceLimits.maxAwarenessStateBytes) {
+        this.onLimitHit('awareness_state_size')
+        return connection.close(CloseCode.RateLimited)
+      }
+    }
+    const identity = connection.info.identity
+    if (identity) entries = entries.map((entry) => withIdentity(entry, identity))
+    const changed = this.presence.apply(entries, connection)
+    if (changed.length === 0) return
+    let throttle = this.throttles.get(connection)
+    if (!throttle) {
+      const rate = this.presenceLimits.maxAwarenessPerSecond
+      throttle = { bucket: new TokenBucket(rate, rate), dirty: new Set(), timer: null }
+      this.throttles.set(connection, throttle)
+    }
+    if (throttle.timer === null && throttle.bucket.take(1)) {
+      // Common case: relay what the client sent, byte for byte, unless identity was rewritten.
+      const frame = identity ? writeAwareness(this.presence.encode(changed)) : writeAwareness(awarenessUpdate)
+      return this.broadcast(frame, connection)
+    }
+    // Over the rate: remember who changed and relay their latest state once the budget allows.
+    for (const clientId of changed) throttle.dirty.add(clientId)
+    if (throttle.timer !== null) return
+    this.onLimitHit('awareness_per_second')
+    const flush = (): void => {
+      const t = throttle!
+      const wait = t.bucket.debtMs()
+      if (wait > 0) {
+        t.timer = setTimeout(flush, wait)
+        return
+      }
+      t.timer = null
+      if (t.dirty.size === 0 || !this.connections.has(connection)) return
+      const ids = [...t.dirty]
+      t.dirty.clear()
+      this.broadcast(writeAwareness(this.presence.encode(ids)), connection)
+    }
+    throttle.timer = setTimeout(flush, Math.max(1, throttle.bucket.debtMs()))
   }
 
   private receiveUpdate(connection: Connection, update: Uint8Array): void {
@@ -223,6 +293,9 @@ export class Room implements MessageSink {
 
   leave(connection: Connection): void {
     if (!this.connections.delete(connection)) return
+    const throttle = this.throttles.get(connection)
+    if (throttle?.timer) clearTimeout(throttle.timer)
+    this.throttles.delete(connection)
     const removal = this.presence.removeOwnedBy(connection)
     if (removal) this.broadcast(writeAwareness(removal))
     this.checkIdle()
@@ -267,6 +340,22 @@ export class Room implements MessageSink {
   destroy(): void {
     this.doc.destroy()
   }
+}
+
+/**
+ * With auth on, who a caret belongs to comes from the token, not from the client: the `user`
+ * field of the state gets the token's name and user id (other fields, like colour, stay).
+ */
+function withIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
+  if (entry.state === null) return entry
+  const claimed = entry.state.user
+  const user = {
+    ...(typeof claimed === 'object' && claimed !== null && !Array.isArray(claimed) ? claimed : {}),
+    name: identity.name ?? identity.userId,
+    id: identity.userId,
+  }
+  const state = { ...entry.state, user }
+  return { ...entry, state, json: JSON.stringify(state) }
 }
 
 function assertNever(value: never): never {

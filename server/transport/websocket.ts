@@ -3,39 +3,65 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
 import { CloseCode, type CloseReason } from '../../lib/protocol'
+import { TokenBucket } from '../limits/token-bucket'
+import { messageKindOf, type Metrics } from '../metrics'
 import type { PeerSocket } from '../rooms/socket'
 
 /**
- * The only module that knows about `ws`: HTTP upgrades, frame limits, heartbeats, and the
- * adapter from a WebSocket to the room's PeerSocket. It knows nothing of Yjs.
+ * The only module that knows about `ws`: HTTP upgrades, frame size, per-connection rates,
+ * send buffers, heartbeats, and the adapter from a WebSocket to the room's PeerSocket. It
+ * knows nothing of Yjs.
  */
 
 /** What the transport hands each accepted socket to, and hears back from. */
 export interface ConnectionHandler {
   receive(frame: Uint8Array): void
-  /** Frame rules the transport enforces itself (text frames) go through here. */
+  /** Closes with a named code (the transport's own rules: text frames, slow readers). */
   close(reason: CloseReason): void
+  /** The socket is gone, for whatever reason; called once. */
   closed(reason: CloseReason): void
 }
 
-export interface UpgradeTarget {
-  readonly docId: string
+export interface UpgradeRefusal {
+  readonly status: number
+  readonly message: string
+  /** Label for the rejected-connections metric. */
+  readonly reason: string
 }
 
-export interface SyncTransportOptions {
+export interface SyncTransportOptions<Ticket> {
   readonly logger: Logger
+  readonly metrics: Metrics
   readonly maxMessageBytes: number
   readonly heartbeatMs: number
+  readonly maxMessagesPerSecond: number
+  readonly maxBytesPerSecond: number
+  readonly maxBufferedBytes: number
   /**
-   * Maps an upgrade request to a document: a target, an HTTP error to answer with, or null
-   * when the path is not the sync server's (another upgrade listener, e.g. Next's HMR, owns it).
+   * Decides an upgrade: null when the path is not the sync server's (another upgrade listener,
+   * e.g. Next's HMR, owns it), a refusal to answer with an HTTP error, or a ticket to accept.
+   * It may be async (token checks) and runs before any WebSocket exists.
    */
-  route(request: IncomingMessage): UpgradeTarget | { status: number; message: string } | null
-  accept(socket: PeerSocket, target: UpgradeTarget, request: IncomingMessage): ConnectionHandler
+  admit(request: IncomingMessage): null | UpgradeRefusal | Promise<Ticket | UpgradeRefusal>
+  accept(socket: PeerSocket, ticket: Ticket, request: IncomingMessage): ConnectionHandler
+}
+
+interface LiveSocket {
+  readonly ws: WebSocket
+  readonly handler: ConnectionHandler
+  alive: boolean
+  throttled: boolean
+  readonly messages: TokenBucket
+  readonly bytes: TokenBucket
 }
 
 class WebSocketPeer implements PeerSocket {
-  constructor(private readonly ws: WebSocket) {}
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly metrics: Metrics,
+    private readonly onOverflow: () => void,
+  ) {}
 
   get isOpen(): boolean {
     return this.ws.readyState === WebSocket.OPEN
@@ -43,17 +69,16 @@ class WebSocketPeer implements PeerSocket {
 
   send(frame: Uint8Array): void {
     this.ws.send(frame, { binary: true })
+    this.metrics.messageOut(messageKindOf(frame), frame.length)
+    // A reader slower than what it is sent would grow this buffer without bound.
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) this.onOverflow()
   }
 
   close(code: number, reason: string): void {
     this.ws.close(code, reason)
+    // A peer that does not answer the closing handshake (or reads nothing) is cut after a second.
+    setTimeout(() => this.ws.terminate(), 1_000).unref()
   }
-}
-
-interface LiveSocket {
-  readonly ws: WebSocket
-  readonly handler: ConnectionHandler
-  alive: boolean
 }
 
 /** Writes a plain HTTP error on a socket that asked to upgrade, then ends it. */
@@ -73,18 +98,19 @@ function httpStatusText(status: number): string {
     403: 'Forbidden',
     404: 'Not Found',
     429: 'Too Many Requests',
+    500: 'Internal Server Error',
     503: 'Service Unavailable',
   }
   return texts[status] ?? 'Error'
 }
 
-export class SyncTransport {
+export class SyncTransport<Ticket> {
   private readonly wss: WebSocketServer
   private readonly live = new Set<LiveSocket>()
   private readonly heartbeat: NodeJS.Timeout
   private accepting = true
 
-  constructor(private readonly options: SyncTransportOptions) {
+  constructor(private readonly options: SyncTransportOptions<Ticket>) {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -103,36 +129,64 @@ export class SyncTransport {
 
   /** Handles an HTTP upgrade if its path is ours; returns false to leave it to others. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const route = this.options.route(request)
-    if (route === null) return false
-    if (!this.accepting) {
-      rejectUpgrade(socket, 503, 'server is shutting down')
-      return true
-    }
-    if (!('docId' in route)) {
-      rejectUpgrade(socket, route.status, route.message)
-      return true
-    }
+    const decision = this.options.admit(request)
+    if (decision === null) return false
     socket.on('error', (err) => this.options.logger.debug({ err }, 'upgrade socket error'))
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.adopt(ws, route, request))
+    void Promise.resolve(decision).then(
+      (result) => this.complete(request, socket, head, result),
+      (err: unknown) => {
+        this.options.logger.error({ err }, 'upgrade check failed')
+        this.refuse(socket, { status: 500, message: 'internal error', reason: 'internal' })
+      },
+    )
     return true
   }
 
-  private adopt(ws: WebSocket, target: UpgradeTarget, request: IncomingMessage): void {
-    const handler = this.options.accept(new WebSocketPeer(ws), target, request)
-    const entry: LiveSocket = { ws, handler, alive: true }
+  private complete(request: IncomingMessage, socket: Duplex, head: Buffer, result: Ticket | UpgradeRefusal): void {
+    if (isRefusal(result)) return this.refuse(socket, result)
+    if (!this.accepting) return this.refuse(socket, { status: 503, message: 'server is shutting down', reason: 'shutting_down' })
+    if (socket.destroyed) return
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.adopt(ws, result, request))
+  }
+
+  private refuse(socket: Duplex, refusal: UpgradeRefusal): void {
+    this.options.metrics.connectionRejected(refusal.reason)
+    rejectUpgrade(socket, refusal.status, refusal.message)
+  }
+
+  private adopt(ws: WebSocket, ticket: Ticket, request: IncomingMessage): void {
+    const { maxMessagesPerSecond, maxBytesPerSecond, maxMessageBytes, metrics } = this.options
+    let entry: LiveSocket
+    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, () => {
+      metrics.limitHit('send_buffer')
+      entry.handler.close(CloseCode.TryAgainLater)
+    })
+    const handler = this.options.accept(peer, ticket, request)
+    entry = {
+      ws,
+      handler,
+      alive: true,
+      throttled: false,
+      messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond),
+      // A single message may be as large as the frame limit, so the burst allows one.
+      bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes)),
+    }
     this.live.add(entry)
+    metrics.connectionOpened()
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       entry.alive = true
+      metrics.messageIn(isBinary ? messageKindOf(data) : 'other', data.length)
       if (!isBinary) return handler.close(CloseCode.UnsupportedData)
       handler.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+      this.throttle(entry, data.length)
     })
     ws.on('pong', () => {
       entry.alive = true
     })
     ws.on('error', (err) => {
       // ws reports oversized frames here and then closes with 1009 itself.
-      this.options.logger.debug({ err, docId: target.docId }, 'websocket error')
+      if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics.limitHit('message_size')
+      this.options.logger.debug({ err }, 'websocket error')
     })
     ws.on('close', (code: number, reason: Buffer) => {
       this.live.delete(entry)
@@ -140,10 +194,35 @@ export class SyncTransport {
     })
   }
 
+  /**
+   * Rate limits throttle instead of closing: a sender over its messages/s or bytes/s budget
+   * has its socket paused until the budget has refilled, so it slows down and nobody else
+   * notices. TCP backpressure carries the pause to the sender.
+   */
+  private throttle(entry: LiveSocket, bytes: number): void {
+    const withinMessages = entry.messages.take(1)
+    const withinBytes = entry.bytes.take(bytes)
+    if ((withinMessages && withinBytes) || entry.throttled) return
+    this.options.metrics.limitHit(withinMessages ? 'bytes_per_second' : 'messages_per_second')
+    entry.throttled = true
+    entry.ws.pause()
+    const resume = () => {
+      const wait = Math.max(entry.messages.debtMs(), entry.bytes.debtMs())
+      if (wait > 0) return void setTimeout(resume, wait)
+      entry.throttled = false
+      entry.alive = true
+      entry.ws.resume()
+    }
+    setTimeout(resume, Math.max(entry.messages.debtMs(), entry.bytes.debtMs()))
+  }
+
   private checkHeartbeats(): void {
     for (const entry of this.live) {
+      // A throttled socket is not read, so its pongs wait too; it is not silent, just slowed.
+      if (entry.throttled) continue
       if (!entry.alive) {
-        this.options.logger.info('closing a peer that stopped answering pings')
+        this.options.logger.debug('closing a peer that stopped answering pings')
+        this.options.metrics.connectionRejected('heartbeat_timeout')
         entry.handler.closed(CloseCode.HeartbeatTimeout)
         entry.ws.terminate()
         continue
@@ -171,4 +250,8 @@ export class SyncTransport {
     for (const entry of this.live) entry.ws.terminate()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
   }
+}
+
+function isRefusal(value: unknown): value is UpgradeRefusal {
+  return typeof value === 'object' && value !== null && 'status' in value && 'reason' in value
 }

@@ -15,8 +15,12 @@ import { sleep, waitFor } from '../helpers/wait'
  * The room, the room manager and the commit queue with in-memory socket pairs: real Yjs and
  * y-protocols on the client side, real storage (memory) on the other. No network.
  */
-function setup(storage: Storage = new MemoryStorage(), options: { compactAfterUpdates?: number; maxBacklog?: number } = {}) {
+function setup(
+  storage: Storage = new MemoryStorage(),
+  options: { compactAfterUpdates?: number; maxBacklog?: number; maxLoadedDocuments?: number } = {},
+) {
   const logger = pino({ level: 'silent' })
+  const limitHits: string[] = []
   const commitQueue = new CommitQueue({ storage, logger, retryDelayMs: 5 })
   const compactor = new Compactor(storage, logger)
   const rooms = new RoomManager({
@@ -25,12 +29,15 @@ function setup(storage: Storage = new MemoryStorage(), options: { compactAfterUp
     compactor,
     logger,
     compactAfterUpdates: options.compactAfterUpdates ?? 500,
-    maxBacklogMessages: options.maxBacklog ?? 100,
+    backlogLimits: { maxMessages: options.maxBacklog ?? 100, maxBytes: 1024 * 1024 },
+    presenceLimits: { maxAwarenessPerSecond: 1000, maxAwarenessStateBytes: 8192 },
+    maxLoadedDocuments: options.maxLoadedDocuments ?? 100,
+    onLimitHit: (kind) => limitHits.push(kind),
   })
   const peers: MemoryPeer[] = []
   function join(docId = 'doc', canWrite = true) {
     const peer = new MemoryPeer()
-    const connection = rooms.connect(peer, { docId, remoteAddress: 'memory', canWrite })
+    const connection = rooms.connect(peer, { docId, remoteAddress: 'memory', identity: null, canWrite })
     peer.attach((frame) => connection.receive(frame))
     peers.push(peer)
     return {
@@ -50,7 +57,7 @@ function setup(storage: Storage = new MemoryStorage(), options: { compactAfterUp
     for (const update of data.updates) Y.applyUpdate(doc, update)
     return doc
   }
-  return { storage, rooms, commitQueue, compactor, join, stored, peers }
+  return { storage, rooms, commitQueue, compactor, join, stored, peers, limitHits }
 }
 
 const text = (doc: Y.Doc) => doc.getText('t').toString()

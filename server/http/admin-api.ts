@@ -1,0 +1,65 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { z } from 'zod'
+import { CloseCode, isValidDocId } from '../../lib/protocol'
+import { bearerToken } from '../auth/authenticator'
+import type { RevocationList } from '../auth/revocations'
+import type { RoomManager } from '../rooms/room-manager'
+import type { Storage } from '../storage/storage'
+import { HttpError, readJson, sendJson } from './respond'
+
+/**
+ * The admin API, authenticated with the admin secret (`Authorization: Bearer <secret>`):
+ *   POST /api/admin/revocations {user?, document?}  revoke; open connections close at once (4403)
+ *   GET  /api/admin/revocations                     list
+ */
+export interface AdminApiDeps {
+  readonly adminSecret: string | null
+  readonly revocations: RevocationList
+  readonly rooms: RoomManager
+  readonly storage: Storage
+  readonly now: () => number
+}
+
+const revokeBody = z
+  .object({ user: z.string().min(1).max(256).optional(), document: z.string().optional() })
+  .strict()
+  .refine((body) => body.user !== undefined || body.document !== undefined, 'give user, document or both')
+
+export class AdminApi {
+  private readonly secretDigest: Buffer | null
+
+  constructor(private readonly deps: AdminApiDeps) {
+    this.secretDigest = deps.adminSecret ? digest(deps.adminSecret) : null
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    this.authenticate(req)
+    if (url.pathname !== '/api/admin/revocations') throw new HttpError(404, 'no such admin endpoint')
+    if (req.method === 'GET') return sendJson(res, 200, { revocations: await this.deps.storage.listRevocations() })
+    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`)
+    const parsed = revokeBody.safeParse(await readJson(req))
+    if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]?.message ?? 'invalid body')
+    const { user, document } = parsed.data
+    if (document !== undefined && !isValidDocId(document)) throw new HttpError(400, 'invalid document id')
+    const at = this.deps.now()
+    if (user !== undefined) await this.deps.revocations.revoke('user', user, at)
+    if (document !== undefined) await this.deps.revocations.revoke('document', document, at)
+    const closed = this.deps.rooms.closeMatching((connection) => {
+      const identity = connection.info.identity
+      return identity !== null && this.deps.revocations.isRevoked(identity, connection.info.docId)
+    }, CloseCode.Forbidden)
+    sendJson(res, 200, { revokedAt: new Date(at).toISOString(), user: user ?? null, document: document ?? null, closedConnections: closed })
+  }
+
+  private authenticate(req: IncomingMessage): void {
+    if (!this.secretDigest) throw new HttpError(404, 'the admin API is off: set TANDEM_ADMIN_SECRET or TANDEM_AUTH_SECRET')
+    const token = bearerToken(req)
+    if (!token || !timingSafeEqual(digest(token), this.secretDigest)) throw new HttpError(401, 'admin secret required')
+  }
+}
+
+/** Comparing fixed-length digests keeps the comparison constant-time whatever the input length. */
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { z } from 'zod'
+import { isValidDocId } from '../../lib/protocol'
+import type { Authenticator } from '../auth/authenticator'
+import { HttpError, readJson, sendJson } from './respond'
+
+/**
+ * Tokens for the app's own pages, minted server-side so the browser never sees the secret:
+ *   POST /api/tokens {docId, name?}            a short-lived connection token for one document,
+ *                                              exchanged for the caller's token (a share link's)
+ *   POST /api/docs/<id>/links {role, expiresInDays?}   a share link (view-only or edit)
+ * In open mode there is nothing to mint: everyone may edit, and links are plain URLs.
+ */
+const SESSION_TOKEN_SECONDS = 60 * 60
+const exchangeBody = z.object({ docId: z.string(), name: z.string().trim().min(1).max(100).optional() }).strict()
+const linkBody = z
+  .object({ role: z.enum(['viewer', 'editor']), expiresInDays: z.number().int().min(1).max(365).default(30) })
+  .strict()
+
+export class TokenApi {
+  constructor(private readonly auth: Authenticator) {}
+
+  /** POST /api/tokens */
+  async exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/tokens`)
+    const body = parse(exchangeBody, await readJson(req))
+    if (!isValidDocId(body.docId)) throw new HttpError(400, 'invalid document id')
+    const tokens = this.auth.tokenService
+    if (!tokens) return sendJson(res, 200, { auth: false, token: null, role: 'editor', name: body.name ?? null })
+    const caller = await this.auth.authorizeRequest(req, body.docId, 'viewer')
+    if (!caller) throw new HttpError(500, 'auth is on but no identity was established')
+    if (!tokens.canMint) throw new HttpError(409, 'this server only verifies tokens minted by another service')
+    const name = caller.name ?? body.name ?? 'Guest'
+    const minted = await tokens.mint({ sub: caller.userId, name, docs: [body.docId], role: caller.role }, SESSION_TOKEN_SECONDS)
+    sendJson(res, 200, { auth: true, token: minted.token, expiresAt: minted.expiresAt.toISOString(), role: caller.role, name })
+  }
+
+  /** POST /api/docs/<id>/links */
+  async createLink(req: IncomingMessage, res: ServerResponse, docId: string): Promise<void> {
+    const body = parse(linkBody, await readJson(req))
+    const tokens = this.auth.tokenService
+    if (!tokens) {
+      if (body.role === 'viewer') {
+        throw new HttpError(409, 'view-only links need auth: start the server with TANDEM_AUTH_SECRET set')
+      }
+      return sendJson(res, 201, { auth: false, role: 'editor', url: `/d/${docId}`, expiresAt: null })
+    }
+    await this.auth.authorizeRequest(req, docId, 'editor')
+    if (!tokens.canMint) throw new HttpError(409, 'this server only verifies tokens minted by another service')
+    const sub = `link-${randomBytes(6).toString('base64url')}`
+    const minted = await tokens.mint({ sub, docs: [docId], role: body.role }, body.expiresInDays * 24 * 60 * 60)
+    sendJson(res, 201, {
+      auth: true,
+      role: body.role,
+      url: `/d/${docId}?token=${minted.token}`,
+      token: minted.token,
+      linkId: sub,
+      expiresAt: minted.expiresAt.toISOString(),
+    })
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new HttpError(400, issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body')
+  }
+  return result.data
+}

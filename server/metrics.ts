@@ -1,0 +1,158 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** Message kinds as labels: the y-websocket message types plus 'other' for refused frames. */
+export type MessageKind = 'sync' | 'awareness' | 'auth' | 'query_awareness' | 'other'
+
+const KINDS: readonly MessageKind[] = ['sync', 'awareness', 'auth', 'query_awareness', 'other']
+const KIND_INDEX: Record<MessageKind, number> = { sync: 0, awareness: 1, auth: 2, query_awareness: 3, other: 4 }
+
+/**
+ * The server's Prometheus metrics, on a registry of its own (no global state, so several
+ * servers can run in one process). Per-message counts are plain numbers on the relay path and
+ * are copied into the Prometheus counters only when /metrics is scraped.
+ */
+export class Metrics {
+  readonly registry = new Registry()
+  private readonly messagesIn = new Float64Array(KINDS.length)
+  private readonly bytesIn = new Float64Array(KINDS.length)
+  private readonly messagesOut = new Float64Array(KINDS.length)
+  private readonly bytesOut = new Float64Array(KINDS.length)
+  private readonly commitSeconds: Histogram
+  private readonly commitBatch: Histogram
+  private readonly compactions: Counter
+  private readonly rejected: Counter<'reason'>
+  private readonly limitHits: Counter<'kind'>
+  private readonly connectionsOpened: Counter
+
+  constructor(sources: { connections: () => number; documentsLoaded: () => number; pendingUpdates: () => number }) {
+    const registry = this.registry
+    collectDefaultMetrics({ register: registry, prefix: 'tandem_process_', eventLoopMonitoringPrecision: 10 })
+    new Gauge({
+      name: 'tandem_connections',
+      help: 'Open WebSocket connections',
+      registers: [registry],
+      collect() {
+        this.set(sources.connections())
+      },
+    })
+    new Gauge({
+      name: 'tandem_documents_loaded',
+      help: 'Documents held in memory',
+      registers: [registry],
+      collect() {
+        this.set(sources.documentsLoaded())
+      },
+    })
+    new Gauge({
+      name: 'tandem_updates_pending',
+      help: 'Updates received but not yet committed to storage',
+      registers: [registry],
+      collect() {
+        this.set(sources.pendingUpdates())
+      },
+    })
+    const byKind = (name: string, help: string, values: Float64Array) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['type'],
+        registers: [registry],
+        collect() {
+          this.reset()
+          KINDS.forEach((kind, i) => this.inc({ type: kind }, values[i]!))
+        },
+      })
+    byKind('tandem_messages_received_total', 'Messages received from clients, by type', this.messagesIn)
+    byKind('tandem_bytes_received_total', 'Bytes received from clients, by message type', this.bytesIn)
+    byKind('tandem_messages_sent_total', 'Messages sent to clients, by type', this.messagesOut)
+    byKind('tandem_bytes_sent_total', 'Bytes sent to clients, by message type', this.bytesOut)
+    this.commitSeconds = new Histogram({
+      name: 'tandem_commit_duration_seconds',
+      help: 'Time to commit one batch of updates to storage',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    })
+    this.commitBatch = new Histogram({
+      name: 'tandem_commit_batch_updates',
+      help: 'Updates per storage transaction (group commit)',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 1000],
+      registers: [registry],
+    })
+    this.compactions = new Counter({ name: 'tandem_compactions_total', help: 'Update logs compacted into snapshots', registers: [registry] })
+    this.rejected = new Counter({
+      name: 'tandem_connections_rejected_total',
+      help: 'Connections refused or closed by the server, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    })
+    this.limitHits = new Counter({
+      name: 'tandem_limit_hits_total',
+      help: 'Times a configured limit was reached, by limit',
+      labelNames: ['kind'],
+      registers: [registry],
+    })
+    this.connectionsOpened = new Counter({
+      name: 'tandem_connections_opened_total',
+      help: 'WebSocket connections accepted',
+      registers: [registry],
+    })
+  }
+
+  messageIn(kind: MessageKind, bytes: number): void {
+    const i = KIND_INDEX[kind]
+    this.messagesIn[i]! += 1
+    this.bytesIn[i]! += bytes
+  }
+
+  messageOut(kind: MessageKind, bytes: number): void {
+    const i = KIND_INDEX[kind]
+    this.messagesOut[i]! += 1
+    this.bytesOut[i]! += bytes
+  }
+
+  committed(updates: number, durationMs: number): void {
+    this.commitSeconds.observe(durationMs / 1000)
+    this.commitBatch.observe(updates)
+  }
+
+  compacted(): void {
+    this.compactions.inc()
+  }
+
+  connectionRejected(reason: string): void {
+    this.rejected.labels(reason).inc()
+  }
+
+  limitHit(kind: string): void {
+    this.limitHits.labels(kind).inc()
+  }
+
+  connectionOpened(): void {
+    this.connectionsOpened.inc()
+  }
+
+  /** The Prometheus text exposition. */
+  render(): Promise<string> {
+    return this.registry.metrics()
+  }
+
+  get contentType(): string {
+    return this.registry.contentType
+  }
+}
+
+/** The kind label of a raw frame, from its first byte (every type is a one-byte varint). */
+export function messageKindOf(frame: Uint8Array): MessageKind {
+  switch (frame[0]) {
+    case 0:
+      return 'sync'
+    case 1:
+      return 'awareness'
+    case 2:
+      return 'auth'
+    case 3:
+      return 'query_awareness'
+    default:
+      return 'other'
+  }
+}
