@@ -22,7 +22,7 @@ import {
 import { Logo } from './logo'
 
 /** The document page: identity first (asked once), then the live document. */
-export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverride: string | null }) {
+export function DocWorkspace({ docId, nameOverride, token }: { docId: string; nameOverride: string | null; token?: string }) {
   const { identity, setName } = useLocalIdentity(nameOverride)
   const [renaming, setRenaming] = useState(false)
 
@@ -46,7 +46,7 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
 
   const user = { name: identity.name, color: identity.color }
   return (
-    <TandemDocProvider docId={docId} user={user}>
+    <TandemDocProvider docId={docId} user={user} token={token}>
       <Workspace docId={docId} identity={identity} onEditName={() => setRenaming(true)} />
       {renaming && (
         <NameDialog

@@ -308,6 +308,16 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await page.locator('.ProseMirror').click()
     await page.keyboard.type('Soon gone.')
     await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 5_000 })
+    // A rename through the REST API reaches the open editor's title live.
+    const renamed = await fetch(`${server.url}/api/docs/${docId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Renamed over REST' }),
+    })
+    expect(renamed.status).toBe(200)
+    await page.waitForFunction(() => (document.querySelector('[data-testid="doc-title"]') as HTMLInputElement | null)?.value === 'Renamed over REST', undefined, { timeout: 5_000 })
+    await page.waitForFunction(() => document.title.startsWith('Renamed over REST'))
+
     expect((await fetch(`${server.url}/api/docs/${docId}`, { method: 'DELETE' })).status).toBe(204)
     await page.getByTestId('closed-banner').waitFor({ timeout: 5_000 })
     await expect(page.getByTestId('closed-banner').textContent()).resolves.toContain('This document was deleted')

@@ -13,6 +13,8 @@ export const metadata: Metadata = { title: 'Document' }
 export default async function DocPage({ params, searchParams }: Props) {
   const { docId } = await params
   if (!isValidDocId(docId)) notFound()
-  const { name } = await searchParams
-  return <DocWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} />
+  const { name, token } = await searchParams
+  return (
+    <DocWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} token={typeof token === 'string' ? token : undefined} />
+  )
 }

@@ -7,10 +7,18 @@ interface Props {
   searchParams: Promise<Record<string, string | string[] | undefined>>
 }
 
-/** The editor alone, for iframes: `?name=` sets the writer's name, `?toolbar=0` hides the toolbar. */
+/** The editor alone, for iframes: `?name=` sets the writer's name, `?toolbar=0` hides the toolbar,
+ * `?token=` is passed to the sync connection. */
 export default async function EmbedPage({ params, searchParams }: Props) {
   const { docId } = await params
   if (!isValidDocId(docId)) notFound()
-  const { name, toolbar } = await searchParams
-  return <EmbedWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} toolbar={toolbar !== '0'} />
+  const { name, toolbar, token } = await searchParams
+  return (
+    <EmbedWorkspace
+      docId={docId}
+      nameOverride={typeof name === 'string' ? name : null}
+      toolbar={toolbar !== '0'}
+      token={typeof token === 'string' ? token : undefined}
+    />
+  )
 }
