@@ -28,12 +28,12 @@ export function DocWorkspace({ docId, nameOverride, token }: { docId: string; na
 
   // Opening a link to a document that does not exist yet creates it (idempotent PUT).
   useEffect(() => {
-    createDocsClient()
+    createDocsClient(token ? { headers: { authorization: `Bearer ${token}` } } : {})
       .ensure(docId)
       .catch(() => {
         // The sync connection reports trouble on its own; the list entry can follow later.
       })
-  }, [docId])
+  }, [docId, token])
 
   if (!identity || !identity.name) {
     return (
