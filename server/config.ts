@@ -222,7 +222,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   }
   const result: Record<string, unknown> = {}
   for (const [key, spec] of Object.entries(SETTINGS) as Array<[string, SettingSpec]>) {
-    const raw = flags[spec.flag] ?? (env[spec.env] === '' ? undefined : env[spec.env])
+    // An empty value means "not set", so `FOO= npm start` falls back to the default.
+    const given = flags[spec.flag] ?? env[spec.env]
+    const raw = given === '' ? undefined : given
     const parsed = spec.schema.safeParse(raw)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]?.message ?? 'invalid value'

@@ -10,10 +10,11 @@ export interface TestClient {
   destroy(): void
 }
 
-export function connectClient(serverUrl: string, docId: string, doc = new Y.Doc()): TestClient {
+export function connectClient(serverUrl: string, docId: string, doc = new Y.Doc(), params: Record<string, string> = {}): TestClient {
   const provider = new WebsocketProvider(serverUrl, docId, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
+    params,
   })
   return {
     doc,
@@ -25,8 +26,13 @@ export function connectClient(serverUrl: string, docId: string, doc = new Y.Doc(
   }
 }
 
-export async function connectSynced(serverUrl: string, docId: string, doc = new Y.Doc()): Promise<TestClient> {
-  const client = connectClient(serverUrl, docId, doc)
+export async function connectSynced(
+  serverUrl: string,
+  docId: string,
+  doc = new Y.Doc(),
+  params: Record<string, string> = {},
+): Promise<TestClient> {
+  const client = connectClient(serverUrl, docId, doc, params)
   await waitFor(() => client.provider.synced, `client of ${docId} to sync`)
   return client
 }

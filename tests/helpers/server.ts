@@ -19,6 +19,8 @@ export function testConfig(overrides: Partial<Record<keyof Config, string>> = {}
     TANDEM_HOST: '127.0.0.1',
     TANDEM_DATA_DIR: dataDir,
     TANDEM_LOG_LEVEL: process.env.TANDEM_TEST_LOG_LEVEL ?? 'silent',
+    // Tests stop servers often; the jittered drain is tested on its own.
+    TANDEM_DRAIN_SPREAD_MS: '0',
   }
   const flags = Object.entries(overrides).flatMap(([key, value]) => [`--${kebab(key)}`, String(value)])
   return parseConfig(flags, env)
