@@ -16,6 +16,8 @@ export class GatedStorage implements Storage {
   appendGate: Promise<void> | null = null
   loadGate: Promise<void> | null = null
   failNextAppends = 0
+  /** When set, ping() rejects with it (readiness tests). */
+  pingError: Error | null = null
   loads = 0
   appendCalls = 0
 
@@ -78,7 +80,7 @@ export class GatedStorage implements Storage {
     return this.inner.listRevocations()
   }
   ping() {
-    return this.inner.ping()
+    return this.pingError ? Promise.reject(this.pingError) : this.inner.ping()
   }
   close() {
     return this.inner.close()
