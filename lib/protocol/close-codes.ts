@@ -3,8 +3,10 @@
  * an operator reading logs) can tell why a connection ended. 1xxx are RFC 6455 codes; 4xxx
  * are Tandem's, numbered after the nearest HTTP status.
  *
- * The stock y-websocket client reconnects after any close, so a code never strands a user; the
- * codes exist for logs, metrics and custom clients.
+ * The stock y-websocket client (3.x) treats 4400–4499 as final and stops reconnecting, so
+ * that range is used only where reconnecting cannot help (the same bytes or credentials would
+ * fail again, or the document is gone). Conditions worth retrying use 1xxx codes. 4408 never
+ * reaches a client: a silent peer's socket is cut without a closing handshake.
  */
 export interface CloseReason {
   readonly code: number
