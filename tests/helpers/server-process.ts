@@ -3,7 +3,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs')
+// `node --import <tsx loader>` runs the server as ONE process, like `npm run server` does; tsx's
+// CLI would start it as a grandchild, and a SIGKILL would then hit only the wrapper.
+const tsxLoader = path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')
 
 export interface ServerProcess {
   readonly child: ChildProcess
@@ -17,11 +19,11 @@ export interface ServerProcess {
 }
 
 /**
- * Runs `npm run server` as its own OS process (node + tsx, not through npm, so the PID we
- * signal is the server's) and waits for it to print its address.
+ * Runs `npm run server` as its own OS process (node with tsx's loader, not through npm, so the
+ * PID we signal is the server's) and waits for it to print its address.
  */
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [tsxCli, path.join(root, 'server', 'cli.ts'), '--host', '127.0.0.1', ...args], {
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(root, 'server', 'cli.ts'), '--host', '127.0.0.1', ...args], {
     cwd: root,
     env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
