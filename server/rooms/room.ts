@@ -85,6 +85,11 @@ export class Room implements MessageSink {
   private leases = 0
   private logLength: number
   private titleChanged = false
+  /**
+   * Sync step 2 for a client that has nothing (state vector [0], every new client): encoded
+   * once per document version and shared, so a join storm costs one encode, not one per client.
+   */
+  private fullStateFrame: Uint8Array | null = null
   private broken = false
   private readonly titleText: Y.Text
   private readonly commitQueue: CommitQueue
@@ -162,7 +167,7 @@ export class Room implements MessageSink {
     switch (message.kind) {
       case 'sync-step1': {
         const { stateVector } = message
-        this.whenCommitted(() => connection.send(writeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))))
+        this.whenCommitted(() => connection.send(this.syncStep2For(stateVector)))
         return
       }
       case 'sync-step2':
@@ -226,6 +231,13 @@ export class Room implements MessageSink {
     throttle.timer = setTimeout(flush, Math.max(1, throttle.bucket.debtMs()))
   }
 
+  private syncStep2For(stateVector: Uint8Array): Uint8Array {
+    const knowsNothing = stateVector.length === 1 && stateVector[0] === 0
+    if (!knowsNothing) return writeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
+    this.fullStateFrame ??= writeSyncStep2(Y.encodeStateAsUpdate(this.doc))
+    return this.fullStateFrame
+  }
+
   private receiveUpdate(connection: Connection, update: Uint8Array): void {
     if (!connection.info.canWrite) {
       connection.send(writePermissionDenied('read-only access: document updates are not accepted'))
@@ -235,6 +247,7 @@ export class Room implements MessageSink {
     if (check === 'empty') return
     if (check === false) return connection.close(CloseCode.InvalidUpdate)
     this.titleChanged = false
+    this.fullStateFrame = null
     try {
       Y.applyUpdate(this.doc, update, connection)
     } catch (err) {
@@ -255,6 +268,7 @@ export class Room implements MessageSink {
       if (origin === SERVER_ORIGIN) updates.push(update)
     }
     this.titleChanged = false
+    this.fullStateFrame = null
     this.doc.on('update', collect)
     try {
       this.doc.transact(() => fn(this.doc), SERVER_ORIGIN)

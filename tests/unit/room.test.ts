@@ -81,6 +81,27 @@ describe('room: sync', () => {
     expect(text(peer.doc)).toBe('stored before')
   })
 
+  it('[P3] every fresh client gets the current content, though the full state is encoded once per version', async () => {
+    const { join } = setup()
+    const a = join()
+    await waitFor(() => a.peer.synced, 'a synced')
+    const fullStates: Uint8Array[] = []
+    for (const expected of ['x', 'xy']) {
+      a.peer.doc.getText('t').insert(a.peer.doc.getText('t').length, expected.at(-1)!)
+      await waitFor(() => a.peer.frames.filter((f) => f[0] === 0 && f[1] === 2).length >= expected.length, 'stored')
+      const fresh = [join(), join()]
+      await waitFor(() => fresh.every((c) => c.peer.synced), 'fresh clients synced')
+      for (const c of fresh) {
+        expect(text(c.peer.doc)).toBe(expected)
+        fullStates.push(c.peer.frames.find((f) => f[0] === 0 && f[1] === 1)!)
+      }
+    }
+    // Two joins at one version get the very same frame; a new version gets a new one.
+    expect(fullStates[0]).toBe(fullStates[1])
+    expect(fullStates[2]).toBe(fullStates[3])
+    expect(fullStates[2]).not.toBe(fullStates[0])
+  })
+
   it('[D3][D4] an update is stored before any peer receives it, and is echoed to its sender', async () => {
     const { join, storage } = setup()
     const a = join()
