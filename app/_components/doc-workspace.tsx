@@ -1,9 +1,11 @@
 'use client'
 
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import type { DocAccess } from '../../lib/editor/doc-access'
 import { createDocsClient } from '../../lib/editor/docs-client'
-import { CloseCode } from '../../lib/protocol/close-codes'
 import type { LocalIdentity } from '../../lib/editor/identity'
+import { roleCanEdit } from '../../lib/editor/tokens'
+import { CloseCode } from '../../lib/protocol/close-codes'
 import {
   ActivityFeed,
   AvatarStack,
@@ -15,43 +17,89 @@ import {
   SaveIndicator,
   ShareButton,
   TandemDocProvider,
+  ViewOnlyBadge,
+  useAccessToken,
   useClosedReason,
+  useDocAccess,
   useDocTitle,
   useLocalIdentity,
 } from '../../lib/react'
+import { AccessPage } from './access-page'
 import { Logo } from './logo'
 
-/** The document page: identity first (asked once), then the live document. */
-export function DocWorkspace({ docId, nameOverride, token }: { docId: string; nameOverride: string | null; token?: string }) {
+/**
+ * The document page: access first (asked over HTTP: open mode, a role, or why not), then the
+ * person's name when the link does not carry one, then the live document.
+ */
+export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverride: string | null }) {
   const { identity, setName } = useLocalIdentity(nameOverride)
+  const accessToken = useAccessToken()
+  const { access, state } = useDocAccess(docId, { accessToken, name: identity?.name ?? null, enabled: identity !== null })
   const [renaming, setRenaming] = useState(false)
+  const started = useRef(false)
 
-  // Opening a link to a document that does not exist yet creates it (idempotent PUT).
+  const role = state.status === 'open' ? 'editor' : state.status === 'granted' ? state.role : null
+  const canEdit = roleCanEdit(role)
+
+  // Opening a link to a document that does not exist yet creates it (idempotent PUT); only
+  // editors may, and with auth on the session token authorises it.
   useEffect(() => {
-    createDocsClient(token ? { headers: { authorization: `Bearer ${token}` } } : {})
+    if (!canEdit || !access) return
+    createDocsClient({ token: () => access.token })
       .ensure(docId)
       .catch(() => {
         // The sync connection reports trouble on its own; the list entry can follow later.
       })
-  }, [docId, token])
+  }, [docId, canEdit, access])
 
-  if (!identity || !identity.name) {
+  if (state.status === 'denied') return <AccessPage reason={state.reason} />
+  if (!identity || !access || state.status === 'checking') return <Shell />
+  if (state.status === 'unreachable') {
     return (
-      <>
-        <Shell docId={docId} />
-        {identity && <NameDialog onSubmit={(name) => setName(name)} />}
-      </>
+      <Shell
+        notice={
+          <div className="banner banner--warning" role="status" data-testid="access-unreachable">
+            Can’t reach the server to open this document. Retrying…{' '}
+            <button type="button" className="tandem-link-button" onClick={() => void access.check()}>
+              Try now
+            </button>
+          </div>
+        }
+      />
     )
   }
 
-  const user = { name: identity.name, color: identity.color }
+  const nameFromToken = state.status === 'granted' && state.nameFromToken
+  const displayName = nameFromToken ? state.name : identity.name
+  if (!displayName) {
+    return (
+      <>
+        <Shell />
+        <NameDialog onSubmit={(name) => setName(name)} />
+      </>
+    )
+  }
+  // With auth on the name others see is in the session token: wait for the one carrying it
+  // (only before the document first shows; a later rename swaps tokens underneath).
+  const nameSettled = state.status === 'open' || nameFromToken || state.requestedName === identity.name
+  if (!nameSettled && !started.current) return <Shell />
+  started.current = true
+
+  const user = { name: displayName, color: identity.color }
   return (
-    <TandemDocProvider docId={docId} user={user} token={token}>
-      <Workspace docId={docId} identity={identity} onEditName={() => setRenaming(true)} />
+    <TandemDocProvider docId={docId} user={user} access={access}>
+      <Workspace
+        docId={docId}
+        identity={identity}
+        access={access}
+        auth={state.status === 'granted'}
+        canEdit={canEdit}
+        onEditName={nameFromToken ? undefined : () => setRenaming(true)}
+      />
       {renaming && (
         <NameDialog
           title="Change your name"
-          initialName={identity.name}
+          initialName={displayName}
           onCancel={() => setRenaming(false)}
           onSubmit={(name) => {
             setName(name)
@@ -63,29 +111,42 @@ export function DocWorkspace({ docId, nameOverride, token }: { docId: string; na
   )
 }
 
-function TopBar({ docId, live, readOnly = false }: { docId: string; live: boolean; readOnly?: boolean }) {
+function TopBar({
+  live,
+  readOnly = false,
+  meta,
+  actions,
+}: {
+  live: boolean
+  readOnly?: boolean
+  meta?: ReactNode
+  actions?: ReactNode
+}) {
   return (
     <header className="topbar">
       <a href="/" className="topbar__home" aria-label="All documents" title="All documents">
         <Logo size={26} />
       </a>
       <div className="topbar__title">{live ? <DocTitleInput readOnly={readOnly} /> : <input className="tandem-title" aria-label="Document title" placeholder="Untitled" disabled />}</div>
-      <div className="topbar__meta">
-        {live && <SaveIndicator />}
-        {live && <ConnectionStatusBadge />}
-      </div>
-      <div className="topbar__actions">
-        {live && <AvatarStack />}
-        <ShareButton docId={docId} />
-      </div>
+      <div className="topbar__meta">{meta}</div>
+      <div className="topbar__actions">{actions}</div>
     </header>
   )
 }
 
-function Shell({ docId }: { docId: string }) {
+/** The page before the document is open: the same layout, nothing live. */
+function Shell({ notice }: { notice?: ReactNode }) {
   return (
     <div className="workspace" data-tandem-root>
-      <TopBar docId={docId} live={false} />
+      <TopBar
+        live={false}
+        actions={
+          <button type="button" className="tandem-button tandem-button--primary tandem-share" disabled aria-hidden="true" tabIndex={-1}>
+            <span>Share</span>
+          </button>
+        }
+      />
+      {notice}
       <div className="workspace__body">
         <main className="workspace__main">
           <CollaborativeEditor />
@@ -101,17 +162,47 @@ function closedMessage(code: number): string {
   return 'The server closed this document. Reload the page to try again.'
 }
 
-function Workspace({ docId, identity, onEditName }: { docId: string; identity: LocalIdentity; onEditName: () => void }) {
+function Workspace({
+  docId,
+  identity,
+  access,
+  auth,
+  canEdit,
+  onEditName,
+}: {
+  docId: string
+  identity: LocalIdentity
+  access: DocAccess
+  auth: boolean
+  canEdit: boolean
+  onEditName?: () => void
+}) {
   const title = useDocTitle()
   const closed = useClosedReason()
+  const writable = canEdit && !closed
 
   useEffect(() => {
     document.title = `${title.trim() || 'Untitled'} · Tandem`
   }, [title])
 
   return (
-    <div className="workspace" data-tandem-root data-user-color={identity.color}>
-      <TopBar docId={docId} live readOnly={closed !== null} />
+    <div className="workspace" data-tandem-root data-user-color={identity.color} data-role={canEdit ? 'editor' : 'viewer'}>
+      <TopBar
+        live
+        readOnly={!writable}
+        meta={
+          <>
+            {canEdit ? <SaveIndicator /> : <ViewOnlyBadge />}
+            <ConnectionStatusBadge />
+          </>
+        }
+        actions={
+          <>
+            <AvatarStack />
+            {canEdit && <ShareButton docId={docId} auth={auth} token={() => access.token} />}
+          </>
+        }
+      />
       {closed && (
         <div className="banner" role="alert" data-testid="closed-banner" data-code={closed.code}>
           {closedMessage(closed.code)} <a href="/">Back to your documents</a>
@@ -119,7 +210,7 @@ function Workspace({ docId, identity, onEditName }: { docId: string; identity: L
       )}
       <div className="workspace__body">
         <main className="workspace__main">
-          <CollaborativeEditor editable={!closed} />
+          <CollaborativeEditor editable={writable} toolbar={canEdit} />
         </main>
         <aside className="workspace__side" aria-label="Collaboration">
           <section className="panel">

@@ -1,38 +1,55 @@
 'use client'
 
-import { AvatarStack, CollaborativeEditor, ConnectionStatusBadge, SaveIndicator, TandemDocProvider, useLocalIdentity } from '../../lib/react'
+import { roleCanEdit } from '../../lib/editor/tokens'
+import {
+  AccessMessage,
+  AvatarStack,
+  CollaborativeEditor,
+  ConnectionStatusBadge,
+  SaveIndicator,
+  TandemDocProvider,
+  ViewOnlyBadge,
+  useAccessToken,
+  useDocAccess,
+  useLocalIdentity,
+} from '../../lib/react'
 
-/** The editor without app chrome. No name prompt inside a frame: `?name=`, a remembered name, or "Guest". */
-export function EmbedWorkspace({
-  docId,
-  nameOverride,
-  toolbar,
-  token,
-}: {
-  docId: string
-  nameOverride: string | null
-  toolbar: boolean
-  token?: string
-}) {
+/**
+ * The editor without app chrome. No name prompt inside a frame: the token's name, `?name=`, a
+ * remembered name, or "Guest". `?token=` works as on the document page (exchanged, refreshed).
+ */
+export function EmbedWorkspace({ docId, nameOverride, toolbar }: { docId: string; nameOverride: string | null; toolbar: boolean }) {
   const { identity } = useLocalIdentity(nameOverride)
-  if (!identity) {
+  const accessToken = useAccessToken()
+  const guestName = identity ? (identity.name ?? `Guest ${identity.id.slice(0, 4).toUpperCase()}`) : null
+  const { access, state } = useDocAccess(docId, { accessToken, name: guestName, enabled: identity !== null })
+
+  if (state.status === 'denied') {
+    return (
+      <div className="embed embed--denied" data-tandem-root>
+        <AccessMessage reason={state.reason} compact />
+      </div>
+    )
+  }
+  if (!identity || !access || state.status === 'checking' || state.status === 'unreachable' || !guestName) {
     return (
       <div className="embed" data-tandem-root>
         <CollaborativeEditor toolbar={toolbar} />
       </div>
     )
   }
-  const user = { name: identity.name ?? `Guest ${identity.id.slice(0, 4).toUpperCase()}`, color: identity.color }
+  const canEdit = state.status === 'open' || roleCanEdit(state.role)
+  const name = (state.status === 'granted' && state.nameFromToken ? state.name : null) ?? guestName
   return (
-    <TandemDocProvider docId={docId} user={user} token={token}>
-      <div className="embed" data-tandem-root>
+    <TandemDocProvider docId={docId} user={{ name, color: identity.color }} access={access}>
+      <div className="embed" data-tandem-root data-role={canEdit ? 'editor' : 'viewer'}>
         <div className="embed__bar">
           <ConnectionStatusBadge />
-          <SaveIndicator />
+          {canEdit ? <SaveIndicator /> : <ViewOnlyBadge />}
           <span className="embed__spacer" />
           <AvatarStack />
         </div>
-        <CollaborativeEditor toolbar={toolbar} />
+        <CollaborativeEditor toolbar={toolbar && canEdit} editable={canEdit} />
       </div>
     </TandemDocProvider>
   )

@@ -1,11 +1,13 @@
 import * as encoding from 'lib0/encoding'
+import * as authProtocol from 'y-protocols/auth'
 import * as syncProtocol from 'y-protocols/sync'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import { WebsocketProvider, messageSync } from 'y-websocket'
+import { WebsocketProvider, messageAuth, messageSync } from 'y-websocket'
 import * as Y from 'yjs'
 import { CloseCode } from '../protocol/close-codes'
 import { isValidDocId } from '../protocol/document-fields'
 import { ActivityLog, type ActivityEntry } from './activity'
+import { bindDocAccess, type DocAccess } from './doc-access'
 import type { TandemUser } from './identity'
 import { readPeers, setLocalUser, subscribePeers, type Peer } from './presence'
 import { SaveTracker } from './save-tracker'
@@ -34,6 +36,11 @@ export interface ConnectionOptions {
   serverUrl?: string
   /** Sent as `?token=` on the WebSocket URL. */
   token?: string
+  /**
+   * Keeps the token current instead (see `createDocAccess`): fresh session tokens are used on
+   * reconnect, and a revoked or expired link stops reconnecting. Wins over `token`.
+   */
+  access?: DocAccess
   user: TandemUser
   /** Bring your own Y.Doc (it is then not destroyed with the connection). */
   doc?: Y.Doc
@@ -56,8 +63,17 @@ export interface TandemConnection {
   readonly peers: ReadonlySignal<Peer[]>
   readonly activity: ReadonlySignal<readonly ActivityEntry[]>
   readonly closedReason: ReadonlySignal<ClosedReason | null>
+  /**
+   * The server's last "permission denied" (y-protocols auth message): it refused our document
+   * changes because the token is read-only. Null until that happens.
+   */
+  readonly permissionDenied: ReadonlySignal<string | null>
   readonly user: TandemUser
   setUser(user: TandemUser): void
+  /** The token for the next socket (`?token=`); the open socket, if any, stays. */
+  setToken(token: string | null): void
+  /** Closes the socket and opens a new one (same Y.Doc), e.g. after the token changed identity. */
+  reconnect(): void
   destroy(): void
 }
 
@@ -92,10 +108,11 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   let user = options.user
   setLocalUser(awareness, user)
 
+  const initialToken = options.access ? options.access.token : options.token
   const provider = new WebsocketProvider(serverUrl, docId, doc, {
     connect: false,
     awareness,
-    params: options.token ? { token: options.token } : {},
+    params: initialToken ? { token: initialToken } : {},
     // Cross-tab BroadcastChannel sync is off on purpose: an update that reached us from another
     // tab would look like a server echo and show "Saved" for changes the server never saw.
     disableBc: true,
@@ -108,6 +125,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   const synced = new Signal<boolean>(false)
   const peers = new Signal<Peer[]>(readPeers(awareness))
   const closedReason = new Signal<ClosedReason | null>(null)
+  const permissionDenied = new Signal<string | null>(null)
   const activityLog = new ActivityLog()
   const activity = new Signal<readonly ActivityEntry[]>(activityLog.list)
   const tracker = new SaveTracker()
@@ -158,6 +176,12 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     if (info.kind === 'update') tracker.recordServerUpdate(info.update)
     else tracker.recordServerStateVector(info.stateVector)
     updateSaveState()
+  }
+
+  // The stock handler console.warns the socket URL, which carries the token. Read-only
+  // clients (viewers) get this answer to every sync step 2 they send: record it quietly.
+  provider.messageHandlers[messageAuth] = (_encoder, decoder) => {
+    authProtocol.readAuthMessage(decoder, doc, (_doc: Y.Doc, reason: string) => permissionDenied.set(reason))
   }
 
   const onDocUpdate = (update: Uint8Array, origin: unknown) => {
@@ -213,8 +237,25 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     })
   }
 
+  const setToken = (token: string | null) => {
+    const { token: _previous, ...rest } = provider.params
+    // y-websocket builds the socket URL from `params` each time it opens one.
+    provider.params = token ? { ...rest, token } : rest
+  }
   let destroyed = false
-  if (options.connect !== false) provider.connect()
+  const reconnect = () => {
+    if (destroyed) return
+    provider.disconnect()
+    // disconnect() told everyone we left: a null state at our current awareness clock. The same
+    // state at the same clock would be ignored as old news, so move the clock on before the
+    // new socket announces us.
+    const local = awareness.getLocalState()
+    if (local !== null) awareness.setLocalState(local)
+    provider.connect()
+  }
+  if (options.access) disposers.push(bindDocAccess({ provider, setToken, reconnect }, options.access))
+
+  if (options.connect !== false && options.access?.state.value.status !== 'denied') provider.connect()
 
   return {
     docId,
@@ -227,6 +268,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     peers,
     activity,
     closedReason,
+    permissionDenied,
     get user() {
       return user
     },
@@ -235,6 +277,8 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
       // Merge into the existing state so the caret's `cursor` field survives a rename.
       setLocalUser(awareness, next)
     },
+    setToken,
+    reconnect,
     destroy() {
       if (destroyed) return
       destroyed = true
@@ -244,7 +288,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
       provider.destroy()
       awareness.destroy()
       if (ownsDoc) doc.destroy()
-      for (const signal of [status, saveState, synced, peers, activity, closedReason]) signal.clear()
+      for (const signal of [status, saveState, synced, peers, activity, closedReason, permissionDenied]) signal.clear()
     },
   }
 }

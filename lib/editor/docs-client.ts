@@ -10,18 +10,31 @@ export class DocsApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** With auth on, why a 401/403 was refused (`MissingToken`, `Expired`, `Revoked`, …). */
+    readonly reason: string | null = null,
   ) {
     super(message)
     this.name = 'DocsApiError'
   }
 }
 
+/** A share link from `POST /api/docs/<id>/links`; `url` is relative to the server. */
+export interface ShareLink {
+  /** False in open mode: the link is the plain document URL and anyone can edit. */
+  auth: boolean
+  role: 'viewer' | 'editor'
+  url: string
+  expiresAt: string | null
+}
+
 export interface DocsClientOptions {
   /** Origin of the Tandem server; empty for same-origin. */
   baseUrl?: string
   fetch?: typeof fetch
-  /** Extra headers (e.g. an Authorization header). */
+  /** Extra headers. */
   headers?: Record<string, string>
+  /** Sent as `Authorization: Bearer`; a function is asked on every call (tokens get refreshed). */
+  token?: string | null | (() => string | null | undefined)
 }
 
 export interface DocsClient {
@@ -32,16 +45,30 @@ export interface DocsClient {
   ensure(id: string): Promise<DocMeta>
   rename(id: string, title: string): Promise<DocMeta>
   remove(id: string): Promise<void>
+  /** A share link (editors only). In open mode view-only links are refused (409, explained). */
+  createLink(id: string, role: 'viewer' | 'editor', expiresInDays?: number): Promise<ShareLink>
+  /** Create a document with a chosen id (e.g. under a token's `prefix*`). */
+  createWithId(id: string, title?: string): Promise<DocMeta>
 }
 
 export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
   const base = (options.baseUrl ?? '').replace(/\/+$/, '')
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
 
+  const bearer = (): Record<string, string> => {
+    const token = typeof options.token === 'function' ? options.token() : options.token
+    return token ? { authorization: `Bearer ${token}` } : {}
+  }
+
   async function request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T | null }> {
     const response = await doFetch(`${base}/api/docs${path}`, {
       method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...bearer(),
+        ...options.headers,
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     })
     if (response.status === 204) return { status: 204, data: null }
@@ -53,8 +80,9 @@ export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
       data = null
     }
     if (!response.ok && response.status !== 404) {
-      const message = typeof (data as { error?: unknown } | null)?.error === 'string' ? (data as { error: string }).error : `HTTP ${response.status}`
-      throw new DocsApiError(response.status, message)
+      const fields = (data ?? {}) as { error?: unknown; reason?: unknown }
+      const message = typeof fields.error === 'string' ? fields.error : `HTTP ${response.status}`
+      throw new DocsApiError(response.status, message, typeof fields.reason === 'string' ? fields.reason : null)
     }
     return { status: response.status, data: data as T }
   }
@@ -86,6 +114,13 @@ export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
     async remove(id) {
       const result = await request<null>('DELETE', path(id))
       if (result.status === 404) throw new DocsApiError(404, 'Document not found')
+    },
+    async createLink(id, role, expiresInDays) {
+      const link = expect(await request<ShareLink>('POST', `${path(id)}/links`, expiresInDays === undefined ? { role } : { role, expiresInDays }))
+      return { auth: link.auth !== false, role: link.role, url: link.url, expiresAt: link.expiresAt ?? null }
+    },
+    async createWithId(id, title) {
+      return expect(await request<DocMeta>('POST', '', title === undefined ? { id } : { id, title }))
     },
   }
 }

@@ -28,7 +28,34 @@ export {
   type TandemUser,
 } from './identity'
 export { bindTitleInput, diffText, mapPosition, TITLE_ORIGIN, type TitleInput } from './title-binding'
-export { createDocsClient, DocsApiError, type DocMeta, type DocsClient, type DocsClientOptions } from './docs-client'
+export { createDocsClient, DocsApiError, type DocMeta, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
+export {
+  ACCESS_TOKEN_KEY,
+  creatablePrefix,
+  decodeTokenClaims,
+  docsGrant,
+  forgetAccessToken,
+  loadAccessToken,
+  roleCanEdit,
+  saveAccessToken,
+  splitTokenFromUrl,
+  takeAccessToken,
+  type AccessRole,
+  type TokenClaims,
+} from './tokens'
+export {
+  bindDocAccess,
+  createDocAccess,
+  exchangeToken,
+  fetchAuthMode,
+  DENIAL_REASONS,
+  type AccessDenialReason,
+  type AccessState,
+  type ConnectionTrouble,
+  type DocAccess,
+  type DocAccessOptions,
+  type GrantedAccess,
+} from './doc-access'
 export { formatRelativeTime, formatClockTime } from './relative-time'
 export { collabUrlFromLocation, documentUrl } from './urls'
 export { Signal, type ReadonlySignal } from './signal'

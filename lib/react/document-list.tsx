@@ -1,7 +1,7 @@
 'use client'
 
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
-import { createDocsClient, type DocMeta, type DocsClient } from '../editor/docs-client'
+import { createDocsClient, DocsApiError, type DocMeta, type DocsClient } from '../editor/docs-client'
 import { formatRelativeTime } from '../editor/relative-time'
 import { MAX_TITLE_LENGTH } from '../protocol/document-fields'
 
@@ -13,6 +13,16 @@ export interface DocumentListProps {
   hrefFor?: (id: string) => string
   /** After creating a document (default: open it). */
   onCreated?: (doc: DocMeta) => void
+  /** Show the "New document" form (default true; false for viewers). */
+  canCreate?: boolean
+  /** Show Rename and Delete (default true; false for viewers). */
+  canManage?: boolean
+  /** New documents get ids under this prefix (for a token that grants only `prefix*`). */
+  idPrefix?: string
+  /** The server refused the list (401/403, with auth on): `reason` as it named it. */
+  onAccessDenied?: (reason: string) => void
+  /** Text of the empty state. */
+  emptyText?: string
 }
 
 const displayTitle = (doc: DocMeta) => doc.title.trim() || 'Untitled'
@@ -27,7 +37,22 @@ function useNow(): number {
   return now
 }
 
-export function DocumentList({ client: given, hrefFor = (id) => `/d/${encodeURIComponent(id)}`, onCreated }: DocumentListProps) {
+function randomIdPart(): string {
+  const bytes = new Uint8Array(9)
+  globalThis.crypto.getRandomValues(bytes)
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+export function DocumentList({
+  client: given,
+  hrefFor = (id) => `/d/${encodeURIComponent(id)}`,
+  onCreated,
+  canCreate = true,
+  canManage = true,
+  idPrefix,
+  onAccessDenied,
+  emptyText,
+}: DocumentListProps) {
   const client = useMemo(() => given ?? createDocsClient(), [given])
   const [load, setLoad] = useState<Load>({ state: 'loading' })
   const [newTitle, setNewTitle] = useState('')
@@ -36,11 +61,17 @@ export function DocumentList({ client: given, hrefFor = (id) => `/d/${encodeURIC
   const [confirming, setConfirming] = useState<DocMeta | null>(null)
   const now = useNow()
 
+  const deniedRef = useRef(onAccessDenied)
+  deniedRef.current = onAccessDenied
   const refresh = useCallback(async () => {
     try {
       const docs = await client.list()
       setLoad({ state: 'ready', docs })
     } catch (error) {
+      if (error instanceof DocsApiError && (error.status === 401 || error.status === 403) && deniedRef.current) {
+        deniedRef.current(error.reason ?? 'Unknown')
+        return
+      }
       setLoad({ state: 'error', message: error instanceof Error ? error.message : 'Could not load documents' })
     }
   }, [client])
@@ -61,7 +92,8 @@ export function DocumentList({ client: given, hrefFor = (id) => `/d/${encodeURIC
     setCreating(true)
     setNotice(null)
     try {
-      const doc = await client.create(newTitle.trim() || undefined)
+      const title = newTitle.trim() || undefined
+      const doc = idPrefix ? await client.createWithId(`${idPrefix}${randomIdPart()}`, title) : await client.create(title)
       setNewTitle('')
       if (onCreated) onCreated(doc)
       else window.location.assign(hrefFor(doc.id))
@@ -96,23 +128,25 @@ export function DocumentList({ client: given, hrefFor = (id) => `/d/${encodeURIC
 
   return (
     <section className="tandem-doclist" aria-labelledby="doclist-heading">
-      <form className="tandem-doclist__create" onSubmit={create}>
-        <label htmlFor="new-doc-title" className="tandem-visually-hidden">
-          Title of the new document
-        </label>
-        <input
-          id="new-doc-title"
-          className="tandem-input"
-          placeholder="Title of a new document"
-          maxLength={MAX_TITLE_LENGTH}
-          value={newTitle}
-          onChange={(event) => setNewTitle(event.target.value)}
-          data-testid="new-doc-title"
-        />
-        <button type="submit" className="tandem-button tandem-button--primary" disabled={creating} data-testid="create-doc">
-          {creating ? 'Creating…' : 'New document'}
-        </button>
-      </form>
+      {canCreate && (
+        <form className="tandem-doclist__create" onSubmit={create}>
+          <label htmlFor="new-doc-title" className="tandem-visually-hidden">
+            Title of the new document
+          </label>
+          <input
+            id="new-doc-title"
+            className="tandem-input"
+            placeholder="Title of a new document"
+            maxLength={MAX_TITLE_LENGTH}
+            value={newTitle}
+            onChange={(event) => setNewTitle(event.target.value)}
+            data-testid="new-doc-title"
+          />
+          <button type="submit" className="tandem-button tandem-button--primary" disabled={creating} data-testid="create-doc">
+            {creating ? 'Creating…' : 'New document'}
+          </button>
+        </form>
+      )}
 
       <div className="tandem-doclist__header">
         <h2 id="doclist-heading" className="tandem-doclist__heading">
@@ -146,17 +180,24 @@ export function DocumentList({ client: given, hrefFor = (id) => `/d/${encodeURIC
       {load.state === 'ready' && load.docs.length === 0 && (
         <div className="tandem-empty" data-testid="empty-state">
           <p className="tandem-empty__title">No documents yet</p>
-          <p className="tandem-empty__text">Give your first document a title above and press New document. Anyone with its link can write in it with you.</p>
-          <button type="button" className="tandem-button tandem-button--primary" onClick={() => document.getElementById('new-doc-title')?.focus()}>
-            Create your first document
-          </button>
+          <p className="tandem-empty__text">
+            {emptyText ??
+              (canCreate
+                ? 'Give your first document a title above and press New document. Anyone with its link can write in it with you.'
+                : 'Nothing has been shared with you here yet. Open a document link you were sent.')}
+          </p>
+          {canCreate && (
+            <button type="button" className="tandem-button tandem-button--primary" onClick={() => document.getElementById('new-doc-title')?.focus()}>
+              Create your first document
+            </button>
+          )}
         </div>
       )}
 
       {load.state === 'ready' && load.docs.length > 0 && (
         <ul className="tandem-doclist__list" data-testid="doc-list">
           {load.docs.map((doc) => (
-            <DocumentRow key={doc.id} doc={doc} href={hrefFor(doc.id)} now={now} onRename={rename} onDelete={() => setConfirming(doc)} />
+            <DocumentRow key={doc.id} doc={doc} href={hrefFor(doc.id)} now={now} canManage={canManage} onRename={rename} onDelete={() => setConfirming(doc)} />
           ))}
         </ul>
       )}
@@ -170,12 +211,14 @@ function DocumentRow({
   doc,
   href,
   now,
+  canManage,
   onRename,
   onDelete,
 }: {
   doc: DocMeta
   href: string
   now: number
+  canManage: boolean
   onRename: (doc: DocMeta, title: string) => Promise<void>
   onDelete: () => void
 }) {
@@ -252,23 +295,25 @@ function DocumentRow({
               </time>
             </span>
           </a>
-          <div className="tandem-doclist__actions">
-            <button
-              ref={renameButton}
-              type="button"
-              className="tandem-button tandem-button--ghost tandem-button--small"
-              onClick={() => {
-                setDraft(doc.title)
-                setEditing(true)
-              }}
-              aria-label={`Rename ${displayTitle(doc)}`}
-            >
-              Rename
-            </button>
-            <button type="button" className="tandem-button tandem-button--ghost tandem-button--small tandem-button--danger" onClick={onDelete} aria-label={`Delete ${displayTitle(doc)}`}>
-              Delete
-            </button>
-          </div>
+          {canManage && (
+            <div className="tandem-doclist__actions">
+              <button
+                ref={renameButton}
+                type="button"
+                className="tandem-button tandem-button--ghost tandem-button--small"
+                onClick={() => {
+                  setDraft(doc.title)
+                  setEditing(true)
+                }}
+                aria-label={`Rename ${displayTitle(doc)}`}
+              >
+                Rename
+              </button>
+              <button type="button" className="tandem-button tandem-button--ghost tandem-button--small tandem-button--danger" onClick={onDelete} aria-label={`Delete ${displayTitle(doc)}`}>
+                Delete
+              </button>
+            </div>
+          )}
         </>
       )}
     </li>

@@ -1,8 +1,10 @@
 'use client'
 
-import { useEffect, useRef, useState } from 'react'
-import { documentUrl } from '../editor/urls'
-import { CheckIcon, LinkIcon } from './icons'
+import { useEffect, useId, useMemo, useRef, useState } from 'react'
+import { createDocsClient, DocsApiError, type DocsClient } from '../editor/docs-client'
+import { CheckIcon, EyeIcon, LinkIcon, PencilIcon } from './icons'
+
+type LinkRole = 'editor' | 'viewer'
 
 async function copyText(text: string): Promise<boolean> {
   try {
@@ -28,27 +30,219 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** Copies the document's link and says "Link copied" (announced to screen readers too). */
-export function ShareButton({ docId }: { docId: string }) {
-  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle')
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
-  useEffect(() => () => {
-    if (timer.current) clearTimeout(timer.current)
-  }, [])
+/**
+ * Copies a link that is still being made. `ClipboardItem` with a promise keeps the click's
+ * user activation alive while the server answers (Safari requires that); otherwise the text
+ * is written once it is known.
+ */
+async function copyPendingText(pending: Promise<string>): Promise<{ text: string; copied: boolean }> {
+  if (typeof ClipboardItem !== 'undefined' && typeof navigator.clipboard?.write === 'function') {
+    try {
+      const blob = pending.then((text) => new Blob([text], { type: 'text/plain' }))
+      await navigator.clipboard.write([new ClipboardItem({ 'text/plain': blob })])
+      return { text: await pending, copied: true }
+    } catch {
+      // fall through: write the text directly (or report the API's own error below)
+    }
+  }
+  const text = await pending
+  return { text, copied: await copyText(text) }
+}
 
-  const onClick = async () => {
-    const url = documentUrl(window.location.origin, docId)
-    const ok = await copyText(url)
-    setState(ok ? 'copied' : 'failed')
-    if (timer.current) clearTimeout(timer.current)
-    timer.current = setTimeout(() => setState('idle'), 2500)
-    if (!ok) window.prompt('Copy this link:', url)
+function formatDay(iso: string | null): string | null {
+  if (!iso) return null
+  const date = new Date(iso)
+  return Number.isNaN(date.getTime()) ? null : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric', year: 'numeric' })
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim()
+  if (!trimmed) return trimmed
+  return trimmed[0]!.toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.')
+}
+
+type Result = { kind: 'copied'; role: LinkRole; until: string | null; auth: boolean } | { kind: 'manual'; role: LinkRole; url: string } | { kind: 'error'; message: string }
+
+export interface ShareButtonProps {
+  docId: string
+  /** Whether the server runs with auth (then view-only links exist). Default false (open mode). */
+  auth?: boolean
+  /** Bearer token for the links API (a function is asked each time: tokens get refreshed). */
+  token?: string | null | (() => string | null | undefined)
+  /** Origin of the Tandem server; empty for same-origin. */
+  baseUrl?: string
+  client?: DocsClient
+}
+
+/**
+ * Share (`[data-testid="share"]`) opens a small menu: "Copy edit link" and "Copy view-only
+ * link", each made by the server (`POST /api/docs/<id>/links`) and copied as an absolute URL.
+ * In open mode the view-only entry is disabled with the server's explanation.
+ */
+export function ShareButton({ docId, auth = false, token, baseUrl, client: given }: ShareButtonProps) {
+  const tokenRef = useRef(token)
+  tokenRef.current = token
+  const client = useMemo(
+    () => given ?? createDocsClient({ baseUrl, token: () => (typeof tokenRef.current === 'function' ? tokenRef.current() : tokenRef.current) }),
+    [given, baseUrl],
+  )
+  const [open, setOpen] = useState(false)
+  const [busy, setBusy] = useState<LinkRole | null>(null)
+  const [result, setResult] = useState<Result | null>(null)
+  const [flash, setFlash] = useState(false)
+  const [openModeNote, setOpenModeNote] = useState<string | null>(null)
+  const rootRef = useRef<HTMLDivElement>(null)
+  const buttonRef = useRef<HTMLButtonElement>(null)
+  const firstItemRef = useRef<HTMLButtonElement>(null)
+  const flashTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const panelId = useId()
+  const viewHintId = useId()
+
+  useEffect(
+    () => () => {
+      if (flashTimer.current) clearTimeout(flashTimer.current)
+    },
+    [],
+  )
+
+  useEffect(() => {
+    if (!open) return
+    firstItemRef.current?.focus()
+    const onPointerDown = (event: PointerEvent) => {
+      if (rootRef.current && !rootRef.current.contains(event.target as Node)) setOpen(false)
+    }
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') {
+        setOpen(false)
+        buttonRef.current?.focus()
+      }
+    }
+    document.addEventListener('pointerdown', onPointerDown)
+    document.addEventListener('keydown', onKeyDown)
+    return () => {
+      document.removeEventListener('pointerdown', onPointerDown)
+      document.removeEventListener('keydown', onKeyDown)
+    }
+  }, [open])
+
+  // In open mode the server explains why there are no view-only links; ask it once.
+  useEffect(() => {
+    if (!open || auth || openModeNote !== null) return
+    let live = true
+    client.createLink(docId, 'viewer').then(
+      () => live && setOpenModeNote(''),
+      (error: unknown) => live && setOpenModeNote(error instanceof DocsApiError && error.status === 409 ? error.message : ''),
+    )
+    return () => {
+      live = false
+    }
+  }, [open, auth, openModeNote, client, docId])
+
+  const copy = async (role: LinkRole) => {
+    if (busy) return
+    setBusy(role)
+    setResult(null)
+    try {
+      const pendingLink = client.createLink(docId, role)
+      const pendingUrl = pendingLink.then((link) => new URL(link.url, baseUrl || window.location.origin).toString())
+      const { text, copied } = await copyPendingText(pendingUrl)
+      const link = await pendingLink
+      if (copied) {
+        setResult({ kind: 'copied', role, until: formatDay(link.expiresAt), auth: link.auth })
+        setFlash(true)
+        if (flashTimer.current) clearTimeout(flashTimer.current)
+        flashTimer.current = setTimeout(() => setFlash(false), 2500)
+      } else {
+        setResult({ kind: 'manual', role, url: text })
+      }
+    } catch (error) {
+      setResult({ kind: 'error', message: error instanceof Error ? sentence(error.message) : 'Could not make a link.' })
+    } finally {
+      setBusy(null)
+    }
   }
 
+  const viewOnlyNote = openModeNote ? sentence(openModeNote) : 'View-only links need the server to run with auth.'
+  const copiedRole = result?.kind === 'copied' ? result.role : null
+
   return (
-    <button type="button" className="tandem-button tandem-button--primary tandem-share" data-testid="share" onClick={onClick} data-state={state}>
-      {state === 'copied' ? <CheckIcon /> : <LinkIcon />}
-      <span aria-live="polite">{state === 'copied' ? 'Link copied' : 'Share'}</span>
-    </button>
+    <div className="tandem-share-menu" ref={rootRef}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="tandem-button tandem-button--primary tandem-share"
+        data-testid="share"
+        data-state={flash ? 'copied' : 'idle'}
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        aria-controls={open ? panelId : undefined}
+        onClick={() => setOpen((value) => !value)}
+      >
+        {flash ? <CheckIcon /> : <LinkIcon />}
+        <span aria-live="polite">{flash ? 'Link copied' : 'Share'}</span>
+      </button>
+      {open && (
+        <div className="tandem-popover" id={panelId} role="dialog" aria-label="Share this document" data-testid="share-menu">
+          <p className="tandem-popover__title">Share this document</p>
+          <button
+            ref={firstItemRef}
+            type="button"
+            className="tandem-share-option"
+            data-testid="copy-edit-link"
+            disabled={busy !== null}
+            onClick={() => void copy('editor')}
+          >
+            <span className="tandem-share-option__icon" aria-hidden="true">
+              {copiedRole === 'editor' ? <CheckIcon /> : <PencilIcon />}
+            </span>
+            <span className="tandem-share-option__text">
+              <span className="tandem-share-option__label">{busy === 'editor' ? 'Making link…' : 'Copy edit link'}</span>
+              <span className="tandem-share-option__hint">Anyone with this link can edit</span>
+            </span>
+          </button>
+          <button
+            type="button"
+            className="tandem-share-option"
+            data-testid="copy-view-link"
+            disabled={!auth || busy !== null}
+            aria-describedby={viewHintId}
+            onClick={() => void copy('viewer')}
+          >
+            <span className="tandem-share-option__icon" aria-hidden="true">
+              {copiedRole === 'viewer' ? <CheckIcon /> : <EyeIcon />}
+            </span>
+            <span className="tandem-share-option__text">
+              <span className="tandem-share-option__label">{busy === 'viewer' ? 'Making link…' : 'Copy view-only link'}</span>
+              <span className="tandem-share-option__hint" id={viewHintId} data-testid="view-link-hint">
+                {auth ? 'Can read and see who’s here, but not edit' : viewOnlyNote}
+              </span>
+            </span>
+          </button>
+          <div className="tandem-popover__status" role="status" aria-live="polite" data-testid="share-status">
+            {result?.kind === 'copied' && (
+              <span className="tandem-popover__ok">
+                <CheckIcon />
+                <span>
+                  {result.role === 'viewer' ? 'View-only link' : 'Edit link'} copied
+                  {result.auth && result.until ? <span className="tandem-popover__until"> · works until {result.until}</span> : null}
+                </span>
+              </span>
+            )}
+            {result?.kind === 'error' && <span className="tandem-popover__error">{result.message}</span>}
+          </div>
+          {result?.kind === 'manual' && (
+            <label className="tandem-popover__manual">
+              <span>Copying was blocked; copy this link yourself:</span>
+              <input className="tandem-input" readOnly value={result.url} onFocus={(event) => event.currentTarget.select()} autoFocus />
+            </label>
+          )}
+          <p className="tandem-popover__foot">
+            {auth
+              ? 'Each link carries its own access and stops working when it expires. People who open one choose the name others see.'
+              : 'Auth is off on this server: anyone with the link can edit.'}
+          </p>
+        </div>
+      )}
+    </div>
   )
 }

@@ -2,6 +2,7 @@
 
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react'
 import { createConnection, type TandemConnection } from '../editor/connection'
+import type { DocAccess } from '../editor/doc-access'
 import type { TandemUser } from '../editor/identity'
 
 const TandemDocContext = createContext<TandemConnection | null>(null)
@@ -12,6 +13,8 @@ export interface TandemDocProviderProps {
   /** Base of the sync endpoint (`wss://host/collab`); defaults to the page's own host. */
   serverUrl?: string
   token?: string
+  /** From `useDocAccess`: keeps the token current (refreshed, re-checked when refused). */
+  access?: DocAccess | null
   children?: ReactNode
 }
 
@@ -19,21 +22,22 @@ export interface TandemDocProviderProps {
  * Opens one connection (Y.Doc + WebSocket provider + awareness) for its subtree. The
  * connection is created inside an effect and destroyed by its cleanup, so StrictMode's
  * mount–unmount–mount leaves no orphaned socket, and nothing runs during server rendering.
- * Changing the user renames in place; changing docId, serverUrl or token reconnects.
+ * Changing the user renames in place; changing docId, serverUrl, token or access reconnects
+ * (a token refreshed by `access` does not: it is used by the next socket).
  */
-export function TandemDocProvider({ docId, user, serverUrl, token, children }: TandemDocProviderProps) {
+export function TandemDocProvider({ docId, user, serverUrl, token, access, children }: TandemDocProviderProps) {
   const [connection, setConnection] = useState<TandemConnection | null>(null)
   const userRef = useRef(user)
   userRef.current = user
 
   useEffect(() => {
-    const created = createConnection({ docId, serverUrl, token, user: userRef.current })
+    const created = createConnection({ docId, serverUrl, token, access: access ?? undefined, user: userRef.current })
     setConnection(created)
     return () => {
       setConnection((current) => (current === created ? null : current))
       created.destroy()
     }
-  }, [docId, serverUrl, token])
+  }, [docId, serverUrl, token, access])
 
   useEffect(() => {
     if (connection && (connection.user.name !== user.name || connection.user.color !== user.color)) {

@@ -211,11 +211,17 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await expect(ada.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('Redo')
     await ada.screenshot({ path: artifactPath('editor-toolbar.png') })
 
-    // Share copies the document's link (without ?name=) and says so.
+    // Share → Copy edit link copies the document's link (without ?name=) and says so. In open
+    // mode the view-only entry is disabled, with the server's explanation.
     await ada.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
     await ada.getByTestId('share').click()
+    await ada.getByTestId('share-menu').waitFor()
+    await expect(ada.getByTestId('copy-view-link').isDisabled()).resolves.toBe(true)
+    await ada.getByTestId('view-link-hint').filter({ hasText: 'TANDEM_AUTH_SECRET' }).waitFor({ timeout: 2_000 })
+    await ada.getByTestId('copy-edit-link').click()
     await ada.getByTestId('share').filter({ hasText: 'Link copied' }).waitFor({ timeout: 2_000 })
     await expect(ada.evaluate(() => navigator.clipboard.readText())).resolves.toBe(`${server.url}/d/${docId}`)
+    await ada.screenshot({ path: artifactPath('share-menu-open-mode.png') })
   })
 
   it('asks for a name once and remembers it; invalid ids get a not-found page', async () => {

@@ -10,11 +10,10 @@ interface Props {
 
 export const metadata: Metadata = { title: 'Document' }
 
+/** `?name=` names the visitor for this page view; `?token=` is read in the browser (see DocWorkspace). */
 export default async function DocPage({ params, searchParams }: Props) {
   const { docId } = await params
   if (!isValidDocId(docId)) notFound()
-  const { name, token } = await searchParams
-  return (
-    <DocWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} token={typeof token === 'string' ? token : undefined} />
-  )
+  const { name } = await searchParams
+  return <DocWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} />
 }

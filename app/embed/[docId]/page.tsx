@@ -8,17 +8,10 @@ interface Props {
 }
 
 /** The editor alone, for iframes: `?name=` sets the writer's name, `?toolbar=0` hides the toolbar,
- * `?token=` is passed to the sync connection. */
+ * `?token=` is an access token (read in the browser, exchanged for a session token). */
 export default async function EmbedPage({ params, searchParams }: Props) {
   const { docId } = await params
   if (!isValidDocId(docId)) notFound()
-  const { name, toolbar, token } = await searchParams
-  return (
-    <EmbedWorkspace
-      docId={docId}
-      nameOverride={typeof name === 'string' ? name : null}
-      toolbar={toolbar !== '0'}
-      token={typeof token === 'string' ? token : undefined}
-    />
-  )
+  const { name, toolbar } = await searchParams
+  return <EmbedWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} toolbar={toolbar !== '0'} />
 }

@@ -1,0 +1,908 @@
+import net from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import * as Y from 'yjs'
+import { CloseCode } from '../../lib/protocol'
+import { SqliteStorage } from '../../server/storage/sqlite'
+import { connectClient, connectSynced, type TestClient } from '../helpers/clients'
+import {
+  awarenessEntries,
+  awarenessFrame,
+  frameKind,
+  queryAwarenessFrame,
+  stateVectorWith,
+  syncPayload,
+  syncStep1Frame,
+  updateFrame,
+} from '../helpers/frames'
+import { GatedStorage } from '../helpers/gated-storage'
+import { openRaw, type RawSocket } from '../helpers/raw-socket'
+import { startServer, type RunningServer } from '../helpers/server'
+import { makeTempDir, removeDir } from '../helpers/temp-dir'
+import { sleep, waitFor } from '../helpers/wait'
+
+/**
+ * Every limit of the README's "Limits" table, through real sockets on loopback against a real
+ * server: set low, hit, and then checked for (1) the documented outcome (HTTP status at the
+ * upgrade, a close code, or throttling), (2) the `tandem_limit_hits_total{kind}` counter,
+ * (3) a bystander in the same document that goes on unaffected, and (4) recovery once the
+ * offender leaves or slows down.
+ *
+ * Figures (rates, counts, delays) are printed with a [limits] prefix so a run can be compared
+ * with the limits it was given.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+let cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn()
+    } catch {
+      // best effort: a failed test may leave half-closed things behind
+    }
+  }
+  cleanups = []
+})
+
+async function serve(overrides: Parameters<typeof startServer>[0], deps?: Parameters<typeof startServer>[1], dataDir?: string): Promise<RunningServer> {
+  const running = await startServer(overrides, deps, dataDir)
+  cleanups.push(async () => {
+    await running.stop()
+    removeDir(running.dataDir)
+  })
+  return running
+}
+
+function client(c: TestClient): TestClient {
+  cleanups.push(() => c.destroy())
+  return c
+}
+
+async function raw(url: string): Promise<RawSocket> {
+  const socket = await openRaw(url)
+  cleanups.push(() => socket.ws.terminate())
+  return socket
+}
+
+function figure(...parts: unknown[]): void {
+  console.log('[limits]', ...parts)
+}
+
+/** `tandem_limit_hits_total` by kind, scraped from /metrics. */
+async function limitHits(httpUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text()
+  const hits: Record<string, number> = {}
+  for (const match of text.matchAll(/^tandem_limit_hits_total\{kind="([^"]+)"\} ([0-9.e+]+)$/gm)) {
+    hits[match[1]!] = Number(match[2])
+  }
+  return hits
+}
+
+const totalHits = (hits: Record<string, number>) => Object.values(hits).reduce((a, b) => a + b, 0)
+
+/** Close codes a stock client has seen (it reconnects after most of them, so we record). */
+function watchCloses(c: TestClient): number[] {
+  const codes: number[] = []
+  c.provider.on('connection-close', (event: CloseEvent | null) => codes.push(event?.code ?? -1))
+  return codes
+}
+
+interface Attempt {
+  readonly status: number
+  /** The open socket when the upgrade succeeded (status 101); the caller closes it. */
+  readonly ws: WebSocket | null
+  readonly closed: Promise<number>
+}
+
+/** Tries an upgrade with optional extra headers and keeps the socket open when it succeeds. */
+function attempt(url: string, headers: Record<string, string> = {}): Promise<Attempt> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers })
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)))
+    ws.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, ws: null, closed })
+      ws.terminate()
+    })
+    ws.on('open', () => {
+      cleanups.push(() => ws.terminate())
+      resolve({ status: 101, ws, closed })
+    })
+    ws.on('error', (err) => {
+      if (ws.readyState !== WebSocket.CLOSED) reject(err)
+    })
+  })
+}
+
+/** A Yjs update that sets probes[marker] = true, from a throwaway document. */
+function probeUpdate(marker: string): Uint8Array {
+  const doc = new Y.Doc()
+  doc.getMap('probes').set(marker, true)
+  return Y.encodeStateAsUpdate(doc)
+}
+
+let markers = 0
+const newMarker = () => `m${++markers}-${Math.random().toString(36).slice(2, 7)}`
+
+/**
+ * The bystander is still connected, saw no close, and still receives an edit that `writer`
+ * (an open raw socket or stock client in the same document) sends now. Returns the delay.
+ */
+async function bystanderStillServed(bystander: TestClient, closes: number[], writer: WebSocket | TestClient): Promise<number> {
+  expect(bystander.provider.wsconnected, 'bystander still connected').toBe(true)
+  expect(closes, 'bystander saw no close').toEqual([])
+  const marker = newMarker()
+  const started = performance.now()
+  if (writer instanceof WebSocket) writer.send(updateFrame(probeUpdate(marker)))
+  else writer.doc.getMap('probes').set(marker, true)
+  await waitFor(() => bystander.doc.getMap('probes').get(marker) === true, 'the bystander receives a fresh edit')
+  return performance.now() - started
+}
+
+/** Waits until the server has counted a closed connection out (admission is released on close). */
+async function connectionsSettle(running: RunningServer, expected: number): Promise<void> {
+  await waitFor(() => running.server.rooms.connectionCount === expected, `the server to count ${expected} connections`)
+}
+
+/** The largest number of timestamps that fall in any window of `windowMs`. */
+function maxInWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let best = 0
+  let start = 0
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= windowMs) start++
+    best = Math.max(best, end - start + 1)
+  }
+  return best
+}
+
+/**
+ * How far processing ran ahead of a token bucket with `burst` and `ratePerSecond`: the largest
+ * (processed so far) − (burst + rate · t) over all replies, in the unit counted (`unit` each).
+ * A correct throttle keeps this near zero (one message may overdraw the bucket).
+ */
+function aheadOfBucket(times: readonly number[], unit: number, burst: number, ratePerSecond: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let worst = -Infinity
+  sorted.forEach((t, i) => {
+    worst = Math.max(worst, (i + 1) * unit - (burst + (ratePerSecond * Math.max(0, t)) / 1000))
+  })
+  return worst
+}
+
+/** Counts per window of `windowMs` from t = 0, for the printed figures. */
+function histogram(times: readonly number[], windowMs: number): number[] {
+  const bins: number[] = []
+  for (const t of times) {
+    const i = Math.max(0, Math.floor(t / windowMs))
+    while (bins.length <= i) bins.push(0)
+    bins[i]!++
+  }
+  return bins
+}
+
+// ---------------------------------------------------------------------------------------------
+// admission at the upgrade
+
+describe('limits at the upgrade (HTTP status before any WebSocket opens)', () => {
+  it('TANDEM_MAX_CONNECTIONS: past the total, upgrades get HTTP 503 for any document; open ones go on; a freed slot is reusable', async () => {
+    const running = await serve({ maxConnections: '3' })
+    const bystander = client(await connectSynced(running.wsUrl, 'full'))
+    const closes = watchCloses(bystander)
+    const first = await attempt(`${running.wsUrl}/full`)
+    const second = await attempt(`${running.wsUrl}/other`)
+    expect([first.status, second.status]).toEqual([101, 101])
+    const before = await limitHits(running.httpUrl)
+
+    expect((await attempt(`${running.wsUrl}/full`)).status).toBe(503)
+    expect((await attempt(`${running.wsUrl}/collab/elsewhere`)).status).toBe(503)
+    expect(running.server.transport.socketCount).toBe(3)
+
+    const after = await limitHits(running.httpUrl)
+    expect((after.connections ?? 0) - (before.connections ?? 0)).toBe(2)
+    const delay = await bystanderStillServed(bystander, closes, first.ws!)
+
+    // Recovery: one leaves, and the next upgrade is accepted (and counted in again).
+    second.ws!.close()
+    await connectionsSettle(running, 2)
+    const again = await attempt(`${running.wsUrl}/elsewhere`)
+    expect(again.status).toBe(101)
+    expect((await attempt(`${running.wsUrl}/full`)).status).toBe(503)
+    figure(`max connections 3: 2 refusals (503), bystander edit delay ${delay.toFixed(0)} ms`)
+  })
+
+  it('TANDEM_MAX_CONNECTIONS_PER_IP: past it, HTTP 429; without TANDEM_TRUSTED_PROXIES an X-Forwarded-For header is ignored', async () => {
+    const running = await serve({ maxConnectionsPerIp: '2' })
+    const bystander = client(await connectSynced(running.wsUrl, 'ip'))
+    const closes = watchCloses(bystander)
+    const first = await attempt(`${running.wsUrl}/ip`)
+    expect(first.status).toBe(101)
+    const before = await limitHits(running.httpUrl)
+
+    expect((await attempt(`${running.wsUrl}/ip`)).status).toBe(429)
+    expect((await attempt(`${running.wsUrl}/another-doc`)).status).toBe(429)
+    // Anyone can send this header; from an untrusted peer it must not buy a fresh budget.
+    expect((await attempt(`${running.wsUrl}/ip`, { 'X-Forwarded-For': '203.0.113.7' })).status).toBe(429)
+
+    const after = await limitHits(running.httpUrl)
+    expect((after.connections_per_ip ?? 0) - (before.connections_per_ip ?? 0)).toBe(3)
+    await bystanderStillServed(bystander, closes, first.ws!)
+
+    first.ws!.close()
+    await connectionsSettle(running, 1)
+    const again = await attempt(`${running.wsUrl}/ip`, { 'X-Forwarded-For': '203.0.113.7' })
+    expect(again.status).toBe(101)
+    await bystanderStillServed(bystander, closes, again.ws!)
+  })
+
+  it('TANDEM_MAX_CONNECTIONS_PER_IP with TANDEM_TRUSTED_PROXIES=127.0.0.1: X-Forwarded-For clients count separately; spoofed leftmost hops buy nothing', async () => {
+    const running = await serve({ maxConnectionsPerIp: '1', trustedProxies: '127.0.0.1' })
+    // The bystander comes through no proxy header: its address is the proxy's own, 127.0.0.1.
+    const bystander = client(await connectSynced(running.wsUrl, 'proxied'))
+    const closes = watchCloses(bystander)
+    const alice = await attempt(`${running.wsUrl}/proxied`, { 'X-Forwarded-For': '203.0.113.1' })
+    const bob = await attempt(`${running.wsUrl}/proxied`, { 'X-Forwarded-For': '203.0.113.2' })
+    expect([alice.status, bob.status]).toEqual([101, 101])
+    const before = await limitHits(running.httpUrl)
+
+    expect((await attempt(`${running.wsUrl}/proxied`, { 'X-Forwarded-For': '203.0.113.1' })).status).toBe(429)
+    // The proxy appends the real peer on the right; whatever the client put on the left is not believed.
+    expect((await attempt(`${running.wsUrl}/proxied`, { 'X-Forwarded-For': '198.51.100.9, 203.0.113.1' })).status).toBe(429)
+    // No header: the proxy's own address, already used by the bystander.
+    expect((await attempt(`${running.wsUrl}/proxied`)).status).toBe(429)
+
+    const after = await limitHits(running.httpUrl)
+    expect((after.connections_per_ip ?? 0) - (before.connections_per_ip ?? 0)).toBe(3)
+    await bystanderStillServed(bystander, closes, alice.ws!)
+    await bystanderStillServed(bystander, closes, bob.ws!)
+
+    alice.ws!.close()
+    await connectionsSettle(running, 2)
+    const aliceAgain = await attempt(`${running.wsUrl}/proxied`, { 'X-Forwarded-For': '203.0.113.1' })
+    expect(aliceAgain.status).toBe(101)
+    await bystanderStillServed(bystander, closes, aliceAgain.ws!)
+  })
+
+  it('TANDEM_MAX_CONNECTIONS_PER_DOCUMENT: past it, HTTP 429 for that document only; other documents open and sync', async () => {
+    const running = await serve({ maxConnectionsPerDocument: '2' })
+    const bystander = client(await connectSynced(running.wsUrl, 'crowded'))
+    const closes = watchCloses(bystander)
+    const second = await attempt(`${running.wsUrl}/crowded`)
+    expect(second.status).toBe(101)
+    const before = await limitHits(running.httpUrl)
+
+    expect((await attempt(`${running.wsUrl}/crowded`)).status).toBe(429)
+    expect((await attempt(`${running.wsUrl}/collab/crowded`)).status).toBe(429)
+    const elsewhere = client(await connectSynced(running.wsUrl, 'quiet'))
+    const elsewhereToo = client(await connectSynced(running.wsUrl, 'quiet'))
+    elsewhere.doc.getText('t').insert(0, 'fine here')
+    await waitFor(() => elsewhereToo.doc.getText('t').toString() === 'fine here', 'edits flow in another document')
+
+    const after = await limitHits(running.httpUrl)
+    expect((after.connections_per_document ?? 0) - (before.connections_per_document ?? 0)).toBe(2)
+    await bystanderStillServed(bystander, closes, second.ws!)
+
+    second.ws!.close()
+    await connectionsSettle(running, 3)
+    const newcomer = client(await connectSynced(running.wsUrl, 'crowded'))
+    await bystanderStillServed(bystander, closes, newcomer)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// per-connection rates: throttled (socket paused), never closed
+
+interface FloodResult {
+  /** Reply times (ms after the first frame was sent). */
+  readonly replies: number[]
+  /** Delay until the watcher saw an edit the bystander made during the flood. */
+  readonly editDelayMs: number
+  /** Delay until the offender itself received that edit (server → offender is not throttled). */
+  readonly offenderEditDelayMs: number
+  readonly stillOpen: boolean
+}
+
+/**
+ * Opens an offender in `docId` (where the bystander has presence), sends `frames` in batches of
+ * `batch` every `everyMs` (everyMs 0: all at once), and timestamps each reply of `replyKind`.
+ * Midway the bystander makes an edit; the watcher and the offender must receive it.
+ */
+async function flood(
+  running: RunningServer,
+  docId: string,
+  bystander: TestClient,
+  watcher: TestClient,
+  frames: Uint8Array[],
+  options: { batch: number; everyMs: number; replyKind: 'awareness' | 'sync-step2'; deadlineMs: number },
+): Promise<FloodResult> {
+  const offender = await raw(`${running.wsUrl}/${docId}`)
+  // Joined: the server's sync step 1 arrived (and the awareness of the bystander).
+  await waitFor(() => offender.received.some((f) => frameKind(f) === 'sync-step1'), 'offender joined')
+  await waitFor(() => offender.received.some((f) => frameKind(f) === 'awareness'), 'offender sees presence')
+  await sleep(50)
+  const replies: number[] = []
+  const marker = newMarker()
+  let offenderSawEdit = -1
+  const probeDoc = new Y.Doc()
+  const t0 = performance.now()
+  offender.ws.on('message', (data: Buffer) => {
+    const frame = new Uint8Array(data)
+    const kind = frameKind(frame)
+    if (kind === options.replyKind) replies.push(performance.now() - t0)
+    if (kind === 'update') {
+      Y.applyUpdate(probeDoc, syncPayload(frame))
+      if (offenderSawEdit < 0 && probeDoc.getMap('probes').get(marker) === true) offenderSawEdit = performance.now()
+    }
+  })
+  const sending = (async () => {
+    for (let i = 0; i < frames.length; i += options.batch) {
+      for (const frame of frames.slice(i, i + options.batch)) offender.send(frame)
+      if (options.everyMs > 0) await sleep(options.everyMs)
+    }
+  })()
+  await sleep(300)
+  const editAt = performance.now()
+  bystander.doc.getMap('probes').set(marker, true)
+  await waitFor(() => watcher.doc.getMap('probes').get(marker) === true, 'the watcher receives the bystander edit during the flood')
+  const editDelayMs = performance.now() - editAt
+  await waitFor(() => offenderSawEdit > 0, 'the offender receives the bystander edit during the flood')
+  await sending
+  const deadline = Date.now() + options.deadlineMs
+  while (replies.length < frames.length && Date.now() < deadline) await sleep(20)
+  // Anything more than one reply per frame would be a bug too; give stragglers a moment.
+  await sleep(100)
+  return {
+    replies,
+    editDelayMs,
+    offenderEditDelayMs: offenderSawEdit - editAt,
+    stillOpen: offender.ws.readyState === WebSocket.OPEN,
+  }
+}
+
+describe('rate limits throttle the sender and nobody else', () => {
+  const MESSAGES_PER_SECOND = 50
+  const FLOOD = 200
+
+  async function messageRateServer() {
+    const running = await serve({ maxMessagesPerSecond: String(MESSAGES_PER_SECOND) })
+    const bystander = client(await connectSynced(running.wsUrl, 'rate'))
+    const watcher = client(await connectSynced(running.wsUrl, 'rate'))
+    const closes = [...watchCloses(bystander), ...watchCloses(watcher)]
+    // Query awareness is answered only when someone is present.
+    bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' })
+    await waitFor(() => watcher.provider.awareness.getStates().has(bystander.doc.clientID), 'presence is live')
+    return { running, bystander, watcher, closes }
+  }
+
+  /** Slack over the bucket: two of the client's write batches (10 frames each). */
+  const MESSAGE_SLACK = 20
+
+  function expectThrottledToLimit(result: FloodResult, label: string): void {
+    const { replies } = result
+    const perSecond = maxInWindow(replies, 1000)
+    const ahead = aheadOfBucket(replies, 1, MESSAGES_PER_SECOND, MESSAGES_PER_SECOND)
+    const last = replies.length ? Math.max(...replies) : 0
+    figure(
+      `${label}: ${replies.length}/${FLOOD} processed, busiest 1 s window ${perSecond}, at worst ${ahead.toFixed(1)} messages ahead of the bucket`,
+      `(limit ${MESSAGES_PER_SECOND}/s, burst ${MESSAGES_PER_SECOND}), last reply after ${last.toFixed(0)} ms, per 500 ms ${JSON.stringify(histogram(replies, 500))},`,
+      `bystander edit reached the watcher in ${result.editDelayMs.toFixed(0)} ms and the offender in ${result.offenderEditDelayMs.toFixed(0)} ms`,
+    )
+    // Throttled, not closed; nothing dropped, nothing answered twice.
+    expect(result.stillOpen, 'the flooding connection stays open').toBe(true)
+    expect(replies.length, 'every flooded message is eventually processed').toBe(FLOOD)
+    // The bucket allows a burst of one second's worth, then the rate: by time t at most
+    // burst + rate·t may have been processed, so the flood cannot end before (FLOOD − burst) / rate.
+    expect(ahead, 'processing stays within the token bucket (burst + rate·t)').toBeLessThanOrEqual(MESSAGE_SLACK)
+    expect(last, 'the flood is spread over time').toBeGreaterThanOrEqual(((FLOOD - MESSAGES_PER_SECOND) / MESSAGES_PER_SECOND) * 1000 * 0.8)
+    // Meanwhile everybody else is served at once.
+    expect(result.editDelayMs).toBeLessThan(1000)
+    expect(result.offenderEditDelayMs).toBeLessThan(1000)
+  }
+
+  it('TANDEM_MAX_MESSAGES_PER_SECOND: 200 query-awareness frames sent at once (limit 50/s) are processed at about 50/s; the connection stays open', async () => {
+    const { running, bystander, watcher, closes } = await messageRateServer()
+    const before = await limitHits(running.httpUrl)
+    const frames = Array.from({ length: FLOOD }, () => queryAwarenessFrame())
+    const result = await flood(running, 'rate', bystander, watcher, frames, {
+      batch: FLOOD,
+      everyMs: 0,
+      replyKind: 'awareness',
+      deadlineMs: (FLOOD / MESSAGES_PER_SECOND) * 1000 + 4000,
+    })
+    const after = await limitHits(running.httpUrl)
+    expect((after.messages_per_second ?? 0) - (before.messages_per_second ?? 0)).toBeGreaterThanOrEqual(1)
+    expect(closes).toEqual([])
+    expectThrottledToLimit(result, 'messages/s, all at once')
+  })
+
+  it('TANDEM_MAX_MESSAGES_PER_SECOND: a sustained flood (10 frames every 20 ms, 10× the limit) is processed at about 50/s; recovery: then it flows freely again', async () => {
+    const { running, bystander, watcher, closes } = await messageRateServer()
+    const before = await limitHits(running.httpUrl)
+    const frames = Array.from({ length: FLOOD }, () => queryAwarenessFrame())
+    const result = await flood(running, 'rate', bystander, watcher, frames, {
+      batch: 10,
+      everyMs: 20,
+      replyKind: 'awareness',
+      deadlineMs: (FLOOD / MESSAGES_PER_SECOND) * 1000 + 4000,
+    })
+    const after = await limitHits(running.httpUrl)
+    expect((after.messages_per_second ?? 0) - (before.messages_per_second ?? 0)).toBeGreaterThanOrEqual(1)
+    expect(closes).toEqual([])
+    expectThrottledToLimit(result, 'messages/s, sustained')
+
+    // Recovery: a sender that slowed down is answered at once, within its budget.
+    await sleep(1100)
+    const polite = await raw(`${running.wsUrl}/rate`)
+    await waitFor(() => polite.received.some((f) => frameKind(f) === 'awareness'), 'polite joined')
+    const count = polite.received.length
+    const started = performance.now()
+    for (let i = 0; i < 20; i++) polite.send(queryAwarenessFrame())
+    await waitFor(() => polite.received.length - count >= 20, 'twenty answers within the budget')
+    figure(`messages/s recovery: 20 frames within budget answered in ${(performance.now() - started).toFixed(0)} ms`)
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+
+  const BYTES_PER_SECOND = 8192
+  const BYTE_FRAMES = 24
+  /** A sync step 1 of about 1 KB (a well-formed state vector of 250 entries); answered with step 2. */
+  const kilobyteStep1 = () => syncStep1Frame(stateVectorWith(250))
+
+  async function byteRateServer() {
+    // The byte bucket's burst is max(bytes/s, max message bytes): keep both at 8 KiB.
+    const running = await serve({ maxBytesPerSecond: String(BYTES_PER_SECOND), maxMessageBytes: String(BYTES_PER_SECOND) })
+    const bystander = client(await connectSynced(running.wsUrl, 'bytes'))
+    const watcher = client(await connectSynced(running.wsUrl, 'bytes'))
+    const closes = [...watchCloses(bystander), ...watchCloses(watcher)]
+    bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' })
+    await waitFor(() => watcher.provider.awareness.getStates().has(bystander.doc.clientID), 'presence is live')
+    return { running, bystander, watcher, closes }
+  }
+
+  function expectBytesThrottled(result: FloodResult, frames: number, frameBytes: number, label: string): void {
+    const { replies } = result
+    const burstFrames = BYTES_PER_SECOND / frameBytes
+    const perSecondFrames = BYTES_PER_SECOND / frameBytes
+    const busiest = maxInWindow(replies, 1000)
+    const ahead = aheadOfBucket(replies, frameBytes, BYTES_PER_SECOND, BYTES_PER_SECOND)
+    const last = replies.length ? Math.max(...replies) : 0
+    figure(
+      `${label}: ${replies.length}/${frames} frames of ${frameBytes} B processed, busiest 1 s window ${busiest} frames = ${busiest * frameBytes} B,`,
+      `at worst ${ahead.toFixed(0)} B ahead of the bucket (limit ${BYTES_PER_SECOND} B/s, burst ${BYTES_PER_SECOND} B), last after ${last.toFixed(0)} ms,`,
+      `per 500 ms ${JSON.stringify(histogram(replies, 500))}, bystander edit reached the watcher in ${result.editDelayMs.toFixed(0)} ms`,
+    )
+    expect(result.stillOpen, 'the flooding connection stays open').toBe(true)
+    expect(replies.length, 'every flooded message is eventually processed').toBe(frames)
+    // One message may overdraw the bucket; allow three.
+    expect(ahead, 'bytes processed stay within the token bucket (burst + rate·t)').toBeLessThanOrEqual(3 * frameBytes)
+    expect(last, 'the flood is spread over time').toBeGreaterThanOrEqual(((frames - burstFrames) / perSecondFrames) * 1000 * 0.8)
+    expect(result.editDelayMs).toBeLessThan(1000)
+    expect(result.offenderEditDelayMs).toBeLessThan(1000)
+  }
+
+  it('TANDEM_MAX_BYTES_PER_SECOND: 40 KB of 1 KB frames sent at once (limit 8 KB/s) are processed at about 8 KB/s; the connection stays open', async () => {
+    const { running, bystander, watcher, closes } = await byteRateServer()
+    const before = await limitHits(running.httpUrl)
+    const frames = Array.from({ length: 40 }, kilobyteStep1)
+    const result = await flood(running, 'bytes', bystander, watcher, frames, {
+      batch: frames.length,
+      everyMs: 0,
+      replyKind: 'sync-step2',
+      deadlineMs: ((frames.length * frames[0]!.length) / BYTES_PER_SECOND) * 1000 + 4000,
+    })
+    const after = await limitHits(running.httpUrl)
+    expect((after.bytes_per_second ?? 0) - (before.bytes_per_second ?? 0)).toBeGreaterThanOrEqual(1)
+    expect(closes).toEqual([])
+    expectBytesThrottled(result, frames.length, frames[0]!.length, 'bytes/s, all at once')
+  })
+
+  it('TANDEM_MAX_BYTES_PER_SECOND: a sustained flood (1 KB every 20 ms, 6× the limit) is processed at about 8 KB/s; the connection stays open', async () => {
+    const { running, bystander, watcher, closes } = await byteRateServer()
+    const before = await limitHits(running.httpUrl)
+    const frames = Array.from({ length: BYTE_FRAMES }, kilobyteStep1)
+    const result = await flood(running, 'bytes', bystander, watcher, frames, {
+      batch: 1,
+      everyMs: 20,
+      replyKind: 'sync-step2',
+      deadlineMs: ((frames.length * frames[0]!.length) / BYTES_PER_SECOND) * 1000 + 4000,
+    })
+    const after = await limitHits(running.httpUrl)
+    expect((after.bytes_per_second ?? 0) - (before.bytes_per_second ?? 0)).toBeGreaterThanOrEqual(1)
+    expect(closes).toEqual([])
+    expectBytesThrottled(result, frames.length, frames[0]!.length, 'bytes/s, sustained')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// presence
+
+describe('presence limits', () => {
+  it('[A1] TANDEM_MAX_AWARENESS_PER_SECOND: 100 quick presence updates (limit 5/s) are coalesced, latest wins; others are not slowed; recovery', async () => {
+    const RATE = 5
+    const running = await serve({ maxAwarenessPerSecond: String(RATE) })
+    const sender = client(await connectSynced(running.wsUrl, 'carets'))
+    const bystander = client(await connectSynced(running.wsUrl, 'carets'))
+    const closes = [...watchCloses(sender), ...watchCloses(bystander)]
+    await sleep(1100) // both buckets full
+    // Count, frame by frame, what the bystander receives about the sender.
+    const aboutSender: Array<{ at: number; clock: number; json: string }> = []
+    const t0 = performance.now()
+    bystander.provider.ws!.addEventListener('message', (event: { data: unknown }) => {
+      const frame = new Uint8Array(event.data as ArrayBuffer)
+      if (frameKind(frame) !== 'awareness') return
+      for (const entry of awarenessEntries(frame)) {
+        if (entry.clientId === sender.doc.clientID) aboutSender.push({ at: performance.now() - t0, ...entry })
+      }
+    })
+    const before = await limitHits(running.httpUrl)
+    const SENT = 100
+    for (let i = 1; i <= SENT; i++) sender.provider.awareness.setLocalStateField('cursor', { index: i })
+    const sentAt = performance.now() - t0
+    // Meanwhile the bystander's own presence is relayed at once: its budget is its own.
+    bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' })
+    await waitFor(() => sender.provider.awareness.getStates().has(bystander.doc.clientID), 'the sender sees the bystander at once', 1000)
+
+    const last = sender.provider.awareness.getLocalState()
+    await waitFor(
+      () => JSON.stringify(bystander.provider.awareness.getStates().get(sender.doc.clientID)) === JSON.stringify(last),
+      "the bystander's view reaches the sender's latest state",
+      3000,
+    )
+    const converged = performance.now() - t0 - sentAt
+    await sleep(700) // nothing else may trickle in afterwards
+    figure(
+      `awareness/s ${RATE}: sent ${SENT}, the bystander received ${aboutSender.length} (clocks ${aboutSender.map((e) => e.clock).join(',')}),`,
+      `latest state visible ${converged.toFixed(0)} ms after the last send`,
+    )
+    expect(aboutSender.length, 'far fewer relayed than sent').toBeLessThanOrEqual(RATE + 3)
+    expect(aboutSender.length).toBeGreaterThanOrEqual(2)
+    expect(JSON.parse(aboutSender.at(-1)!.json)).toEqual(last)
+    // Nothing older than what the bystander already had arrives later (latest wins, in order).
+    const clocks = aboutSender.map((e) => e.clock)
+    expect([...clocks].sort((a, b) => a - b)).toEqual(clocks)
+    expect(converged).toBeLessThan(1500)
+    const after = await limitHits(running.httpUrl)
+    expect((after.awareness_per_second ?? 0) - (before.awareness_per_second ?? 0)).toBeGreaterThanOrEqual(1)
+
+    // Recovery: after a quiet second, RATE updates are each relayed (none coalesced).
+    await sleep(1100)
+    const relayedBefore = aboutSender.length
+    for (let i = 0; i < RATE; i++) sender.provider.awareness.setLocalStateField('cursor', { index: 1000 + i })
+    await waitFor(() => aboutSender.length - relayedBefore >= RATE, 'each update within the budget is relayed', 2000)
+    expect(aboutSender.slice(relayedBefore).map((e) => JSON.parse(e.json).cursor.index)).toEqual([1000, 1001, 1002, 1003, 1004])
+    expect(closes).toEqual([])
+    await bystanderStillServed(bystander, [], sender)
+  })
+
+  it('[A1][A2] TANDEM_MAX_AWARENESS_STATE_BYTES: an oversized presence state closes its sender with 4429 and nobody ever sees it; a state of exactly the limit passes', async () => {
+    const LIMIT = 256
+    const running = await serve({ maxAwarenessStateBytes: String(LIMIT) })
+    const bystander = client(await connectSynced(running.wsUrl, 'sizes'))
+    const closes = watchCloses(bystander)
+    const seenJson: string[] = []
+    bystander.provider.ws!.addEventListener('message', (event: { data: unknown }) => {
+      const frame = new Uint8Array(event.data as ArrayBuffer)
+      if (frameKind(frame) === 'awareness') for (const entry of awarenessEntries(frame)) seenJson.push(entry.json)
+    })
+    const offender = await raw(`${running.wsUrl}/sizes`)
+    const CLIENT = 424242
+    // {"pad":"xxx…"} is 10 bytes of JSON around the padding.
+    const exactly = { pad: 'a'.repeat(LIMIT - 10) }
+    expect(JSON.stringify(exactly).length).toBe(LIMIT)
+    offender.send(awarenessFrame([{ clientId: CLIENT, clock: 1, state: exactly }]))
+    await waitFor(() => bystander.provider.awareness.getStates().has(CLIENT), 'a state of exactly the limit is relayed')
+    const before = await limitHits(running.httpUrl)
+
+    const oversized = { pad: 'b'.repeat(LIMIT - 9) }
+    offender.send(awarenessFrame([{ clientId: CLIENT, clock: 2, state: oversized }]))
+    const closed = await offender.closed
+    expect(closed.code).toBe(CloseCode.RateLimited.code)
+    // A2: the offender's earlier state is removed for everyone at once.
+    await waitFor(() => !bystander.provider.awareness.getStates().has(CLIENT), "the offender's presence is removed")
+    await sleep(50)
+    expect(seenJson.some((json) => json.includes('bbbb')), 'the oversized state never reached anyone').toBe(false)
+    expect(running.server.rooms.loadedRoom('sizes')?.presence.states().has(CLIENT)).toBe(false)
+    const after = await limitHits(running.httpUrl)
+    expect((after.awareness_state_size ?? 0) - (before.awareness_state_size ?? 0)).toBe(1)
+    await bystanderStillServed(bystander, closes, bystander)
+
+    // Recovery: the same client id, reconnected with a normal state, is relayed again.
+    const again = await raw(`${running.wsUrl}/sizes`)
+    again.send(awarenessFrame([{ clientId: CLIENT, clock: 3, state: { user: { name: 'reformed' } } }]))
+    await waitFor(
+      () => (bystander.provider.awareness.getStates().get(CLIENT) as { user?: { name?: string } } | undefined)?.user?.name === 'reformed',
+      'a normal state from the reconnected client is relayed',
+    )
+    expect(again.ws.readyState).toBe(WebSocket.OPEN)
+  })
+
+  it('TANDEM_MAX_AWARENESS_STATE_BYTES counts bytes (as documented), not UTF-16 code units: 100 "€" (300 bytes of JSON string) exceed a 256-byte limit', async () => {
+    const LIMIT = 256
+    const running = await serve({ maxAwarenessStateBytes: String(LIMIT) })
+    const bystander = client(await connectSynced(running.wsUrl, 'utf8'))
+    const offender = await raw(`${running.wsUrl}/utf8`)
+    const state = { pad: '€'.repeat(100) }
+    const json = JSON.stringify(state)
+    figure(`awareness state of ${json.length} UTF-16 code units = ${Buffer.byteLength(json)} bytes of JSON, limit ${LIMIT} bytes`)
+    expect(Buffer.byteLength(json)).toBeGreaterThan(LIMIT)
+    offender.send(awarenessFrame([{ clientId: 777, clock: 1, state }]))
+    // Either the server closes it (4429), or the state reaches the bystander.
+    const outcome = await Promise.race([
+      offender.closed.then((c) => `closed ${c.code}`),
+      waitFor(() => bystander.provider.awareness.getStates().has(777), 'relay', 3000).then(() => 'relayed to the bystander'),
+    ])
+    expect(outcome).toBe(`closed ${CloseCode.RateLimited.code}`)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// memory: loaded documents, send buffers, backlogs, frame size
+
+describe('memory limits', () => {
+  it('[L3] TANDEM_MAX_LOADED_DOCUMENTS: the least recently used document is unloaded (its clients get 1013), the new one loads, the others go on, and the evicted content is intact', async () => {
+    const running = await serve({ maxLoadedDocuments: '2' })
+    const rooms = running.server.rooms
+    // a: a raw client that edits first (least recently used).
+    const a = await raw(`${running.wsUrl}/doc-a`)
+    const aDoc = new Y.Doc()
+    aDoc.getText('t').insert(0, 'content of a')
+    aDoc.getMap('m').set('k', 42)
+    a.send(updateFrame(Y.encodeStateAsUpdate(aDoc)))
+    await waitFor(() => a.received.some((f) => frameKind(f) === 'update'), 'a stored (echo)')
+    await sleep(20)
+    // b: a stock bystander that edits later.
+    const b = client(await connectSynced(running.wsUrl, 'doc-b'))
+    const bCloses = watchCloses(b)
+    b.doc.getText('t').insert(0, 'content of b')
+    const bPeer = client(await connectSynced(running.wsUrl, 'doc-b'))
+    await waitFor(() => bPeer.doc.getText('t').toString() === 'content of b', 'b synced')
+    expect(rooms.loadedRooms).toBe(2)
+    const before = await limitHits(running.httpUrl)
+
+    const c = client(await connectSynced(running.wsUrl, 'doc-c'))
+    const aClosed = await a.closed
+    expect(aClosed.code).toBe(CloseCode.TryAgainLater.code)
+    expect(rooms.loadedRoom('doc-a')).toBeUndefined()
+    expect(rooms.loadedRooms).toBe(2)
+    c.doc.getText('t').insert(0, 'content of c')
+    const after = await limitHits(running.httpUrl)
+    expect((after.loaded_documents ?? 0) - (before.loaded_documents ?? 0)).toBe(1)
+    await bystanderStillServed(b, bCloses, bPeer)
+
+    // Recovery: once c's client leaves (c unloads), a reconnecting client finds a intact,
+    // and b is not disturbed by the reload.
+    await waitFor(async () => {
+      const fresh = new Y.Doc()
+      const probe = await connectSynced(running.wsUrl, 'doc-c', fresh)
+      const ok = fresh.getText('t').toString() === 'content of c'
+      probe.destroy()
+      return ok
+    }, 'c stored')
+    c.destroy()
+    await waitFor(() => rooms.loadedRoom('doc-c') === undefined, 'c unloaded')
+    const aAgain = client(await connectSynced(running.wsUrl, 'doc-a'))
+    expect(aAgain.doc.getText('t').toString()).toBe('content of a')
+    expect(aAgain.doc.getMap('m').get('k')).toBe(42)
+    expect(rooms.loadedRooms).toBe(2)
+    await bystanderStillServed(b, bCloses, bPeer)
+  })
+
+  it('TANDEM_MAX_BUFFERED_BYTES: a reader that stops reading is closed with 1013 once 256 KB are queued for it; the writer and another reader are unaffected; it can reconnect', async () => {
+    const LIMIT = 256 * 1024
+    const running = await serve({
+      maxBufferedBytes: String(LIMIT),
+      maxMessageBytes: String(1024 * 1024),
+      maxBytesPerSecond: String(200 * 1024 * 1024),
+    })
+    const slow = await raw(`${running.wsUrl}/firehose`)
+    await waitFor(() => running.server.rooms.openConnections().length === 1, 'slow reader counted')
+    const slowConnection = running.server.rooms.openConnections()[0]!
+    let serverSideClose: { code: number; at: number } | null = null
+    slowConnection.onClose((reason) => (serverSideClose = { code: reason.code, at: performance.now() }))
+    const reader = client(await connectSynced(running.wsUrl, 'firehose'))
+    const readerCloses = watchCloses(reader)
+    const writer = await raw(`${running.wsUrl}/firehose`)
+    let echoes = 0
+    writer.ws.on('message', (data: Buffer) => {
+      if (frameKind(new Uint8Array(data)) === 'update') echoes++
+    })
+    await sleep(100)
+    const before = await limitHits(running.httpUrl)
+    ;(slow.ws as unknown as { _socket: net.Socket })._socket.pause()
+
+    const source = new Y.Doc()
+    const CHUNK = 50_000
+    let sentUpdates = 0
+    let sentBytes = 0
+    const t0 = performance.now()
+    for (let i = 0; i < 400 && serverSideClose === null; i++) {
+      const sv = Y.encodeStateVector(source)
+      source.getText('t').insert(source.getText('t').length, String.fromCharCode(97 + (i % 26)).repeat(CHUNK))
+      const update = Y.encodeStateAsUpdate(source, sv)
+      writer.send(updateFrame(update))
+      sentUpdates++
+      sentBytes += update.length
+      await sleep(5)
+    }
+    expect(serverSideClose, 'the slow reader was closed by the server').not.toBeNull()
+    const closedAfterMs = serverSideClose!.at - t0
+    expect(serverSideClose!.code).toBe(CloseCode.TryAgainLater.code)
+
+    // The writer gets every echo and the other reader every update.
+    await waitFor(() => echoes === sentUpdates, 'the writer receives every echo', 15_000)
+    await waitFor(() => reader.doc.getText('t').length === sentUpdates * CHUNK, 'the other reader receives everything', 15_000)
+    expect(reader.doc.getText('t').toString()).toBe(source.getText('t').toString())
+    expect(readerCloses).toEqual([])
+    expect(writer.ws.readyState).toBe(WebSocket.OPEN)
+    expect(running.server.rooms.connectionCount).toBe(2)
+    const after = await limitHits(running.httpUrl)
+    expect((after.send_buffer ?? 0) - (before.send_buffer ?? 0)).toBe(1)
+
+    // The client sees the close once it reads again.
+    ;(slow.ws as unknown as { _socket: net.Socket })._socket.resume()
+    const seen = await slow.closed
+    figure(
+      `send buffer ${LIMIT} B: slow reader closed after ${sentUpdates} updates (${(sentBytes / 1e6).toFixed(2)} MB sent, ${closedAfterMs.toFixed(0)} ms);`,
+      `the client saw close code ${seen.code} after resuming`,
+    )
+    expect([CloseCode.TryAgainLater.code, 1006]).toContain(seen.code)
+    await waitFor(() => running.server.transport.socketCount === 2, 'the slow socket is gone on the server')
+
+    // Recovery: the slow client reconnects and gets the whole document.
+    const back = client(await connectSynced(running.wsUrl, 'firehose'))
+    expect(back.doc.getText('t').length).toBe(sentUpdates * CHUNK)
+    await bystanderStillServed(reader, readerCloses, writer.ws)
+  })
+
+  it('[P8] TANDEM_MAX_MESSAGE_BYTES: a frame one byte over closes with 1009 and is counted as kind="message_size"; a frame of exactly the limit is fine', async () => {
+    const LIMIT = 4096
+    const running = await serve({ maxMessageBytes: String(LIMIT) })
+    const bystander = client(await connectSynced(running.wsUrl, 'big'))
+    const closes = watchCloses(bystander)
+    const before = await limitHits(running.httpUrl)
+    const offender = await raw(`${running.wsUrl}/big`)
+    offender.send(new Uint8Array(LIMIT + 1))
+    expect((await offender.closed).code).toBe(CloseCode.MessageTooBig.code)
+    const after = await limitHits(running.httpUrl)
+    expect((after.message_size ?? 0) - (before.message_size ?? 0)).toBe(1)
+    await bystanderStillServed(bystander, closes, bystander)
+
+    // Recovery / boundary: a well-formed sync step 1 of exactly LIMIT bytes is answered.
+    const again = await raw(`${running.wsUrl}/big`)
+    let entries = Math.floor((LIMIT - 6) / 4)
+    let frame = syncStep1Frame(stateVectorWith(entries))
+    while (frame.length > LIMIT) frame = syncStep1Frame(stateVectorWith(--entries))
+    // Pad to exactly LIMIT with a larger first client id if needed (varints grow by a byte).
+    for (let first = 1_000_000; frame.length < LIMIT && first < 2 ** 40; first *= 128) {
+      const candidate = syncStep1Frame(stateVectorWith(entries, first))
+      if (candidate.length <= LIMIT) frame = candidate
+    }
+    figure(`max message bytes ${LIMIT}: boundary frame of ${frame.length} bytes`)
+    expect(frame.length).toBeGreaterThan(LIMIT - 8)
+    again.send(frame)
+    await waitFor(() => again.received.some((f) => frameKind(f) === 'sync-step2'), 'a frame at the limit is answered')
+    expect(again.ws.readyState).toBe(WebSocket.OPEN)
+  })
+
+  it('[L2] TANDEM_MAX_BACKLOG_BYTES: a client sending more than 4 KB while its document loads is closed with 4429; a client under it is answered in order after the load; the bystander syncs; counted in tandem_limit_hits_total', async () => {
+    const LIMIT = 4096
+    const dataDir = makeTempDir()
+    const storage = new GatedStorage(new SqliteStorage({ dataDir }))
+    const running = await serve({ maxBacklogBytes: String(LIMIT) }, { storage }, dataDir)
+    const release = storage.holdLoads()
+    let released = false
+    cleanups.push(() => {
+      if (!released) release()
+    })
+    const bystander = client(connectClient(running.wsUrl, 'slow-load'))
+    const closes = watchCloses(bystander)
+    const offender = await raw(`${running.wsUrl}/slow-load`)
+    const underLimit = await raw(`${running.wsUrl}/slow-load`)
+    const before = await limitHits(running.httpUrl)
+    // Five frames of ~1 KB: the fifth passes 4 KB. Three frames (~3 KB) stay under.
+    const frame = syncStep1Frame(stateVectorWith(250))
+    for (let i = 0; i < 5; i++) offender.send(frame)
+    const tagged = [1, 2, 3].map((n) => syncStep1Frame(stateVectorWith(250, n * 10_000_000)))
+    for (const f of tagged) underLimit.send(f)
+    const closed = await offender.closed
+    expect(closed.code).toBe(CloseCode.RateLimited.code)
+    // Still loading: closed before anything was loaded or answered.
+    expect(running.server.rooms.loadedRoom('slow-load')).toBeUndefined()
+    expect(offender.received.length).toBe(0)
+    expect(underLimit.ws.readyState).toBe(WebSocket.OPEN)
+
+    release()
+    released = true
+    await waitFor(() => bystander.provider.synced, 'the bystander syncs after the load')
+    await waitFor(() => underLimit.received.filter((f) => frameKind(f) === 'sync-step2').length === 3, 'the backlog is answered')
+    const editor = client(await connectSynced(running.wsUrl, 'slow-load'))
+    await bystanderStillServed(bystander, closes, editor)
+
+    // Recovery: the offender reconnects to the loaded document; the same frames are now answered.
+    const again = await raw(`${running.wsUrl}/slow-load`)
+    for (let i = 0; i < 5; i++) again.send(frame)
+    await waitFor(() => again.received.filter((f) => frameKind(f) === 'sync-step2').length === 5, 'answered once loaded')
+    expect(again.ws.readyState).toBe(WebSocket.OPEN)
+
+    // README, Limits: "hitting one … is counted in tandem_limit_hits_total{kind}".
+    const after = await limitHits(running.httpUrl)
+    figure(`backlog bytes ${LIMIT}: limit hits before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`)
+    expect(totalHits(after) - totalHits(before), 'the backlog refusal is counted under some kind').toBeGreaterThanOrEqual(1)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// slowloris
+
+describe('handshake deadline', () => {
+  interface Probe {
+    readonly closedAfterMs: number
+    readonly response: string
+  }
+
+  /** A raw TCP client that sends `parts` (one every `everyMs`) and never completes its request. */
+  function slowClient(port: number, parts: string[], everyMs: number): Promise<Probe> {
+    return new Promise((resolve) => {
+      const started = performance.now()
+      let response = ''
+      let timer: NodeJS.Timeout | null = null
+      const socket = net.connect(port, '127.0.0.1', () => {
+        let i = 0
+        const next = () => {
+          if (i < parts.length && !socket.destroyed) socket.write(parts[i++]!)
+          if (i < parts.length) timer = setTimeout(next, everyMs)
+        }
+        next()
+      })
+      cleanups.push(() => void socket.destroy())
+      socket.on('data', (chunk) => (response += chunk.toString()))
+      socket.on('error', () => {})
+      const giveUp = setTimeout(() => socket.destroy(), 10_000)
+      socket.on('close', () => {
+        if (timer) clearTimeout(timer)
+        clearTimeout(giveUp)
+        resolve({ closedAfterMs: performance.now() - started, response })
+      })
+    })
+  }
+
+  it('TANDEM_HANDSHAKE_TIMEOUT_MS: a partial upgrade, a trickled one and a silent connection are cut within about the deadline; a normal client connects meanwhile; counted in tandem_limit_hits_total', async () => {
+    const TIMEOUT = 500
+    const running = await serve({ handshakeTimeoutMs: String(TIMEOUT) })
+    const port = Number(new URL(running.httpUrl).port)
+    const bystander = client(await connectSynced(running.wsUrl, 'lorises'))
+    const closes = watchCloses(bystander)
+    const before = await limitHits(running.httpUrl)
+    const request = 'GET /lorises HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+    const partial = slowClient(port, [request], 0)
+    // One header byte every 100 ms: busy, but never complete.
+    const trickle = slowClient(port, request.split(''), 100)
+    const silent = slowClient(port, [], 0)
+
+    await sleep(100)
+    const meanwhile = client(await connectSynced(running.wsUrl, 'lorises'))
+    await bystanderStillServed(bystander, closes, meanwhile)
+
+    const probes = { partial: await partial, trickle: await trickle, silent: await silent }
+    figure(
+      `handshake timeout ${TIMEOUT} ms: cut after`,
+      Object.entries(probes)
+        .map(([name, p]) => `${name} ${p.closedAfterMs.toFixed(0)} ms (${JSON.stringify(p.response.split('\r\n')[0])})`)
+        .join(', '),
+    )
+    for (const [name, probe] of Object.entries(probes)) {
+      expect(probe.closedAfterMs, `${name} is not cut before the deadline`).toBeGreaterThanOrEqual(TIMEOUT * 0.9)
+      expect(probe.closedAfterMs, `${name} is cut soon after the deadline`).toBeLessThan(TIMEOUT + 1000)
+    }
+    expect(bystander.provider.wsconnected).toBe(true)
+    expect(meanwhile.provider.wsconnected).toBe(true)
+    // Recovery: the same client, sending its request at a normal pace, is upgraded.
+    expect((await attempt(`${running.wsUrl}/lorises`)).status).toBe(101)
+
+    // README, Limits: "hitting one … is counted in tandem_limit_hits_total{kind}".
+    const after = await limitHits(running.httpUrl)
+    figure(`handshake timeout: limit hits before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`)
+    expect(totalHits(after) - totalHits(before), 'the slowloris cut is counted under some kind').toBeGreaterThanOrEqual(3)
+  })
+})
