@@ -22,11 +22,12 @@ import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 
 /**
- * Every limit of the README's "Limits" table, through real sockets on loopback against a real
- * server: set low, hit, and then checked for (1) the documented outcome (HTTP status at the
- * upgrade, a close code, or throttling), (2) the `tandem_limit_hits_total{kind}` counter,
- * (3) a bystander in the same document that goes on unaffected, and (4) recovery once the
- * offender leaves or slows down.
+ * Every limit of the README's "Limits" table (SPEC rules B1–B7), through real sockets on
+ * loopback against a real server: set low, hit, and then checked for (1) the documented
+ * outcome (HTTP status at the upgrade, a close code, or throttling), (2) the
+ * `tandem_limit_hits_total{kind}` counter, (3) a bystander in the same document that goes on
+ * unaffected, and (4) recovery once the offender leaves or slows down. (Heartbeat, B7/A4, is
+ * covered in sync.test.ts; the backlog in messages in room.test.ts.)
  *
  * Figures (rates, counts, delays) are printed with a [limits] prefix so a run can be compared
  * with the limits it was given.
@@ -187,7 +188,7 @@ function histogram(times: readonly number[], windowMs: number): number[] {
 // admission at the upgrade
 
 describe('limits at the upgrade (HTTP status before any WebSocket opens)', () => {
-  it('TANDEM_MAX_CONNECTIONS: past the total, upgrades get HTTP 503 for any document; open ones go on; a freed slot is reusable', async () => {
+  it('[B1] TANDEM_MAX_CONNECTIONS: past the total, upgrades get HTTP 503 for any document; open ones go on; a freed slot is reusable', async () => {
     const running = await serve({ maxConnections: '3' })
     const bystander = client(await connectSynced(running.wsUrl, 'full'))
     const closes = watchCloses(bystander)
@@ -213,7 +214,7 @@ describe('limits at the upgrade (HTTP status before any WebSocket opens)', () =>
     figure(`max connections 3: 2 refusals (503), bystander edit delay ${delay.toFixed(0)} ms`)
   })
 
-  it('TANDEM_MAX_CONNECTIONS_PER_IP: past it, HTTP 429; without TANDEM_TRUSTED_PROXIES an X-Forwarded-For header is ignored', async () => {
+  it('[B1] TANDEM_MAX_CONNECTIONS_PER_IP: past it, HTTP 429; without TANDEM_TRUSTED_PROXIES an X-Forwarded-For header is ignored', async () => {
     const running = await serve({ maxConnectionsPerIp: '2' })
     const bystander = client(await connectSynced(running.wsUrl, 'ip'))
     const closes = watchCloses(bystander)
@@ -237,7 +238,7 @@ describe('limits at the upgrade (HTTP status before any WebSocket opens)', () =>
     await bystanderStillServed(bystander, closes, again.ws!)
   })
 
-  it('TANDEM_MAX_CONNECTIONS_PER_IP with TANDEM_TRUSTED_PROXIES=127.0.0.1: X-Forwarded-For clients count separately; spoofed leftmost hops buy nothing', async () => {
+  it('[B1] TANDEM_MAX_CONNECTIONS_PER_IP with TANDEM_TRUSTED_PROXIES=127.0.0.1: X-Forwarded-For clients count separately; spoofed leftmost hops buy nothing', async () => {
     const running = await serve({ maxConnectionsPerIp: '1', trustedProxies: '127.0.0.1' })
     // The bystander comes through no proxy header: its address is the proxy's own, 127.0.0.1.
     const bystander = client(await connectSynced(running.wsUrl, 'proxied'))
@@ -265,7 +266,7 @@ describe('limits at the upgrade (HTTP status before any WebSocket opens)', () =>
     await bystanderStillServed(bystander, closes, aliceAgain.ws!)
   })
 
-  it('TANDEM_MAX_CONNECTIONS_PER_DOCUMENT: past it, HTTP 429 for that document only; other documents open and sync', async () => {
+  it('[B1] TANDEM_MAX_CONNECTIONS_PER_DOCUMENT: past it, HTTP 429 for that document only; other documents open and sync', async () => {
     const running = await serve({ maxConnectionsPerDocument: '2' })
     const bystander = client(await connectSynced(running.wsUrl, 'crowded'))
     const closes = watchCloses(bystander)
@@ -401,7 +402,7 @@ describe('rate limits throttle the sender and nobody else', () => {
     expect(result.offenderEditDelayMs).toBeLessThan(1000)
   }
 
-  it('TANDEM_MAX_MESSAGES_PER_SECOND: 200 query-awareness frames sent at once (limit 50/s) are processed at about 50/s; the connection stays open', async () => {
+  it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: 200 query-awareness frames sent at once (limit 50/s) are processed at about 50/s; the connection stays open', async () => {
     const { running, bystander, watcher, closes } = await messageRateServer()
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: FLOOD }, () => queryAwarenessFrame())
@@ -417,7 +418,7 @@ describe('rate limits throttle the sender and nobody else', () => {
     expectThrottledToLimit(result, 'messages/s, all at once')
   })
 
-  it('TANDEM_MAX_MESSAGES_PER_SECOND: a sustained flood (10 frames every 20 ms, 10× the limit) is processed at about 50/s; recovery: then it flows freely again', async () => {
+  it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: a sustained flood (10 frames every 20 ms, 10× the limit) is processed at about 50/s; recovery: then it flows freely again', async () => {
     const { running, bystander, watcher, closes } = await messageRateServer()
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: FLOOD }, () => queryAwarenessFrame())
@@ -481,7 +482,7 @@ describe('rate limits throttle the sender and nobody else', () => {
     expect(result.offenderEditDelayMs).toBeLessThan(1000)
   }
 
-  it('TANDEM_MAX_BYTES_PER_SECOND: 40 KB of 1 KB frames sent at once (limit 8 KB/s) are processed at about 8 KB/s; the connection stays open', async () => {
+  it('[B2] TANDEM_MAX_BYTES_PER_SECOND: 40 KB of 1 KB frames sent at once (limit 8 KB/s) are processed at about 8 KB/s; the connection stays open', async () => {
     const { running, bystander, watcher, closes } = await byteRateServer()
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: 40 }, kilobyteStep1)
@@ -497,7 +498,7 @@ describe('rate limits throttle the sender and nobody else', () => {
     expectBytesThrottled(result, frames.length, frames[0]!.length, 'bytes/s, all at once')
   })
 
-  it('TANDEM_MAX_BYTES_PER_SECOND: a sustained flood (1 KB every 20 ms, 6× the limit) is processed at about 8 KB/s; the connection stays open', async () => {
+  it('[B2] TANDEM_MAX_BYTES_PER_SECOND: a sustained flood (1 KB every 20 ms, 6× the limit) is processed at about 8 KB/s; the connection stays open', async () => {
     const { running, bystander, watcher, closes } = await byteRateServer()
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: BYTE_FRAMES }, kilobyteStep1)
@@ -518,7 +519,7 @@ describe('rate limits throttle the sender and nobody else', () => {
 // presence
 
 describe('presence limits', () => {
-  it('[A1] TANDEM_MAX_AWARENESS_PER_SECOND: 100 quick presence updates (limit 5/s) are coalesced, latest wins; others are not slowed; recovery', async () => {
+  it('[B3][A1] TANDEM_MAX_AWARENESS_PER_SECOND: 100 quick presence updates (limit 5/s) are coalesced, latest wins; others are not slowed; recovery', async () => {
     const RATE = 5
     const running = await serve({ maxAwarenessPerSecond: String(RATE) })
     const sender = client(await connectSynced(running.wsUrl, 'carets'))
@@ -575,7 +576,7 @@ describe('presence limits', () => {
     await bystanderStillServed(bystander, [], sender)
   })
 
-  it('[A1][A2] TANDEM_MAX_AWARENESS_STATE_BYTES: an oversized presence state closes its sender with 4429 and nobody ever sees it; a state of exactly the limit passes', async () => {
+  it('[B3][A1][A2] TANDEM_MAX_AWARENESS_STATE_BYTES: an oversized presence state closes its sender with 4429 and nobody ever sees it; a state of exactly the limit passes', async () => {
     const LIMIT = 256
     const running = await serve({ maxAwarenessStateBytes: String(LIMIT) })
     const bystander = client(await connectSynced(running.wsUrl, 'sizes'))
@@ -617,7 +618,7 @@ describe('presence limits', () => {
     expect(again.ws.readyState).toBe(WebSocket.OPEN)
   })
 
-  it('TANDEM_MAX_AWARENESS_STATE_BYTES counts bytes (as documented), not UTF-16 code units: 100 "€" (300 bytes of JSON string) exceed a 256-byte limit', async () => {
+  it('[B3] TANDEM_MAX_AWARENESS_STATE_BYTES counts bytes (as documented), not UTF-16 code units: 100 "€" (300 bytes of JSON string) exceed a 256-byte limit', async () => {
     const LIMIT = 256
     const running = await serve({ maxAwarenessStateBytes: String(LIMIT) })
     const bystander = client(await connectSynced(running.wsUrl, 'utf8'))
@@ -640,7 +641,7 @@ describe('presence limits', () => {
 // memory: loaded documents, send buffers, backlogs, frame size
 
 describe('memory limits', () => {
-  it('[L3] TANDEM_MAX_LOADED_DOCUMENTS: the least recently used document is unloaded (its clients get 1013), the new one loads, the others go on, and the evicted content is intact', async () => {
+  it('[B4][L3] TANDEM_MAX_LOADED_DOCUMENTS: the least recently used document is unloaded (its clients get 1013), the new one loads, the others go on, and the evicted content is intact', async () => {
     const running = await serve({ maxLoadedDocuments: '2' })
     const rooms = running.server.rooms
     // a: a raw client that edits first (least recently used).
@@ -688,7 +689,7 @@ describe('memory limits', () => {
     await bystanderStillServed(b, bCloses, bPeer)
   })
 
-  it('TANDEM_MAX_BUFFERED_BYTES: a reader that stops reading is closed with 1013 once 256 KB are queued for it; the writer and another reader are unaffected; it can reconnect', async () => {
+  it('[B5] TANDEM_MAX_BUFFERED_BYTES: a reader that stops reading is closed with 1013 once 256 KB are queued for it; the writer and another reader are unaffected; it can reconnect', async () => {
     const LIMIT = 256 * 1024
     const running = await serve({
       maxBufferedBytes: String(LIMIT),
@@ -755,7 +756,7 @@ describe('memory limits', () => {
     await bystanderStillServed(reader, readerCloses, writer.ws)
   })
 
-  it('[P8] TANDEM_MAX_MESSAGE_BYTES: a frame one byte over closes with 1009 and is counted as kind="message_size"; a frame of exactly the limit is fine', async () => {
+  it('[B7][P8] TANDEM_MAX_MESSAGE_BYTES: a frame one byte over closes with 1009 and is counted as kind="message_size"; a frame of exactly the limit is fine', async () => {
     const LIMIT = 4096
     const running = await serve({ maxMessageBytes: String(LIMIT) })
     const bystander = client(await connectSynced(running.wsUrl, 'big'))
@@ -785,7 +786,7 @@ describe('memory limits', () => {
     expect(again.ws.readyState).toBe(WebSocket.OPEN)
   })
 
-  it('[L2] TANDEM_MAX_BACKLOG_BYTES: a client sending more than 4 KB while its document loads is closed with 4429; a client under it is answered in order after the load; the bystander syncs; counted in tandem_limit_hits_total', async () => {
+  it('[B7][L2] TANDEM_MAX_BACKLOG_BYTES: a client sending more than 4 KB while its document loads is closed with 4429; a client under it is answered in order after the load; the bystander syncs; counted in tandem_limit_hits_total', async () => {
     const LIMIT = 4096
     const dataDir = makeTempDir()
     const storage = new GatedStorage(new SqliteStorage({ dataDir }))
@@ -825,7 +826,7 @@ describe('memory limits', () => {
     await waitFor(() => again.received.filter((f) => frameKind(f) === 'sync-step2').length === 5, 'answered once loaded')
     expect(again.ws.readyState).toBe(WebSocket.OPEN)
 
-    // README, Limits: "hitting one … is counted in tandem_limit_hits_total{kind}".
+    // SPEC B (and the README's Limits): hitting any limit "counts tandem_limit_hits_total{kind}"; B7 names the backlog.
     const after = await limitHits(running.httpUrl)
     figure(`backlog bytes ${LIMIT}: limit hits before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`)
     expect(totalHits(after) - totalHits(before), 'the backlog refusal is counted under some kind').toBeGreaterThanOrEqual(1)
@@ -867,7 +868,7 @@ describe('handshake deadline', () => {
     })
   }
 
-  it('TANDEM_HANDSHAKE_TIMEOUT_MS: a partial upgrade, a trickled one and a silent connection are cut within about the deadline; a normal client connects meanwhile; counted in tandem_limit_hits_total', async () => {
+  it('[B6] TANDEM_HANDSHAKE_TIMEOUT_MS: a partial upgrade, a trickled one and a silent connection are cut within about the deadline; a normal client connects meanwhile; counted in tandem_limit_hits_total', async () => {
     const TIMEOUT = 500
     const running = await serve({ handshakeTimeoutMs: String(TIMEOUT) })
     const port = Number(new URL(running.httpUrl).port)
@@ -900,7 +901,7 @@ describe('handshake deadline', () => {
     // Recovery: the same client, sending its request at a normal pace, is upgraded.
     expect((await attempt(`${running.wsUrl}/lorises`)).status).toBe(101)
 
-    // README, Limits: "hitting one … is counted in tandem_limit_hits_total{kind}".
+    // SPEC B (and the README's Limits): hitting any limit "counts tandem_limit_hits_total{kind}".
     const after = await limitHits(running.httpUrl)
     figure(`handshake timeout: limit hits before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`)
     expect(totalHits(after) - totalHits(before), 'the slowloris cut is counted under some kind').toBeGreaterThanOrEqual(3)
