@@ -264,6 +264,13 @@ async function runSeed(seed: number, options: RunOptions): Promise<void> {
       expect(stateVectorObject(r.client.doc), `${r.name} state vector (seed ${seed})`).toEqual(stateVectorObject(reference))
       expect(contents(r.client.doc), `${r.name} contents (seed ${seed})`).toBe(contents(reference))
     }
+    // A client that joins only now gets the same document in one sync step 2 (P3).
+    const late = connectClient(running.wsUrl, docId)
+    cleanups.push(() => late.destroy())
+    await waitFor(() => late.provider.synced, `late joiner of ${docId} to sync`, 10_000)
+    expect(stateVectorObject(late.doc), `late joiner of ${docId} (seed ${seed})`).toEqual(stateVectorObject(reference))
+    expect(contents(late.doc), `late joiner of ${docId} (seed ${seed})`).toBe(contents(reference))
+    late.destroy()
     // The server's own copy (still loaded while clients are connected) matches too.
     const room = running.server.rooms.loadedRoom(docId)
     expect(room, `room ${docId} loaded`).toBeDefined()

@@ -85,7 +85,6 @@ class RawWriter {
   readonly doc = new Y.Doc()
   /** hex(update) → the key that update set */
   private readonly sentUpdates = new Map<string, string>()
-  readonly written: string[] = []
 
   constructor(
     readonly docId: DocId,
@@ -104,7 +103,6 @@ class RawWriter {
     this.doc.off('update', capture)
     if (!update) throw new Error('no update captured')
     this.sentUpdates.set(hex(update), key)
-    this.written.push(key)
     this.socket.send(writeUpdate(update))
     return true
   }
@@ -164,9 +162,12 @@ interface Totals {
 const dataDir = makeTempDir('tandem-crash-')
 let current: ServerProcess | null = null
 const liveClients = new Set<TestClient>()
+/** Raw sockets and timers to stop if a round fails half-way. */
+const liveOthers = new Set<() => void>()
 
 afterAll(async () => {
   for (const client of liveClients) client.destroy()
+  for (const stop of liveOthers) stop()
   if (current && current.child.exitCode === null && current.child.signalCode === null) {
     current.child.kill('SIGKILL')
     await current.exited
@@ -202,10 +203,20 @@ async function editAndKill(
   // Probers: resend sync step 1 with their state vector every few milliseconds (what
   // y-websocket's `resyncInterval` does), so they keep receiving sync step 2 replies while
   // updates stream in — the replies D5 holds back until nothing of the room is pending.
-  const probers = await Promise.all(DOCS.map(async (docId) => new Prober(docId, await openRaw(`${server.wsUrl}/${docId}`))))
+  const probers = await Promise.all(
+    DOCS.map(async (docId) => {
+      const prober = new Prober(docId, await openRaw(`${server.wsUrl}/${docId}`))
+      liveOthers.add(() => prober.stop())
+      return prober
+    }),
+  )
   // Writers.
   const raw = await Promise.all(
-    RAW_WRITERS.map(async (docId, i) => new RawWriter(docId, `r${round}w${i}`, await openRaw(`${server.wsUrl}/${docId}`))),
+    RAW_WRITERS.map(async (docId, i) => {
+      const socket = await openRaw(`${server.wsUrl}/${docId}`)
+      liveOthers.add(() => socket.ws.terminate())
+      return new RawWriter(docId, `r${round}w${i}`, socket)
+    }),
   )
   const stockWriter = track(await connectSynced(server.wsUrl, 'crash-a'))
 
@@ -240,10 +251,10 @@ async function editAndKill(
   // step 2 (plus updates), which the server may send only when nothing of the room is pending.
   const joiners: TestClient[] = []
   const joinerLoop = (async () => {
+    const own = createRng((rng.seed ^ (round * 131 + 0x701)) >>> 0)
     while (!stop && Date.now() < deadline) {
-      const docId = rng.pick(DOCS)
-      joiners.push(track(connectClient(server.wsUrl, docId)))
-      await sleep(rng.between(30, 120))
+      joiners.push(track(connectClient(server.wsUrl, own.pick(DOCS))))
+      await sleep(own.between(30, 120))
     }
   })()
 
@@ -283,6 +294,7 @@ async function editAndKill(
     writer.socket.ws.terminate()
     writer.doc.destroy()
   }
+  liveOthers.clear()
   return { written, observed, echoed, joiners: joiners.length, probes }
 }
 
@@ -331,15 +343,17 @@ describe('crash safety: SIGKILL of the server process', () => {
       const mustSurvive = new Map<string, number>()
       /** Every edit written, over all rounds (nothing else may appear in storage). */
       const allWritten = new Map<string, number>()
-      const spawnArgs = () => {
-        // Some rounds compact often, so a kill can land during (or right after) a compaction.
-        const compactAfter = rng.chance(0.5) ? '16' : '500'
-        return ['--port', '0', '--data-dir', dataDir, '--compact-after', compactAfter]
-      }
+      // The script, drawn up front so that timing cannot shift later draws: when to kill, and
+      // how often each process compacts (16: a kill can land during or right after a compaction).
+      const plan = Array.from({ length: KILLS + 1 }, () => ({
+        killAfterMs: rng.between(100, 900),
+        compactAfter: rng.chance(0.5) ? '16' : '500',
+      }))
+      const spawnArgs = (round: number) => ['--port', '0', '--data-dir', dataDir, '--compact-after', plan[round - 1]!.compactAfter]
 
-      current = await spawnServer(spawnArgs())
+      current = await spawnServer(spawnArgs(1))
       for (let round = 1; round <= KILLS; round++) {
-        const killAfterMs = rng.between(100, 900)
+        const killAfterMs = plan[round - 1]!.killAfterMs
         const { written, observed, echoed, joiners, probes } = await editAndKill(current, round, rng, killAfterMs)
         const seen = new Set([...observed.keys(), ...echoed])
         for (const key of seen) mustSurvive.set(key, written.get(key) as number)
@@ -351,7 +365,7 @@ describe('crash safety: SIGKILL of the server process', () => {
         totals.echoed += echoed.size
 
         // A new process on the same data dir; a fresh client reads everything back.
-        current = await spawnServer(spawnArgs())
+        current = await spawnServer(spawnArgs(round + 1))
         const stored = await readBack(current)
         const lost = [...mustSurvive].filter(([key, value]) => stored.get(key) !== value)
         const unseen = [...written.keys()].filter((key) => !seen.has(key))
@@ -360,7 +374,7 @@ describe('crash safety: SIGKILL of the server process', () => {
         totals.unseenWritten += unseen.length
         totals.unseenSurvived += unseenSurvived
         console.log(
-          `[crash] round ${round}: SIGKILL after ${killAfterMs} ms — written ${written.size}, seen by peers ${seen.size} ` +
+          `[crash] round ${round} (compact-after ${plan[round - 1]!.compactAfter}): SIGKILL after ${killAfterMs} ms — written ${written.size}, seen by peers ${seen.size} ` +
             `(held by observers ${observed.size}; ${joiners} joiners, ${probes} step-2 probes; echoed ${echoed.size}), unseen ${unseen.length} ` +
             `(survived anyway ${unseenSurvived}), stored in all ${stored.size}, lost of seen ${lost.length}`,
         )

@@ -238,10 +238,14 @@ describe('graceful shutdown of the server process', () => {
       const value = (key.startsWith('b1-') ? checkB : checkA).doc.getMap('m').get(key)
       expect(value, key).toBe(Number(key.split('-')[1]))
     }
-    const rawStored = Array.from({ length: written }, (_, n) => `raw-${n}`).filter((key) => restartedKeys.has(key)).length
+    const echoedSet = new Set(echoed)
+    const unechoed = Array.from({ length: written }, (_, n) => `raw-${n}`).filter((key) => !echoedSet.has(key))
+    // Unechoed updates were in flight when the server closed the connection: it may never
+    // have read them, so they may or may not be stored; reported, not required.
     console.log(
       `[shutdown] SIGTERM → exit ${exitCode} in ${stopMs} ms; raw writer sent ${written}, echoed ${echoed.length}, ` +
-        `stored ${rawStored}; required (echoed or relayed) edits present ${mustHave.size}/${mustHave.size}`,
+        `unechoed ${unechoed.length} (stored anyway ${unechoed.filter((key) => restartedKeys.has(key)).length}); ` +
+        `required (echoed or relayed) edits present ${mustHave.size}/${mustHave.size}`,
     )
 
     checkA.destroy()
