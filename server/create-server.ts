@@ -115,7 +115,11 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     compactor,
     logger,
     compactAfterUpdates: config.compactAfterUpdates,
-    backlogLimits: { maxMessages: config.maxBacklogMessages, maxBytes: config.maxBacklogBytes },
+    backlogLimits: {
+      maxMessages: config.maxBacklogMessages,
+      maxBytes: config.maxBacklogBytes,
+      onOverflow: () => onLimitHit('backlog'),
+    },
     presenceLimits: {
       maxAwarenessPerSecond: config.maxAwarenessPerSecond,
       maxAwarenessStateBytes: config.maxAwarenessStateBytes,
@@ -264,6 +268,16 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
       // Slowloris: a request (or upgrade) must arrive complete within the handshake deadline.
       server.headersTimeout = config.handshakeTimeoutMs
       server.requestTimeout = Math.max(config.handshakeTimeoutMs, 30_000)
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+        // Node's own answers, kept; the handshake deadline is a limit, so it is counted.
+        if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+          metrics.limitHit('handshake_timeout')
+          logger.info('closing a connection that did not complete its request in time')
+        }
+        if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return void socket.destroy()
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
+      })
       server.on('upgrade', (req, socket, head) => {
         if (transport.handleUpgrade(req, socket, head)) return
         if (fallbacks.upgrade) return fallbacks.upgrade(req, socket, head)

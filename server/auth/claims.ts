@@ -31,6 +31,8 @@ export interface Identity {
   readonly docs: readonly string[]
   /** Issue time in ms since the epoch (0 when the token had none). */
   readonly issuedAt: number
+  /** Expiry in ms since the epoch. */
+  readonly expiresAt: number
 }
 
 export function identityFromClaims(claims: Claims): Identity {
@@ -40,6 +42,7 @@ export function identityFromClaims(claims: Claims): Identity {
     role: claims.role,
     docs: claims.docs,
     issuedAt: (claims.iat ?? 0) * 1000,
+    expiresAt: claims.exp * 1000,
   }
 }
 

@@ -75,6 +75,8 @@ export class DocsApi {
     if (sub !== undefined) {
       if (sub !== 'links' || extra.length > 0) throw new HttpError(404, 'no such endpoint')
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/links`)
+      // Authorise before looking the document up, so nobody learns which ids exist.
+      await this.deps.auth.authorizeRequest(req, id, 'editor')
       await this.meta(id)
       return this.deps.tokenApi.createLink(req, res, id)
     }

@@ -48,6 +48,8 @@ export function createHttpRoutes(deps: HttpRoutesDeps) {
         return run(req, res, path, async () => sendText(res, 200, deps.metrics.contentType.split(';')[0]!, await deps.metrics.render()))
       case '/api/tokens':
         return run(req, res, path, () => deps.tokenApi.exchange(req, res))
+      case '/api/session':
+        return run(req, res, path, () => deps.tokenApi.session(req, res))
     }
     if (path === '/api/docs' || path.startsWith('/api/docs/')) return run(req, res, path, () => deps.docsApi.handle(req, res, url))
     if (path.startsWith('/api/admin/')) return run(req, res, path, () => deps.adminApi.handle(req, res, url))

@@ -10,6 +10,7 @@ import { HttpError, readJson, sendJson } from './respond'
  *   POST /api/tokens {docId, name?}            a short-lived connection token for one document,
  *                                              exchanged for the caller's token (a share link's)
  *   POST /api/docs/<id>/links {role, expiresInDays?}   a share link (view-only or edit)
+ *   GET  /api/session                           what the caller's token grants
  * In open mode there is nothing to mint: everyone may edit, and links are plain URLs.
  */
 const SESSION_TOKEN_SECONDS = 60 * 60
@@ -21,18 +22,38 @@ const linkBody = z
 export class TokenApi {
   constructor(private readonly auth: Authenticator) {}
 
+  /** GET /api/session: who the Bearer token says the caller is (open mode: auth false). */
+  async session(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on /api/session`)
+    const identity = await this.auth.authorizeRequest(req, null, 'viewer')
+    if (!identity) return sendJson(res, 200, { auth: false, role: 'editor' })
+    sendJson(res, 200, {
+      auth: true,
+      userId: identity.userId,
+      name: identity.name,
+      role: identity.role,
+      docs: identity.docs,
+      expiresAt: new Date(identity.expiresAt).toISOString(),
+    })
+  }
+
   /** POST /api/tokens */
   async exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/tokens`)
     const body = parse(exchangeBody, await readJson(req))
     if (!isValidDocId(body.docId)) throw new HttpError(400, 'invalid document id')
+    // The page learns here, over HTTP, what the WebSocket upgrade would refuse without saying why.
+    this.auth.checkOrigin(req)
     const tokens = this.auth.tokenService
     if (!tokens) return sendJson(res, 200, { auth: false, token: null, role: 'editor', name: body.name ?? null })
     const caller = await this.auth.authorizeRequest(req, body.docId, 'viewer')
     if (!caller) throw new HttpError(500, 'auth is on but no identity was established')
     if (!tokens.canMint) throw new HttpError(409, 'this server only verifies tokens minted by another service')
     const name = caller.name ?? body.name ?? 'Guest'
-    const minted = await tokens.mint({ sub: caller.userId, name, docs: [body.docId], role: caller.role }, SESSION_TOKEN_SECONDS)
+    // Never outlive the token it was exchanged for (a share link that expires sooner).
+    const ttl = Math.min(SESSION_TOKEN_SECONDS, Math.floor((caller.expiresAt - Date.now()) / 1000))
+    if (ttl <= 0) throw new HttpError(401, 'the token has expired')
+    const minted = await tokens.mint({ sub: caller.userId, name, docs: [body.docId], role: caller.role }, ttl)
     sendJson(res, 200, { auth: true, token: minted.token, expiresAt: minted.expiresAt.toISOString(), role: caller.role, name })
   }
 

@@ -16,6 +16,8 @@ export interface ConnectionInfo {
 export interface BacklogLimits {
   readonly maxMessages: number
   readonly maxBytes: number
+  /** Told when a client overflows them (metrics). */
+  readonly onOverflow?: () => void
 }
 
 /** The part of a room a connection talks to; keeps Connection free of Room's internals. */
@@ -80,6 +82,7 @@ export class Connection {
         // document is even loaded (cf. Hocuspocus GHSA-xwhh-v746-pj9m, an unbounded queue).
         this.backlogBytes += frame.length
         if (this.state.backlog.length >= this.backlogLimits.maxMessages || this.backlogBytes > this.backlogLimits.maxBytes) {
+          this.backlogLimits.onOverflow?.()
           return this.close(CloseCode.RateLimited)
         }
         this.state.backlog.push(message)

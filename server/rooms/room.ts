@@ -98,6 +98,8 @@ export class Room implements MessageSink {
   private readonly presenceLimits: PresenceLimits
   private readonly onLimitHit: LimitHitReporter
   private readonly throttles = new Map<Connection, PresenceThrottle>()
+  /** Connections asked to resync because they sent an update with missing dependencies. */
+  private readonly repairRequested = new Set<Connection>()
   /** When a client last sent anything (performance.now()), for least-recently-used unloading. */
   lastActivity = performance.now()
 
@@ -171,8 +173,9 @@ export class Room implements MessageSink {
         return
       }
       case 'sync-step2':
+        return this.receiveUpdate(connection, message.update, true)
       case 'update':
-        return this.receiveUpdate(connection, message.update)
+        return this.receiveUpdate(connection, message.update, false)
       case 'awareness':
         return this.receivePresence(connection, message.awarenessUpdate)
       case 'query-awareness': {
@@ -191,7 +194,7 @@ export class Room implements MessageSink {
   private receivePresence(connection: Connection, awarenessUpdate: Uint8Array): void {
     let entries = readAwarenessUpdate(awarenessUpdate)
     for (const entry of entries) {
-      if (entry.json.length > this.presenceLimits.maxAwarenessStateBytes) {
+      if (Buffer.byteLength(entry.json) > this.presenceLimits.maxAwarenessStateBytes) {
         this.onLimitHit('awareness_state_size')
         return connection.close(CloseCode.RateLimited)
       }
@@ -238,14 +241,16 @@ export class Room implements MessageSink {
     return this.fullStateFrame
   }
 
-  private receiveUpdate(connection: Connection, update: Uint8Array): void {
+  private receiveUpdate(connection: Connection, update: Uint8Array, isSyncStep2: boolean): void {
+    const check = checkUpdate(this.doc, update)
+    if (check === 'empty') return
     if (!connection.info.canWrite) {
       connection.send(writePermissionDenied('read-only access: document updates are not accepted'))
       return
     }
-    const check = checkUpdate(update)
-    if (check === 'empty') return
-    if (check === false) return connection.close(CloseCode.InvalidUpdate)
+    if (check === 'invalid') return connection.close(CloseCode.InvalidUpdate)
+    if (check === 'missing-dependencies') return this.requestRepair(connection, isSyncStep2)
+    if (isSyncStep2) this.repairRequested.delete(connection)
     this.titleChanged = false
     this.fullStateFrame = null
     try {
@@ -256,6 +261,24 @@ export class Room implements MessageSink {
       return this.breakRoom()
     }
     this.commit(update)
+  }
+
+  /**
+   * An update that refers to content the document lacks is not applied (see checkUpdate).
+   * An honest client can send one (an edit built on another tab's change that reached it
+   * first), and it holds what is missing: the room sends it sync step 1, and its sync step 2
+   * answer brings the update together with everything it depends on. A sync step 2 is always
+   * such an answer (to the room's step 1 at join or here): if it still lacks dependencies, the
+   * client cannot supply them, and it is closed as invalid.
+   */
+  private requestRepair(connection: Connection, isSyncStep2: boolean): void {
+    if (isSyncStep2) {
+      this.onLimitHit('unresolvable_update')
+      return connection.close(CloseCode.InvalidUpdate)
+    }
+    if (this.repairRequested.has(connection)) return
+    this.repairRequested.add(connection)
+    connection.send(writeSyncStep1(Y.encodeStateVector(this.doc)))
   }
 
   /**
@@ -310,6 +333,7 @@ export class Room implements MessageSink {
     const throttle = this.throttles.get(connection)
     if (throttle?.timer) clearTimeout(throttle.timer)
     this.throttles.delete(connection)
+    this.repairRequested.delete(connection)
     const removal = this.presence.removeOwnedBy(connection)
     if (removal) this.broadcast(writeAwareness(removal))
     this.checkIdle()

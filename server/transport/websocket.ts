@@ -50,9 +50,14 @@ interface LiveSocket {
   readonly ws: WebSocket
   readonly handler: ConnectionHandler
   alive: boolean
-  throttled: boolean
   readonly messages: TokenBucket
   readonly bytes: TokenBucket
+  /**
+   * Frames received while over budget, oldest first. `ws` goes on emitting what it has already
+   * read after pause(), so frames are held here, not handed on; the head is already paid for.
+   */
+  readonly held: Buffer[]
+  drainTimer: NodeJS.Timeout | null
 }
 
 class WebSocketPeer implements PeerSocket {
@@ -166,10 +171,11 @@ export class SyncTransport<Ticket> {
       ws,
       handler,
       alive: true,
-      throttled: false,
       messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond),
       // A single message may be as large as the frame limit, so the burst allows one.
       bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes)),
+      held: [],
+      drainTimer: null,
     }
     this.live.add(entry)
     metrics.connectionOpened()
@@ -177,8 +183,7 @@ export class SyncTransport<Ticket> {
       entry.alive = true
       metrics.messageIn(isBinary ? messageKindOf(data) : 'other', data.length)
       if (!isBinary) return handler.close(CloseCode.UnsupportedData)
-      handler.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-      this.throttle(entry, data.length)
+      this.admitFrame(entry, data)
     })
     ws.on('pong', () => {
       entry.alive = true
@@ -190,36 +195,67 @@ export class SyncTransport<Ticket> {
     })
     ws.on('close', (code: number, reason: Buffer) => {
       this.live.delete(entry)
+      if (entry.drainTimer) clearTimeout(entry.drainTimer)
+      entry.held.length = 0
       handler.closed({ code, reason: reason.toString() })
     })
   }
 
   /**
-   * Rate limits throttle instead of closing: a sender over its messages/s or bytes/s budget
-   * has its socket paused until the budget has refilled, so it slows down and nobody else
-   * notices. TCP backpressure carries the pause to the sender.
+   * Rate limits throttle instead of closing: a frame over the connection's messages/s or
+   * bytes/s budget is held, the socket is paused (TCP backpressure slows the sender), and held
+   * frames are handed on, in order, as the budget refills. Nobody else notices.
    */
-  private throttle(entry: LiveSocket, bytes: number): void {
-    const withinMessages = entry.messages.take(1)
-    const withinBytes = entry.bytes.take(bytes)
-    if ((withinMessages && withinBytes) || entry.throttled) return
-    this.options.metrics.limitHit(withinMessages ? 'bytes_per_second' : 'messages_per_second')
-    entry.throttled = true
-    entry.ws.pause()
-    const resume = () => {
-      const wait = Math.max(entry.messages.debtMs(), entry.bytes.debtMs())
-      if (wait > 0) return void setTimeout(resume, wait)
-      entry.throttled = false
-      entry.alive = true
-      entry.ws.resume()
+  private admitFrame(entry: LiveSocket, frame: Buffer): void {
+    if (entry.held.length > 0) {
+      entry.held.push(frame)
+      return
     }
-    setTimeout(resume, Math.max(entry.messages.debtMs(), entry.bytes.debtMs()))
+    if (this.pay(entry, frame)) return this.deliver(entry, frame)
+    entry.held.push(frame)
+    this.options.metrics.limitHit(entry.messages.debtMs() > 0 ? 'messages_per_second' : 'bytes_per_second')
+    this.options.logger.debug('throttling a connection over its message or byte rate')
+    entry.ws.pause()
+    this.scheduleDrain(entry)
+  }
+
+  /** Takes one message and the frame's bytes from the budgets; false when now in debt. */
+  private pay(entry: LiveSocket, frame: Buffer): boolean {
+    const withinMessages = entry.messages.take(1)
+    const withinBytes = entry.bytes.take(frame.length)
+    return withinMessages && withinBytes
+  }
+
+  private deliver(entry: LiveSocket, frame: Buffer): void {
+    entry.handler.receive(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength))
+  }
+
+  private scheduleDrain(entry: LiveSocket): void {
+    const wait = Math.max(entry.messages.debtMs(), entry.bytes.debtMs(), 1)
+    entry.drainTimer = setTimeout(() => this.drainHeld(entry), wait)
+  }
+
+  private drainHeld(entry: LiveSocket): void {
+    entry.drainTimer = null
+    if (entry.ws.readyState !== WebSocket.OPEN) return
+    if (Math.max(entry.messages.debtMs(), entry.bytes.debtMs()) > 0) return this.scheduleDrain(entry)
+    // The head was paid for when it went into debt.
+    this.deliver(entry, entry.held.shift()!)
+    while (entry.held.length > 0) {
+      if (entry.ws.readyState !== WebSocket.OPEN) return
+      const frame = entry.held[0]!
+      if (!this.pay(entry, frame)) return this.scheduleDrain(entry)
+      entry.held.shift()
+      this.deliver(entry, frame)
+    }
+    entry.alive = true
+    entry.ws.resume()
   }
 
   private checkHeartbeats(): void {
     for (const entry of this.live) {
       // A throttled socket is not read, so its pongs wait too; it is not silent, just slowed.
-      if (entry.throttled) continue
+      if (entry.held.length > 0) continue
       if (!entry.alive) {
         this.options.logger.debug('closing a peer that stopped answering pings')
         this.options.metrics.connectionRejected('heartbeat_timeout')

@@ -213,6 +213,18 @@ describe('tokens minted by the server', () => {
     await waitFor(() => denied.length > 0, 'denied')
   })
 
+  it('[Z7] session tokens never outlive the link they came from; /api/session says what a token grants', async () => {
+    const server = await start()
+    const shortLink = await signToken({ sub: 'link-1', docs: ['d'], role: 'viewer' }, { expiresIn: 90 })
+    const session = await api(server, 'POST', '/api/tokens', shortLink, { docId: 'd', name: 'V' })
+    expect(Date.parse(session.json.expiresAt) - Date.now()).toBeLessThanOrEqual(91_000)
+    const me = await api(server, 'GET', '/api/session', session.json.token)
+    expect(me.json).toMatchObject({ auth: true, userId: 'link-1', name: 'V', role: 'viewer', docs: ['d'] })
+    expect((await api(server, 'GET', '/api/session')).status).toBe(401)
+    // Link creation is authorised before the id is looked up: no token learns nothing.
+    expect((await api(server, 'POST', '/api/docs/does-not-exist/links', undefined, { role: 'viewer' })).status).toBe(401)
+  })
+
   it('[Z7] in open mode there is nothing to mint: edit links are plain URLs, view-only links are refused', async () => {
     const dataDir = makeTempDir()
     dirs.push(dataDir)

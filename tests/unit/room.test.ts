@@ -62,6 +62,17 @@ function setup(
 
 const text = (doc: Y.Doc) => doc.getText('t').toString()
 
+/** varUint encoding of a length (lib0), for hand-built frames. */
+function encodeLength(n: number): number[] {
+  const out: number[] = []
+  while (n > 127) {
+    out.push((n & 127) | 128)
+    n >>>= 7
+  }
+  out.push(n)
+  return out
+}
+
 let cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   for (const fn of cleanups) await fn()
@@ -195,6 +206,50 @@ describe('room: sync', () => {
     expect(text(b.peer.doc)).toBe('')
     expect(text(await stored())).toBe('')
     expect(b.peer.isOpen).toBe(true)
+  })
+
+  it('[D10] an update built on content the server lacks is repaired by a resync, not kept pending', async () => {
+    const { join, stored } = setup()
+    const a = join()
+    const b = join()
+    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    // b gets an edit by a third client that the server has never seen (as another tab's
+    // change arrives over BroadcastChannel), without forwarding it.
+    const other = new Y.Doc()
+    other.getText('t').insert(0, 'from another tab ')
+    Y.applyUpdate(b.peer.doc, Y.encodeStateAsUpdate(other), b.peer)
+    const framesBefore = b.peer.frames.length
+    // b's own edit depends on it; alone, it has a missing dependency.
+    b.peer.doc.getText('t').insert(b.peer.doc.getText('t').length, 'and mine')
+    await waitFor(() => text(a.peer.doc) === 'from another tab and mine', 'a receives both after the repair')
+    // The server asked b for what it lacked (sync step 1), and b's answer brought both.
+    expect(b.peer.frames.slice(framesBefore).some((f) => f[0] === 0 && f[1] === 0)).toBe(true)
+    expect(b.peer.isOpen).toBe(true)
+    expect(text(await stored())).toBe('from another tab and mine')
+  })
+
+  it('[D10] a sync step 2 that still lacks dependencies closes its sender with 4422; nothing is kept', async () => {
+    const { join, stored, rooms } = setup()
+    const a = join()
+    await waitFor(() => a.peer.synced, 'synced')
+    a.peer.doc.getText('t').insert(0, 'ok')
+    const phantom = new Y.Doc()
+    phantom.getText('t').insert(0, 'z')
+    const forger = new Y.Doc()
+    Y.applyUpdate(forger, Y.encodeStateAsUpdate(phantom))
+    const before = Y.encodeStateVector(forger)
+    forger.getText('t').insert(1, 'dangling')
+    const dangling = Y.encodeStateAsUpdate(forger, before)
+    const m = join()
+    await waitFor(() => m.peer.synced, 'm synced')
+    m.peer.sendToServer(new Uint8Array([0, 1, ...encodeLength(dangling.length), ...dangling]))
+    expect(m.peer.closeCode).toBe(CloseCode.InvalidUpdate.code)
+    await sleep(20)
+    expect(a.peer.isOpen).toBe(true)
+    expect(text(await stored())).toBe('ok')
+    const newcomer = new Y.Doc()
+    Y.applyUpdate(newcomer, Y.encodeStateAsUpdate(rooms.loadedRoom('doc')!.doc))
+    expect(text(newcomer)).toBe('ok')
   })
 
   it('[D8] an empty update is neither stored nor relayed', async () => {
