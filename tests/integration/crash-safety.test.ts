@@ -1,14 +1,15 @@
-import { spawn } from 'node:child_process'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as decoding from 'lib0/decoding'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { writeSyncStep1, writeUpdate } from '../../lib/protocol'
+import { CONTENT_FIELD, writeSyncStep1, writeUpdate } from '../../lib/protocol'
+import { SqliteStorage } from '../../server/storage/sqlite'
 import { connectClient, connectSynced, type TestClient } from '../helpers/clients'
+import { GatedStorage } from '../helpers/gated-storage'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
 import { createRng, seedsFromEnv, type Rng } from '../helpers/seeded-random'
-import type { ServerProcess } from '../helpers/server-process'
+import { startServer } from '../helpers/server'
+import { readStoredDoc } from '../helpers/storage-inspect'
+import { spawnServer, type ServerProcess } from '../helpers/server-process'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 
@@ -19,8 +20,9 @@ import { sleep, waitFor } from '../helpers/wait'
  * small, uniquely named edits (`map.set("r<round>w<i>-<n>", n)`): raw wire-protocol writers,
  * which see exactly which of their updates came back (the server echoes each update to its
  * sender once stored, D4), and a stock y-websocket writer. Observers record what the server
- * sent them: a stock client that stays connected, and a stream of fresh stock clients that
- * join during the writes and receive the document in sync step 2 (D5). At a seeded moment the
+ * sent them: a stock client per document that stays connected, a stream of fresh stock clients
+ * that join during the writes, and raw "probers" that ask for sync step 2 every 2 ms (D5: those
+ * replies may carry only stored content). At a seeded moment the
  * server is SIGKILLed; a new process starts on the same data dir and a fresh client checks
  * that every edit any observer held, and every edit echoed to its writer, is there — for this
  * round and every earlier one. Edits nobody saw may legitimately be lost; they are counted.
@@ -28,40 +30,6 @@ import { sleep, waitFor } from '../helpers/wait'
  * TANDEM_CRASH_SEED=<n> replays a run's script (kill moments, write pacing); the OS
  * scheduling still differs from run to run.
  */
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-
-/**
- * Starts `server/cli.ts` as ONE OS process (`node --import tsx`), so that SIGKILL hits the
- * server itself. (tests/helpers/server-process.ts runs tsx's CLI, which starts the server as a
- * second, grandchild process: a SIGKILL there kills only the wrapper and the server lives on.)
- */
-async function spawnServer(args: string[]): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs'), path.join(root, 'server', 'cli.ts'), '--host', '127.0.0.1', ...args],
-    { cwd: root, env: { ...process.env, TANDEM_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')))
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000)
-    child.stdout.on('data', () => {
-      const match = /ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)
-      if (match) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    })
-    void exited.then((code) => {
-      clearTimeout(timer)
-      reject(new Error(`server exited (${code}) before listening:\n${output}`))
-    })
-  })
-  return { child, port, wsUrl: `ws://127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port}`, output: () => output, exited }
-}
 
 const SEED = seedsFromEnv('TANDEM_CRASH_SEED', [0xc4a5b])[0] as number
 const KILLS = Number(process.env.TANDEM_CRASH_KILLS ?? 8)
@@ -409,4 +377,97 @@ describe('crash safety: SIGKILL of the server process', () => {
     },
     90_000,
   )
+})
+
+/**
+ * The same rule, deterministically: hold the commit of one update (a real SQLite storage
+ * behind a gate) and look at what the server reveals meanwhile. Whatever it reveals before the
+ * commit is what a SIGKILL at that moment would make a reader have seen and the server lose.
+ */
+describe('content is revealed only once stored', () => {
+  const MARK = 'not-yet-stored-7f3a'
+
+  async function setup() {
+    const dataDir = makeTempDir('tandem-reveal-')
+    const storage = new GatedStorage(new SqliteStorage({ dataDir }))
+    const running = await startServer({}, { storage }, dataDir)
+    const docId = 'reveal-doc'
+    const writer = await connectSynced(running.wsUrl, docId)
+    // Something stored first, so "empty" is not the only safe answer.
+    const fragment = writer.doc.getXmlFragment(CONTENT_FIELD)
+    const paragraph = (text: string) => {
+      const p = new Y.XmlElement('paragraph')
+      p.insert(0, [new Y.XmlText(text)])
+      return p
+    }
+    fragment.insert(0, [paragraph('stored line')])
+    const room = () => running.server.rooms.loadedRoom(docId)
+    await waitFor(() => room()?.pending === 0 && room()?.doc.getXmlFragment(CONTENT_FIELD).length === 1, 'the first line to be stored')
+
+    const release = storage.holdAppends()
+    let released = false
+    const releaseOnce = () => {
+      if (!released) release()
+      released = true
+    }
+    fragment.insert(1, [paragraph(MARK)])
+    await waitFor(() => (room()?.pending ?? 0) > 0, 'the server to hold an uncommitted update')
+    const cleanup = async () => {
+      releaseOnce()
+      writer.destroy()
+      await running.stop()
+      removeDir(dataDir)
+    }
+    return { running, dataDir, docId, room, releaseOnce, cleanup }
+  }
+
+  it('[D5][S2] while an update waits for its commit, a joining client is not sent it (sync step 2 waits)', async () => {
+    const { running, docId, room, releaseOnce, cleanup } = await setup()
+    try {
+      const reader = connectClient(running.wsUrl, docId)
+      try {
+        await sleep(400)
+        expect(room()?.pending, 'the commit is still held').toBeGreaterThan(0)
+        expect(reader.provider.synced, 'sync step 2 was sent while an update was pending').toBe(false)
+        expect(reader.doc.getXmlFragment(CONTENT_FIELD).toString()).not.toContain(MARK)
+        releaseOnce()
+        await waitFor(() => reader.provider.synced, 'the reader to sync once the update is stored')
+        expect(reader.doc.getXmlFragment(CONTENT_FIELD).toString()).toContain(MARK)
+      } finally {
+        reader.destroy()
+      }
+    } finally {
+      await cleanup()
+    }
+  })
+
+  it('[D5][S2][H3] while an update waits for its commit, GET /api/docs/<id>?format=text does not return it', async () => {
+    const { running, dataDir, docId, room, releaseOnce, cleanup } = await setup()
+    try {
+      const url = `${running.httpUrl}/api/docs/${docId}?format=text`
+      // Either the read waits for the commit (no answer within the second) or it answers
+      // without the uncommitted line. Answering with it reveals content a crash could lose.
+      const during = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+        async (res) => ({ status: res.status, body: await res.text() }),
+        () => null,
+      )
+      const stillPending = (room()?.pending ?? 0) > 0
+      expect(stillPending, 'the commit was still held when the read was answered').toBe(true)
+      // What a SIGKILL now would leave: the SQLite file has the first line only.
+      const onDisk = await readStoredDoc(dataDir, docId)
+      expect(onDisk.doc.getXmlFragment(CONTENT_FIELD).toString()).toContain('stored line')
+      expect(onDisk.doc.getXmlFragment(CONTENT_FIELD).toString()).not.toContain(MARK)
+      onDisk.doc.destroy()
+      if (during) {
+        expect(during.status).toBe(200)
+        expect(during.body, 'REST read answered with content that is not stored yet').not.toContain(MARK)
+      }
+      releaseOnce()
+      await waitFor(() => room()?.pending === 0, 'the held update to be stored')
+      const after = await fetch(url).then((res) => res.text())
+      expect(after).toContain(MARK)
+    } finally {
+      await cleanup()
+    }
+  })
 })

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process'
 import net from 'node:net'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { writeUpdate } from '../../lib/protocol'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { openRaw, upgradeStatus, type RawSocket } from '../helpers/raw-socket'
-import type { ServerProcess } from '../helpers/server-process'
+import { spawnServer, type ServerProcess } from '../helpers/server-process'
 import { readStoredDoc } from '../helpers/storage-inspect'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
@@ -18,40 +15,6 @@ import { sleep, waitFor } from '../helpers/wait'
  * pending, closes every client with 1001 (GoingAway) and exits with code 0 — checked against
  * the real `server/cli.ts` process.
  */
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-
-/**
- * Starts `server/cli.ts` as ONE OS process (`node --import tsx`), so the signal reaches the
- * server itself and the exit code is the server's. (tests/helpers/server-process.ts goes through
- * tsx's CLI, which runs the server as a grandchild and relays signals to it.)
- */
-async function spawnServer(args: string[]): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs'), path.join(root, 'server', 'cli.ts'), '--host', '127.0.0.1', ...args],
-    { cwd: root, env: { ...process.env, TANDEM_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')))
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000)
-    child.stdout.on('data', () => {
-      const match = /ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)
-      if (match) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    })
-    void exited.then((code) => {
-      clearTimeout(timer)
-      reject(new Error(`server exited (${code}) before listening:\n${output}`))
-    })
-  })
-  return { child, port, wsUrl: `ws://127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port}`, output: () => output, exited }
-}
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 
@@ -140,7 +103,7 @@ afterEach(async () => {
 
 /** Spawns a server that the test's cleanup kills if it is still running. */
 async function startProcess(dataDir: string): Promise<ServerProcess> {
-  const server = await spawnServer(['--port', '0', '--data-dir', dataDir])
+  const server = await spawnServer(['--port', '0', '--data-dir', dataDir], { TANDEM_LOG_LEVEL: 'info' })
   cleanups.push(async () => {
     if (server.child.exitCode === null && server.child.signalCode === null) {
       server.child.kill('SIGKILL')
