@@ -120,7 +120,7 @@ export class DocsApi {
     if (format === 'json') return sendJson(res, 200, toJson(meta))
     const render = { text: toPlainText, markdown: toMarkdown, html: toHtml }[format]
     if (!render) throw new HttpError(400, `unknown format ${format}: use json, text, markdown or html`)
-    const body = await this.deps.rooms.withRoom(id, (room) => render(room.doc))
+    const body = await this.deps.rooms.withRoom(id, (room) => room.readStored(render))
     const type = { text: 'text/plain', markdown: 'text/markdown', html: 'text/html' }[format] ?? 'text/plain'
     sendText(res, 200, type, body)
   }

@@ -317,6 +317,22 @@ export class Room implements MessageSink {
     })
   }
 
+  /**
+   * Reads the document once nothing is pending (D5), for the REST API: what it returns is
+   * stored, so no HTTP reader can hold content that a crash would still lose.
+   */
+  readStored<T>(read: (doc: Y.Doc) => T): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.whenCommitted(() => {
+        try {
+          resolve(read(this.doc))
+        } catch (err) {
+          reject(err)
+        }
+      })
+    })
+  }
+
   private whenCommitted(fn: () => void): void {
     if (this.pendingUpdates === 0) fn()
     else this.afterCommit.push(fn)
