@@ -8,7 +8,7 @@ import { CloseCode } from '../protocol/close-codes'
 import { isValidDocId } from '../protocol/document-fields'
 import { ActivityLog, type ActivityEntry } from './activity'
 import { bindDocAccess, type DocAccess } from './doc-access'
-import type { TandemUser } from './identity'
+import { distinctColor, type TandemUser } from './identity'
 import { readPeers, setLocalUser, subscribePeers, type Peer } from './presence'
 import { SaveTracker } from './save-tracker'
 import { Signal, type ReadonlySignal } from './signal'
@@ -107,6 +107,22 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   const awareness = new Awareness(doc)
   let user = options.user
   setLocalUser(awareness, user)
+  /**
+   * Two people must not look alike: when someone who was here first (lower client id; a
+   * deterministic tie-break, so only one side moves) wears our colour, we show the next free
+   * one. The same name in another tab is the same person, and keeps the same colour.
+   */
+  let shownColor = user.color
+  const avoidColorClash = (list: readonly Peer[]) => {
+    const others = list.filter((peer) => !peer.isLocal && peer.name !== user.name)
+    const clash = others.some((peer) => peer.clientId < awareness.clientID && peer.color.toLowerCase() === shownColor.toLowerCase())
+    if (!clash) return
+    const taken = new Set(others.filter((peer) => peer.clientId < awareness.clientID).map((peer) => peer.color.toLowerCase()))
+    const next = distinctColor(user.color, taken)
+    if (next === shownColor) return
+    shownColor = next
+    setLocalUser(awareness, { name: user.name, color: next })
+  }
 
   const initialToken = options.access ? options.access.token : options.token
   const provider = new WebsocketProvider(serverUrl, docId, doc, {
@@ -218,7 +234,10 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
       refreshActivity(activityLog.setStatus(s))
     }),
     synced.subscribe((s) => refreshActivity(activityLog.setSynced(s))),
-    subscribePeers(awareness, (list) => peers.set(list)),
+    subscribePeers(awareness, (list) => {
+      peers.set(list)
+      avoidColorClash(list)
+    }),
     peers.subscribe((list) => refreshActivity(activityLog.setPeers(list))),
   )
 
@@ -227,7 +246,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   if (typeof window !== 'undefined') {
     const onPageHide = () => removeAwarenessStates(awareness, [doc.clientID], 'page hidden')
     const onPageShow = (event: PageTransitionEvent) => {
-      if (event.persisted) setLocalUser(awareness, user)
+      if (event.persisted) setLocalUser(awareness, { name: user.name, color: shownColor })
     }
     window.addEventListener('pagehide', onPageHide)
     window.addEventListener('pageshow', onPageShow)
@@ -274,8 +293,10 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     },
     setUser(next: TandemUser) {
       user = next
+      shownColor = next.color
       // Merge into the existing state so the caret's `cursor` field survives a rename.
       setLocalUser(awareness, next)
+      avoidColorClash(readPeers(awareness))
     },
     setToken,
     reconnect,

@@ -53,6 +53,22 @@ export function colorForSeed(seed: string): string {
   return USER_COLORS[hash(seed) % USER_COLORS.length] ?? '#2b6cb0'
 }
 
+/**
+ * The colour to show in a document where `taken` colours are already worn by others: the
+ * preferred one when free, else the next free one in the palette (the preferred one if all
+ * are taken). Two people in a document then never share a caret colour.
+ */
+export function distinctColor(preferred: string, taken: ReadonlySet<string>): string {
+  const wanted = preferred.toLowerCase()
+  if (!taken.has(wanted)) return preferred
+  const start = USER_COLORS.indexOf(wanted)
+  for (let step = 1; step <= USER_COLORS.length; step++) {
+    const candidate = USER_COLORS[(Math.max(start, 0) + step) % USER_COLORS.length]!
+    if (!taken.has(candidate)) return candidate
+  }
+  return preferred
+}
+
 /** Trims, collapses whitespace, strips control characters and caps the length; null if empty. */
 export function normalizeName(raw: string | null | undefined): string | null {
   if (typeof raw !== 'string') return null

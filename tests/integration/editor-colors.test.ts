@@ -1,0 +1,54 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { createConnection, type TandemConnection } from '../../lib/editor/connection'
+import { startServer, type RunningServer } from '../helpers/server'
+import { removeDir } from '../helpers/temp-dir'
+import { waitFor } from '../helpers/wait'
+
+/** lib/editor's connection against the real server: people in one document never share a colour. */
+let server: RunningServer | null = null
+const connections: TandemConnection[] = []
+afterEach(async () => {
+  for (const c of connections.splice(0)) c.destroy()
+  if (server) {
+    await server.stop()
+    removeDir(server.dataDir)
+    server = null
+  }
+})
+
+function connect(url: string, name: string, color: string): TandemConnection {
+  const connection = createConnection({
+    docId: 'colors',
+    serverUrl: `${url}/collab`,
+    user: { name, color },
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+  })
+  connections.push(connection)
+  return connection
+}
+
+const colorsSeenBy = (c: TandemConnection) =>
+  new Map(c.peers.value.map((peer) => [peer.name, peer.color.toLowerCase()] as const))
+
+describe('caret colours', () => {
+  it('two people whose stable colours collide are shown in different colours; the same name keeps its colour', async () => {
+    server = await startServer()
+    const ada = connect(server.wsUrl, 'Ada', '#b45309')
+    const grace = connect(server.wsUrl, 'Grace', '#b45309')
+    const adaOtherTab = connect(server.wsUrl, 'Ada', '#b45309')
+    await waitFor(() => connections.every((c) => c.peers.value.length === 3), 'everyone sees everyone')
+    await waitFor(() => {
+      const seen = colorsSeenBy(ada)
+      return seen.get('Ada') !== seen.get('Grace')
+    }, 'distinct colours')
+    for (const c of connections) {
+      const seen = colorsSeenBy(c)
+      expect(seen.get('Ada')).not.toBe(seen.get('Grace'))
+    }
+    // Ada's two tabs are one person: same colour, folded together in the people list.
+    const adaColors = adaOtherTab.peers.value.filter((p) => p.name === 'Ada').map((p) => p.color)
+    expect(new Set(adaColors).size).toBe(1)
+    expect(grace.peers.value.length).toBe(3)
+  })
+})
