@@ -62,6 +62,11 @@ interface PresenceThrottle {
   timer: NodeJS.Timeout | null
 }
 
+/** Rooms with at least this many connections relay presence in batches (see relayPresence). */
+const LARGE_ROOM = 16
+/** How long presence changes are gathered in a large room; well under the 100 ms people notice. */
+const PRESENCE_BATCH_MS = 40
+
 /** Origin of changes the server makes itself (a rename through the REST API). */
 const SERVER_ORIGIN = Symbol('tandem-server')
 
@@ -98,6 +103,8 @@ export class Room implements MessageSink {
   private readonly presenceLimits: PresenceLimits
   private readonly onLimitHit: LimitHitReporter
   private readonly throttles = new Map<Connection, PresenceThrottle>()
+  private readonly presenceBatch = new Set<number>()
+  private presenceTimer: NodeJS.Timeout | null = null
   /** Connections asked to resync because they sent an update with missing dependencies. */
   private readonly repairRequested = new Set<Connection>()
   /** When a client last sent anything (performance.now()), for least-recently-used unloading. */
@@ -210,9 +217,8 @@ export class Room implements MessageSink {
       this.throttles.set(connection, throttle)
     }
     if (throttle.timer === null && throttle.bucket.take(1)) {
-      // Common case: relay what the client sent, byte for byte, unless identity was rewritten.
-      const frame = identity ? writeAwareness(this.presence.encode(changed)) : writeAwareness(awarenessUpdate)
-      return this.broadcast(frame, connection)
+      // Common case: what the client sent goes on as it is, unless identity was rewritten.
+      return this.relayPresence(connection, changed, identity ? null : awarenessUpdate)
     }
     // Over the rate: remember who changed and relay their latest state once the budget allows.
     for (const clientId of changed) throttle.dirty.add(clientId)
@@ -229,9 +235,30 @@ export class Room implements MessageSink {
       if (t.dirty.size === 0 || !this.connections.has(connection)) return
       const ids = [...t.dirty]
       t.dirty.clear()
-      this.broadcast(writeAwareness(this.presence.encode(ids)), connection)
+      this.relayPresence(connection, ids, null)
     }
     throttle.timer = setTimeout(flush, Math.max(1, throttle.bucket.debtMs()))
+  }
+
+  /**
+   * Relays presence changes. In a small room each change goes out at once. In a large one,
+   * relaying every caret move to every member costs members² messages (500 people moving
+   * once a second would be 250,000 sends a second), so changes are gathered for
+   * PRESENCE_BATCH_MS and sent as one message, encoded once, to everyone.
+   */
+  private relayPresence(from: Connection, clientIds: readonly number[], asSent: Uint8Array | null): void {
+    if (this.connections.size < LARGE_ROOM) {
+      const update = asSent ?? this.presence.encode(clientIds)
+      return this.broadcast(writeAwareness(update), from)
+    }
+    for (const clientId of clientIds) this.presenceBatch.add(clientId)
+    this.presenceTimer ??= setTimeout(() => {
+      this.presenceTimer = null
+      const ids = [...this.presenceBatch]
+      this.presenceBatch.clear()
+      // Senders get their own state back too: one encoding for all, and y-protocols ignores it.
+      if (ids.length > 0) this.broadcast(writeAwareness(this.presence.encode(ids)))
+    }, PRESENCE_BATCH_MS)
   }
 
   private syncStep2For(stateVector: Uint8Array): Uint8Array {
@@ -392,6 +419,8 @@ export class Room implements MessageSink {
   }
 
   destroy(): void {
+    if (this.presenceTimer) clearTimeout(this.presenceTimer)
+    for (const throttle of this.throttles.values()) if (throttle.timer) clearTimeout(throttle.timer)
     this.doc.destroy()
   }
 }

@@ -409,3 +409,18 @@ describe('room: presence', () => {
     expect(b.peer.peerNames()).toEqual([])
   })
 })
+
+describe('room: presence in large rooms', () => {
+  it('[A1] with many members, presence changes are batched: one message per member per window, every change delivered', async () => {
+    const { join } = setup()
+    const members = Array.from({ length: 20 }, () => join())
+    await waitFor(() => members.every((m) => m.peer.synced), 'all synced')
+    const counts = members.map((m) => m.peer.frames.length)
+    members.forEach((m, i) => m.peer.setPresence({ user: { name: `user-${i}` } }))
+    const everyoneSeesEveryone = () => members.every((m) => m.peer.peerNames().length === 19)
+    await waitFor(everyoneSeesEveryone, 'everyone sees everyone', 2_000)
+    // 20 changes reached 20 members in a few messages each, not 19 messages each.
+    const received = members.map((m, i) => m.peer.frames.slice(counts[i]).filter((f) => f[0] === 1).length)
+    expect(Math.max(...received)).toBeLessThanOrEqual(3)
+  })
+})
