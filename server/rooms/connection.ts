@@ -94,6 +94,18 @@ export class Connection {
     }
   }
 
+  /**
+   * While waiting: takes a sync step 1 from a client that has nothing (state vector [0]) off
+   * the front of the backlog, so the manager can answer it straight from stored bytes.
+   */
+  takeInitialSyncRequest(): boolean {
+    if (this.state.phase !== 'waiting') return false
+    const first = this.state.backlog[0]
+    if (first?.kind !== 'sync-step1' || first.stateVector.length !== 1 || first.stateVector[0] !== 0) return false
+    this.state.backlog.shift()
+    return true
+  }
+
   /** Called by the room manager once the document is loaded and the room accepted us. */
   joined(room: MessageSink): void {
     if (this.state.phase !== 'waiting') return

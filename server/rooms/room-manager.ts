@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
-import { CloseCode, type CloseReason } from '../../lib/protocol'
-import type { Storage } from '../storage/storage'
+import * as Y from 'yjs'
+import { CloseCode, writeSyncStep2, type CloseReason } from '../../lib/protocol'
+import type { Storage, StoredDocument } from '../storage/storage'
 import type { CommitQueue } from './commit-queue'
 import type { Compactor } from './compactor'
 import { Connection, type BacklogLimits, type ConnectionInfo } from './connection'
@@ -28,6 +29,9 @@ type RoomEntry =
   | { readonly phase: 'open'; readonly room: Room }
   /** Being deleted or reloaded: new users wait for `done`, then load afresh. */
   | { readonly phase: 'closing'; readonly done: Promise<void> }
+
+/** The Yjs encoding of an empty document (no structs, no deletions). */
+const EMPTY_UPDATE = new Uint8Array([0, 0])
 
 /** A room that was unloaded with at least this many log entries is compacted in the background. */
 const COMPACT_ON_UNLOAD_MIN_UPDATES = 32
@@ -157,6 +161,7 @@ export class RoomManager {
     this.makeRoomFor(docId)
     const started = performance.now()
     const stored = await this.options.storage.load(docId)
+    if (this.answerFromStorage(docId, stored)) await new Promise((resolve) => setImmediate(resolve))
     const doc = docFromStorage(stored, this.options.logger, docId)
     const room = new Room({
       docId,
@@ -200,6 +205,32 @@ export class RoomManager {
     // With its connections gone and nothing pending, the room is idle and unloads itself
     // (unless a REST call holds it for a moment).
     victim.closeAll(CloseCode.TryAgainLater)
+  }
+
+  /**
+   * Cold-load fast path: new clients waiting for this document get their sync step 2 straight
+   * from the stored bytes, before the Y.Doc is built (building and re-encoding a large document
+   * takes far longer than sending what is on disk). Everything stored is committed, and nothing
+   * can be pending while the document is not loaded, so this reveals only stored content (D5).
+   * Returns whether anyone was answered.
+   */
+  private answerFromStorage(docId: string, stored: StoredDocument): boolean {
+    const waiting = [...this.connections].filter((c) => c.info.docId === docId && c.isOpen && c.phase === 'waiting')
+    const takers = waiting.filter((connection) => connection.takeInitialSyncRequest())
+    if (takers.length === 0) return false
+    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
+    let state: Uint8Array
+    try {
+      state = parts.length === 1 ? parts[0]! : parts.length === 0 ? EMPTY_UPDATE : Y.mergeUpdates(parts)
+    } catch (err) {
+      // A damaged row: let the normal path (which skips it) answer instead.
+      this.options.logger.warn({ err, docId }, 'could not merge stored updates; answering after the load')
+      for (const connection of takers) connection.close(CloseCode.DocumentReloaded)
+      return false
+    }
+    const frame = writeSyncStep2(state)
+    for (const connection of takers) connection.send(frame)
+    return true
   }
 
   private unload(room: Room): void {

@@ -686,11 +686,13 @@ describe('fuzz: hostile frames straight into the room (RoomManager, in-memory pe
             const writer = new MemoryPeer()
             writer.doc.clientID = 0x5eed_0002
             const writerConnection = join(docId, writer)
-            await until(() => writer.synced, 'writer synced')
+            // Joined, not just synced: a cold load answers sync step 1 from storage before the
+            // room exists, and this harness's backlog limit is tiny.
+            await until(() => writer.synced && writerConnection.phase === 'joined', 'writer synced and joined')
             writeKnownContent(writer.doc)
             const bystander = new MemoryPeer()
             const bystanderConnection = join(docId, bystander)
-            await until(() => bystander.synced, 'bystander synced')
+            await until(() => bystander.synced && bystanderConnection.phase === 'joined', 'bystander synced and joined')
             await commitQueue.drain()
             await until(() => bystander.doc.getText('t').length > 0, 'the bystander has the known content')
             bystander.setPresence({ user: { name: 'bystander' } })

@@ -87,9 +87,33 @@ describe('room: sync', () => {
     await storage.append([{ docId: 'doc', update: Y.encodeStateAsUpdate(seed) }], 1)
     const { join } = setup(storage)
     const { peer } = join()
-    await waitFor(() => peer.synced, 'sync')
-    expect(peer.frames[0]?.slice(0, 2)).toEqual(new Uint8Array([0, 0]))
+    await waitFor(() => peer.synced && peer.frames.some((f) => f[0] === 0 && f[1] === 0), 'sync and server step 1')
     expect(text(peer.doc)).toBe('stored before')
+  })
+
+  it('[P3][L2][D5] cold load: a new client is answered from the stored bytes, then joins the loaded room', async () => {
+    const storage = new MemoryStorage()
+    const seed = new Y.Doc()
+    seed.getText('t').insert(0, 'snapshot ')
+    await storage.append([{ docId: 'doc', update: Y.encodeStateAsUpdate(seed) }], 1)
+    await storage.compact('doc', (snapshot, updates) => Y.mergeUpdates([...(snapshot ? [snapshot] : []), ...updates]))
+    const before = Y.encodeStateVector(seed)
+    seed.getText('t').insert(9, 'and tail')
+    await storage.append([{ docId: 'doc', update: Y.encodeStateAsUpdate(seed, before) }], 2)
+    const { join } = setup(storage)
+    const { peer } = join()
+    await waitFor(() => peer.synced, 'synced')
+    // The first frame is the answer (step 2) built from snapshot + tail, before the room existed.
+    expect(peer.frames[0]?.slice(0, 2)).toEqual(new Uint8Array([0, 1]))
+    expect(text(peer.doc)).toBe('snapshot and tail')
+    // Then it joined normally: it got the server's state vector and its edits are stored.
+    await waitFor(() => peer.frames.some((f) => f[0] === 0 && f[1] === 0), 'server step 1')
+    peer.doc.getText('t').insert(0, '> ')
+    await waitFor(() => peer.frames.some((f) => f[0] === 0 && f[1] === 2), 'echo')
+    const data = await storage.load('doc')
+    const reread = new Y.Doc()
+    for (const u of [data.snapshot!, ...data.updates]) Y.applyUpdate(reread, u)
+    expect(text(reread)).toBe('> snapshot and tail')
   })
 
   it('[P3] every fresh client gets the current content, though the full state is encoded once per version', async () => {
