@@ -1,21 +1,11 @@
-import { ConfigError, configHelp, parseConfig } from './config'
+import { configFromCommandLine } from './config'
 import { createTandemServer } from './create-server'
 import { exitOnSignals } from './shutdown'
 
 /** `npm run server`: the sync server alone, for stock y-websocket clients. */
 async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(configHelp('npm run server --'))
-    return
-  }
-  let config
-  try {
-    config = parseConfig(argv, process.env)
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    console.error(err.message)
-    process.exit(2)
-  }
+  const config = configFromCommandLine(argv, process.env, 'npm run server --')
+  if (!config) return
   const server = createTandemServer(config, { mode: 'standalone' })
   exitOnSignals(server)
   const address = await server.listen()

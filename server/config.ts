@@ -250,3 +250,21 @@ export function configHelp(command: string): string {
 export function settingNames(): Array<{ flag: string; env: string }> {
   return Object.values(SETTINGS).map((spec) => ({ flag: spec.flag, env: spec.env }))
 }
+
+/**
+ * For the command-line entry points: prints --help and returns null, or exits with code 2
+ * and the message on a bad setting, or returns the config.
+ */
+export function configFromCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, command: string): Config | null {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(configHelp(command))
+    return null
+  }
+  try {
+    return parseConfig(argv, env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(err.message)
+    process.exit(2)
+  }
+}

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ConfigError, configHelp, parseConfig } from './config'
+import { configFromCommandLine } from './config'
 import { createTandemServer } from './create-server'
 import { createLogger } from './log'
 import { ensureBuild, prepareNextApp } from './next-app'
@@ -13,18 +13,8 @@ import { exitOnSignals } from './shutdown'
 async function main(argv: string[]): Promise<void> {
   const dev = argv.includes('--dev')
   const flags = argv.filter((arg) => arg !== '--dev')
-  if (flags.includes('--help') || flags.includes('-h')) {
-    console.log(configHelp('npm start --'))
-    return
-  }
-  let config
-  try {
-    config = parseConfig(flags, process.env)
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    console.error(err.message)
-    process.exit(2)
-  }
+  const config = configFromCommandLine(flags, process.env, 'npm start --')
+  if (!config) return
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
   const logger = createLogger(config.logLevel)
   if (!dev) ensureBuild(root, logger)

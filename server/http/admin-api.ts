@@ -6,7 +6,7 @@ import { bearerToken } from '../auth/authenticator'
 import type { RevocationList } from '../auth/revocations'
 import type { RoomManager } from '../rooms/room-manager'
 import type { Storage } from '../storage/storage'
-import { HttpError, readJson, sendJson } from './respond'
+import { HttpError, parseBody, readJson, sendJson } from './respond'
 
 /**
  * The admin API, authenticated with the admin secret (`Authorization: Bearer <secret>`):
@@ -38,9 +38,7 @@ export class AdminApi {
     if (url.pathname !== '/api/admin/revocations') throw new HttpError(404, 'no such admin endpoint')
     if (req.method === 'GET') return sendJson(res, 200, { revocations: await this.deps.storage.listRevocations() })
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`)
-    const parsed = revokeBody.safeParse(await readJson(req))
-    if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]?.message ?? 'invalid body')
-    const { user, document } = parsed.data
+    const { user, document } = parseBody(revokeBody, await readJson(req))
     if (document !== undefined && !isValidDocId(document)) throw new HttpError(400, 'invalid document id')
     const at = this.deps.now()
     if (user !== undefined) await this.deps.revocations.revoke('user', user, at)

@@ -7,7 +7,7 @@ import { grantsDocument } from '../auth/claims'
 import { toHtml, toMarkdown, toPlainText } from '../documents/export'
 import type { RoomManager } from '../rooms/room-manager'
 import type { DocumentMeta, Storage } from '../storage/storage'
-import { HttpError, readJson, sendJson, sendText } from './respond'
+import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
 import type { TokenApi } from './token-api'
 
 /**
@@ -37,14 +37,6 @@ const createBody = z.object({ title: titleSchema.optional(), id: z.string().opti
 const putBody = z.object({ title: titleSchema.optional() }).strict()
 const patchBody = z.object({ title: titleSchema }).strict()
 
-function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value)
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    throw new HttpError(400, issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body')
-  }
-  return result.data
-}
 
 function toJson(meta: DocumentMeta) {
   return {

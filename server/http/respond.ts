@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { z } from 'zod'
 
 /** Small helpers shared by the HTTP handlers. */
 
@@ -46,4 +47,14 @@ export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise
   } catch {
     throw new HttpError(400, 'request body is not valid JSON')
   }
+}
+
+/** Validates a parsed body with zod; a mismatch is a 400 naming the first bad field. */
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new HttpError(400, issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body')
+  }
+  return result.data
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { isValidDocId } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
-import { HttpError, readJson, sendJson } from './respond'
+import { HttpError, parseBody, readJson, sendJson } from './respond'
 
 /**
  * Tokens for the app's own pages, minted server-side so the browser never sees the secret:
@@ -40,7 +40,7 @@ export class TokenApi {
   /** POST /api/tokens */
   async exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/tokens`)
-    const body = parse(exchangeBody, await readJson(req))
+    const body = parseBody(exchangeBody, await readJson(req))
     if (!isValidDocId(body.docId)) throw new HttpError(400, 'invalid document id')
     // The page learns here, over HTTP, what the WebSocket upgrade would refuse without saying why.
     this.auth.checkOrigin(req)
@@ -59,7 +59,7 @@ export class TokenApi {
 
   /** POST /api/docs/<id>/links */
   async createLink(req: IncomingMessage, res: ServerResponse, docId: string): Promise<void> {
-    const body = parse(linkBody, await readJson(req))
+    const body = parseBody(linkBody, await readJson(req))
     const tokens = this.auth.tokenService
     if (!tokens) {
       if (body.role === 'viewer') {
@@ -82,11 +82,3 @@ export class TokenApi {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value)
-  if (!result.success) {
-    const issue = result.error.issues[0]
-    throw new HttpError(400, issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid body')
-  }
-  return result.data
-}
