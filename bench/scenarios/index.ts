@@ -1,0 +1,18 @@
+import type { Scenario } from '../lib/harness'
+import { browser } from './browser'
+import { bundle } from './bundle'
+import { coldload } from './coldload'
+import { durability } from './durability'
+import { fanout } from './fanout'
+import { idle } from './idle'
+import { joinstorm } from './joinstorm'
+import { presence } from './presence'
+import { profile } from './profile'
+import { saturation } from './saturation'
+
+/** In running order (durability reuses the saturation results of the same invocation). */
+export const SCENARIOS: readonly Scenario[] = [fanout, saturation, presence, joinstorm, idle, coldload, durability, profile, browser, bundle]
+
+export function scenarioByName(name: string): Scenario | undefined {
+  return SCENARIOS.find((scenario) => scenario.name === name)
+}

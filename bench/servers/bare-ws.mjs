@@ -1,0 +1,56 @@
+/**
+ * The floor: a `ws` room broadcast with no Yjs at all. Every binary message is relayed, byte
+ * for byte, to the other sockets of the same URL path; a sync step 1 (`00 00 …`) is answered
+ * with an empty sync step 2 (`00 01 02 00 00`) instead, so clients count themselves synced.
+ * Prints `LISTENING <port>`; SIGTERM stops it.
+ */
+import http from 'node:http'
+import { WebSocket, WebSocketServer } from 'ws'
+
+const EMPTY_SYNC_STEP_2 = Buffer.from([0, 1, 2, 0, 0])
+/** @type {Map<string, Set<WebSocket>>} */
+const rooms = new Map()
+
+const server = http.createServer((_request, response) => {
+  response.writeHead(200, { 'Content-Type': 'text/plain' })
+  response.end('okay')
+})
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false })
+
+wss.on('connection', (ws, request) => {
+  const name = (request.url ?? '/').split('?')[0]
+  let peers = rooms.get(name)
+  if (!peers) rooms.set(name, (peers = new Set()))
+  peers.add(ws)
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) return
+    if (data.length >= 2 && data[0] === 0 && data[1] === 0) {
+      ws.send(EMPTY_SYNC_STEP_2)
+      return
+    }
+    for (const peer of peers) {
+      if (peer !== ws && peer.readyState === WebSocket.OPEN) peer.send(data)
+    }
+  })
+  ws.on('error', () => {})
+  ws.on('close', () => {
+    peers.delete(ws)
+    if (peers.size === 0) rooms.delete(name)
+  })
+})
+
+server.on('upgrade', (request, socket, head) => {
+  wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request))
+})
+
+server.listen(0, '127.0.0.1', () => {
+  console.log(`LISTENING ${server.address().port}`)
+})
+
+const stop = () => {
+  wss.close()
+  server.close()
+  process.exit(0)
+}
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)
