@@ -21,6 +21,9 @@ export interface SqliteOptions {
   readonly synchronous?: 'NORMAL' | 'FULL'
 }
 
+/** A document's updated_at is rewritten at most this often (see lastTouched). */
+const TOUCH_INTERVAL_MS = 1_000
+
 interface MetaRow {
   id: string
   title: string
@@ -76,6 +79,9 @@ export class SqliteStorage implements Storage {
     fs.mkdirSync(options.dataDir, { recursive: true })
     this.file = path.join(options.dataDir, 'tandem.db')
     this.db = new Database(this.file)
+    // Small pages keep each commit small: a typical update is tens of bytes and every commit
+    // writes whole pages to the WAL (this only takes effect when the file is created).
+    this.db.pragma('page_size = 1024')
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     this.db.pragma('busy_timeout = 5000')
@@ -113,18 +119,57 @@ export class SqliteStorage implements Storage {
     }
   }
 
+  /**
+   * When each document's updated_at was last written, and the newer times not yet written.
+   * Rewriting the documents row on every commit would double the pages each commit writes, so
+   * a document's time is written at most once per TOUCH_INTERVAL_MS; reads flush the rest
+   * first, so nobody sees a stale time (a crash may lose the last second of it, nothing else).
+   */
+  private readonly lastTouched = new Map<string, number>()
+  private readonly pendingTouches = new Map<string, number>()
+  private touchTimer: NodeJS.Timeout | null = null
+
   private readonly appendTransaction = (batch: readonly PendingUpdate[], now: number): void => {
     const titles = new Map<string, string | null>()
     for (const entry of batch) {
       this.statements.insertUpdate.run(entry.docId, entry.docId, entry.update)
       titles.set(entry.docId, entry.title ?? titles.get(entry.docId) ?? null)
     }
-    for (const [id, title] of titles) this.statements.touchDocument.run({ id, title, now })
+    for (const [id, title] of titles) {
+      const last = this.lastTouched.get(id)
+      if (title === null && last !== undefined && now - last < TOUCH_INTERVAL_MS) {
+        this.pendingTouches.set(id, now)
+        continue
+      }
+      this.statements.touchDocument.run({ id, title, now })
+      this.lastTouched.set(id, now)
+      this.pendingTouches.delete(id)
+    }
+  }
+
+  private readonly touchTransaction = (): void => {
+    for (const [id, now] of this.pendingTouches) {
+      this.statements.touchDocument.run({ id, title: null, now })
+      this.lastTouched.set(id, now)
+    }
+    this.pendingTouches.clear()
+  }
+
+  private flushTouches(): void {
+    if (this.touchTimer) {
+      clearTimeout(this.touchTimer)
+      this.touchTimer = null
+    }
+    if (this.pendingTouches.size > 0 && this.db.open) this.db.transaction(this.touchTransaction)()
   }
 
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
     if (batch.length === 0) return
     this.db.transaction(this.appendTransaction)(batch, now)
+    if (this.pendingTouches.size > 0 && !this.touchTimer) {
+      this.touchTimer = setTimeout(() => this.flushTouches(), TOUCH_INTERVAL_MS)
+      this.touchTimer.unref()
+    }
   }
 
   async load(docId: string): Promise<StoredDocument> {
@@ -157,15 +202,19 @@ export class SqliteStorage implements Storage {
   }
 
   async getDocument(docId: string): Promise<DocumentMeta | null> {
+    this.flushTouches()
     const row = this.statements.getDocument.get(docId)
     return row ? toMeta(row) : null
   }
 
   async listDocuments(): Promise<DocumentMeta[]> {
+    this.flushTouches()
     return this.statements.listDocuments.all().map(toMeta)
   }
 
   async deleteDocument(docId: string): Promise<boolean> {
+    this.pendingTouches.delete(docId)
+    this.lastTouched.delete(docId)
     return this.db.transaction(() => {
       this.statements.deleteUpdates.run(docId)
       this.statements.deleteSnapshot.run(docId)
@@ -186,6 +235,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    this.flushTouches()
     if (this.db.open) this.db.close()
   }
 }
