@@ -91,7 +91,7 @@ describe('room: sync', () => {
     expect(text(peer.doc)).toBe('stored before')
   })
 
-  it('[P3][L2][D5] cold load: a new client is answered from the stored bytes, then joins the loaded room', async () => {
+  it('[L6][P3][L2][D5] cold load: a new client is answered from the stored bytes, then joins the loaded room', async () => {
     const storage = new MemoryStorage()
     const seed = new Y.Doc()
     seed.getText('t').insert(0, 'snapshot ')
