@@ -125,6 +125,8 @@ export interface TargetRunOptions {
   /** Use this directory (kept afterwards) instead of a fresh temporary one. */
   readonly dataDir?: string
   readonly nodeArgs?: readonly string[]
+  /** Extra environment for the server. */
+  readonly env?: Readonly<Record<string, string>>
   /** Skip the wait for a quiet machine (e.g. right after a restart). */
   readonly noQuiet?: boolean
 }
@@ -143,7 +145,7 @@ export async function withTarget<T>(
   const dataDir = options.dataDir ?? newDataDir(spec.name)
   let target: RunningTarget | null = null
   try {
-    target = await spec.start({ dataDir, cpus: ctx.pin.server, nodeArgs: options.nodeArgs, nice: ctx.nice })
+    target = await spec.start({ dataDir, cpus: ctx.pin.server, nodeArgs: options.nodeArgs, nice: ctx.nice, env: options.env })
     const value = await fn(target)
     if (!isAlive(target.pid)) throw new Error(`${spec.name} died during the run:\n${target.output().slice(-2_000)}`)
     const counters = await tandemCounters(target)

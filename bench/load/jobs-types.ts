@@ -59,6 +59,8 @@ export interface StepResult {
   readonly sendLatenessP99Ms: number
   readonly generatorBound: boolean
   readonly pass: boolean
+  /** The window on CLOCK_MONOTONIC in µs (the clock of V8 CPU profiles), to cut a server profile to it. */
+  readonly windowMonotonicUs: readonly [number, number]
 }
 
 export interface IoResult {
@@ -143,6 +145,7 @@ export interface JoinStormResult {
   readonly peakRssBytes: number
   readonly peakResetWorked: boolean
   readonly serverCpuSec: number
+  readonly generatorCpuUtil: number
   readonly otherCpuUtil: number
 }
 

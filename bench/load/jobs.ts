@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { cpuSeconds, io, machineBusySeconds, memory, resetPeak } from '../lib/proc'
 import { SampleBuffer, latencySummary } from '../lib/stats'
 import { SimClient, closeAll, connectAll } from './client'
+import { LeanClient } from './lean-client'
 import type {
   ColdReadJob,
   ColdReadResult,
@@ -26,6 +27,8 @@ import { Typist, caretState, clientIdFor, rng } from './updates'
 import { Cursor, awarenessMessage, awarenessUpdate, updateMessage } from './wire'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** CLOCK_MONOTONIC in µs: the clock V8 stamps CPU profile samples with, shared by every process. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
 const cursor = new Cursor()
 
 /** A generator that used most of its core, or fell behind its schedule, limits what it measures. */
@@ -182,6 +185,8 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     let cpuAtEnd = NaN
     let machineAtStart = NaN
     let machineAtEnd = NaN
+    let monotonicStart = NaN
+    let monotonicEnd = NaN
     let generator = { cpuUtil: NaN, loopDelayP99Ms: NaN }
     await new Promise<void>((resolve) => {
       let round = 0
@@ -189,6 +194,7 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
       const tick = () => {
         const now = performance.now()
         if (Number.isNaN(cpuAtStart) && now >= windowStart) {
+          monotonicStart = monotonicUs()
           cpuAtStart = cpuSeconds(job.serverPid)
           machineAtStart = machineBusySeconds()
           meter.start()
@@ -222,6 +228,7 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
         if (round >= rounds) {
           const finish = () => {
             cpuAtEnd = cpuSeconds(job.serverPid)
+            monotonicEnd = monotonicUs()
             machineAtEnd = machineBusySeconds()
             generator = meter.stop()
             resolve()
@@ -279,6 +286,7 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
       sendLatenessP99Ms,
       generatorBound,
       pass,
+      windowMonotonicUs: [monotonicStart, monotonicEnd],
     }
   }
 
@@ -545,8 +553,8 @@ export async function runPresence(job: PresenceJob): Promise<PresenceResult> {
 /**
  * Connects one client, sends the whole document as one update and waits until the server has
  * taken it: the update comes back (Tandem, the reference server and Hocuspocus all relay to
- * the sender too). The client stays connected (Hocuspocus without storage would unload the
- * document otherwise).
+ * the sender too; the bare relay, which keeps nothing, is not waited for). The client stays
+ * connected (Hocuspocus without storage would unload the document otherwise).
  */
 async function seed(job: { baseUrl: string; protocol: SimClient['protocol']; docName: string; seedFile: string }) {
   const update = new Uint8Array(fs.readFileSync(job.seedFile))
@@ -560,6 +568,7 @@ async function seed(job: { baseUrl: string; protocol: SimClient['protocol']; doc
   await client.connect()
   const started = performance.now()
   client.send(updateMessage(client.prefix, update))
+  if (job.protocol === 'bare') acked()
   await Promise.race([ack, sleep(120_000).then(() => Promise.reject(new Error('seed update never acknowledged')))])
   return { client, bytes: update.length, ackMs: performance.now() - started }
 }
@@ -579,9 +588,10 @@ export async function runJoinStorm(job: JoinStormJob): Promise<JoinStormResult> 
   const cpuBefore = cpuSeconds(job.serverPid)
   const machineBefore = machineBusySeconds()
   const ownBefore = process.cpuUsage()
-  const clients: SimClient[] = []
+  // Lean clients: they keep the first bytes of each message and count the rest (see LeanClient).
+  const clients: LeanClient[] = []
   for (let i = 0; i < job.clients; i++) {
-    clients.push(new SimClient(i + 1, docUrl(job.baseUrl, job.docName), job.docName, job.protocol, {}))
+    clients.push(new LeanClient(i + 1, docUrl(job.baseUrl, job.docName), job.docName, job.protocol))
   }
   // All at once: every socket is opened in the same turn of the event loop.
   const started = performance.now()
@@ -601,7 +611,9 @@ export async function runJoinStorm(job: JoinStormJob): Promise<JoinStormResult> 
       minStep2 = Math.min(minStep2, client.step2Bytes)
     } else failures++
   })
-  await closeAll([...clients, seeded.client])
+  for (const client of clients) client.close()
+  await closeAll([seeded.client])
+  await sleep(200)
   return {
     kind: 'joinstorm',
     seedBytes: seeded.bytes,
@@ -615,6 +627,7 @@ export async function runJoinStorm(job: JoinStormJob): Promise<JoinStormResult> 
     peakRssBytes: peakResetWorked ? after.hwm : Math.max(after.hwm, after.rss),
     peakResetWorked,
     serverCpuSec: cpuAfter - cpuBefore,
+    generatorCpuUtil: (own.user + own.system) / 1e6 / (durationMs / 1000),
     otherCpuUtil: (machineAfter - machineBefore - (cpuAfter - cpuBefore) - (own.user + own.system) / 1e6) / (durationMs / 1000),
   }
 }

@@ -18,6 +18,8 @@ export interface StartOptions {
   readonly cwd?: string
   /** Scheduling niceness (`nice -n`), e.g. -10 to be preempted less by other processes. */
   readonly nice?: number
+  /** Extra environment for the server (scenario-specific switches). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 export interface RunningTarget {
@@ -108,7 +110,7 @@ export async function startNode(
   const spawnedAt = performance.now()
   const child = spawn('/bin/sh', shellArgs(options.cpus, [process.execPath, ...nodeArgs], options.nice), {
     cwd: options.cwd ?? ROOT,
-    env: childEnv(env),
+    env: childEnv({ ...env, ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   track(child)
