@@ -62,6 +62,11 @@ export class Connection {
     return this.state.phase
   }
 
+  /** Whether a waiting connection has received anything yet. */
+  get hasBacklog(): boolean {
+    return this.state.phase === 'waiting' && this.state.backlog.length > 0
+  }
+
   get isOpen(): boolean {
     return this.state.phase !== 'closed' && this.socket.isOpen
   }

@@ -30,6 +30,17 @@ type RoomEntry =
   /** Being deleted or reloaded: new users wait for `done`, then load afresh. */
   | { readonly phase: 'closing'; readonly done: Promise<void> }
 
+/** Stored documents at least this large take the cold-load fast path with a short wait (L6). */
+const FAST_PATH_MIN_BYTES = 256 * 1024
+/** How long a large document's load waits for its connecting clients' sync requests. */
+const FAST_PATH_WAIT_MS = 20
+
+function storedBytes(stored: StoredDocument): number {
+  let total = stored.snapshot?.length ?? 0
+  for (const update of stored.updates) total += update.length
+  return total
+}
+
 /** The Yjs encoding of an empty document (no structs, no deletions). */
 const EMPTY_UPDATE = new Uint8Array([0, 0])
 
@@ -161,6 +172,10 @@ export class RoomManager {
     this.makeRoomFor(docId)
     const started = performance.now()
     const stored = await this.options.storage.load(docId)
+    // Building a large document blocks the loop for a long time (about 120 ms for 1 MB), so
+    // first give the clients that are connecting a moment to send their sync step 1 (it follows
+    // the upgrade by one round trip) and answer them from the stored bytes (L6).
+    if (storedBytes(stored) >= FAST_PATH_MIN_BYTES) await this.waitForSyncRequests(docId)
     if (this.answerFromStorage(docId, stored)) await new Promise((resolve) => setImmediate(resolve))
     const doc = docFromStorage(stored, this.options.logger, docId)
     const room = new Room({
@@ -214,6 +229,16 @@ export class RoomManager {
    * can be pending while the document is not loaded, so this reveals only stored content (D5).
    * Returns whether anyone was answered.
    */
+  private async waitForSyncRequests(docId: string): Promise<void> {
+    const deadline = performance.now() + FAST_PATH_WAIT_MS
+    const waiting = () => [...this.connections].filter((c) => c.info.docId === docId && c.phase === 'waiting')
+    while (performance.now() < deadline) {
+      const connections = waiting()
+      if (connections.length === 0 || connections.every((c) => c.hasBacklog)) return
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+  }
+
   private answerFromStorage(docId: string, stored: StoredDocument): boolean {
     const waiting = [...this.connections].filter((c) => c.info.docId === docId && c.isOpen && c.phase === 'waiting')
     const takers = waiting.filter((connection) => connection.takeInitialSyncRequest())
