@@ -129,12 +129,18 @@ export const profile: Scenario = {
   tables(result): Table[] {
     const summary = result.data?.summary as ReturnType<typeof summarizeProfile> | undefined
     if (!summary) return []
+    const measured = result.runs[0]?.result as { serverCpuSec?: number } | undefined
     return [
       {
         title: 'Profile: Tandem (SQLite) under fan-out, self time by package / directory',
         note:
-          `${fmt(summary.total, 0)} ms of busy CPU samples in the ${fmt(Number(result.data?.windowMs ?? NaN) / 1000, 0)} s measurement window ` +
-          '(start-up, connections and warm-up left out; idle excluded). Sampling adds some overhead to the server, so this run is not used for any other figure.',
+          `${fmt(summary.total, 0)} ms of busy samples of the main thread in the ${fmt(Number(result.data?.windowMs ?? NaN) / 1000, 0)} s measurement window ` +
+          '(start-up, connections and warm-up left out; idle excluded)' +
+          (measured?.serverCpuSec !== undefined
+            ? `, while /proc charged the process ${fmt(measured.serverCpuSec, 2)} CPU s in that window: the rest is kernel time the sampler under-counts ` +
+              '(socket writes, whose visible part is `writev`) and other threads (GC helpers). Read the shares as where the main thread goes, not as the whole cost.'
+            : '.') +
+          ' Sampling adds overhead, so this run is not used for any other figure.',
         columns: ['package or directory', 'self ms', '% of busy'],
         rows: summary.packages.map((p) => [p.name, fmt(p.selfMs, 0), fmt(p.percent, 1)]),
       },
