@@ -127,6 +127,8 @@ export interface TargetRunOptions {
   readonly nodeArgs?: readonly string[]
   /** Extra environment for the server. */
   readonly env?: Readonly<Record<string, string>>
+  /** Do not pin the server (the CPU profile: V8's sampling thread needs a core of its own). */
+  readonly unpinned?: boolean
   /** Skip the wait for a quiet machine (e.g. right after a restart). */
   readonly noQuiet?: boolean
 }
@@ -145,7 +147,7 @@ export async function withTarget<T>(
   const dataDir = options.dataDir ?? newDataDir(spec.name)
   let target: RunningTarget | null = null
   try {
-    target = await spec.start({ dataDir, cpus: ctx.pin.server, nodeArgs: options.nodeArgs, nice: ctx.nice, env: options.env })
+    target = await spec.start({ dataDir, cpus: options.unpinned ? undefined : ctx.pin.server, nodeArgs: options.nodeArgs, nice: ctx.nice, env: options.env })
     const value = await fn(target)
     if (!isAlive(target.pid)) throw new Error(`${spec.name} died during the run:\n${target.output().slice(-2_000)}`)
     const counters = await tandemCounters(target)

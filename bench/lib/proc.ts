@@ -8,15 +8,19 @@ import fs from 'node:fs'
 
 const CLOCK_TICKS_PER_SECOND = 100 // getconf CLK_TCK on Linux x86-64 and arm64
 
-/** User + system CPU seconds the process has used so far (all threads). */
-export function cpuSeconds(pid: number): number {
+/** User and system (kernel) CPU seconds the process has used so far (all threads). */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
   // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  const utime = Number(fields[11])
-  const stime = Number(fields[12])
-  return (utime + stime) / CLOCK_TICKS_PER_SECOND
+  return { user: Number(fields[11]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[12]) / CLOCK_TICKS_PER_SECOND }
+}
+
+/** User + system CPU seconds the process has used so far (all threads). */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid)
+  return user + system
 }
 
 export interface MemoryStatus {

@@ -51,6 +51,8 @@ export interface StepResult {
   /** Sender's own update coming back (Tandem, the reference server and Hocuspocus echo; the bare relay does not). */
   readonly echo: LatencySummary | null
   readonly serverCpuSec: number
+  /** The part of serverCpuSec spent in the kernel (system time: mostly socket reads and writes, fsync). */
+  readonly serverSysSec: number
   readonly serverCpuUtil: number
   readonly generatorCpuUtil: number
   readonly generatorLoopDelayP99Ms: number
@@ -115,6 +117,8 @@ export interface PresenceResult {
   readonly seenByAll: LatencySummary
   readonly incompleteMoves: number
   readonly serverCpuSec: number
+  /** The part of serverCpuSec spent in the kernel. */
+  readonly serverSysSec: number
   readonly serverCpuUtil: number
   readonly generatorCpuUtil: number
   readonly generatorLoopDelayP99Ms: number

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import * as Y from 'yjs'
-import { cpuSeconds, io, machineBusySeconds, memory, resetPeak } from '../lib/proc'
+import { cpuSeconds, cpuTimes, io, machineBusySeconds, memory, resetPeak } from '../lib/proc'
 import { SampleBuffer, latencySummary } from '../lib/stats'
 import { SimClient, closeAll, connectAll } from './client'
 import { LeanClient } from './lean-client'
@@ -187,6 +187,8 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     let machineAtEnd = NaN
     let monotonicStart = NaN
     let monotonicEnd = NaN
+    let sysAtStart = NaN
+    let sysAtEnd = NaN
     let generator = { cpuUtil: NaN, loopDelayP99Ms: NaN }
     await new Promise<void>((resolve) => {
       let round = 0
@@ -195,7 +197,9 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
         const now = performance.now()
         if (Number.isNaN(cpuAtStart) && now >= windowStart) {
           monotonicStart = monotonicUs()
-          cpuAtStart = cpuSeconds(job.serverPid)
+          const times = cpuTimes(job.serverPid)
+          cpuAtStart = times.user + times.system
+          sysAtStart = times.system
           machineAtStart = machineBusySeconds()
           meter.start()
         }
@@ -227,7 +231,9 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
         }
         if (round >= rounds) {
           const finish = () => {
-            cpuAtEnd = cpuSeconds(job.serverPid)
+            const times = cpuTimes(job.serverPid)
+            cpuAtEnd = times.user + times.system
+            sysAtEnd = times.system
             monotonicEnd = monotonicUs()
             machineAtEnd = machineBusySeconds()
             generator = meter.stop()
@@ -279,6 +285,7 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
       latency,
       echo: echoes.length ? latencySummary(echoes.values()) : null,
       serverCpuSec,
+      serverSysSec: sysAtEnd - sysAtStart,
       serverCpuUtil: serverCpuSec / windowSec,
       generatorCpuUtil: generator.cpuUtil,
       generatorLoopDelayP99Ms: generator.loopDelayP99Ms,
@@ -455,6 +462,8 @@ export async function runPresence(job: PresenceJob): Promise<PresenceResult> {
   const rounds = Math.ceil(job.windowMs / period)
   let cpuAtStart = NaN
   let cpuAtEnd = NaN
+  let sysAtStart = NaN
+  let sysAtEnd = NaN
   let machineAtStart = NaN
   let machineAtEnd = NaN
   let generator = { cpuUtil: NaN, loopDelayP99Ms: NaN }
@@ -464,7 +473,9 @@ export async function runPresence(job: PresenceJob): Promise<PresenceResult> {
     const tick = () => {
       const now = performance.now()
       if (Number.isNaN(cpuAtStart)) {
-        cpuAtStart = cpuSeconds(job.serverPid)
+        const times = cpuTimes(job.serverPid)
+        cpuAtStart = times.user + times.system
+        sysAtStart = times.system
         machineAtStart = machineBusySeconds()
         meter.start()
       }
@@ -486,7 +497,9 @@ export async function runPresence(job: PresenceJob): Promise<PresenceResult> {
       }
       if (round >= rounds) {
         const finish = () => {
-          cpuAtEnd = cpuSeconds(job.serverPid)
+          const times = cpuTimes(job.serverPid)
+          cpuAtEnd = times.user + times.system
+          sysAtEnd = times.system
           machineAtEnd = machineBusySeconds()
           generator = meter.stop()
           resolve()
@@ -536,6 +549,7 @@ export async function runPresence(job: PresenceJob): Promise<PresenceResult> {
     seenByAll: latencySummary(seenByAll.values()),
     incompleteMoves: incomplete,
     serverCpuSec,
+    serverSysSec: sysAtEnd - sysAtStart,
     serverCpuUtil: serverCpuSec / windowSec,
     generatorCpuUtil: generator.cpuUtil,
     generatorLoopDelayP99Ms: generator.loopDelayP99Ms,

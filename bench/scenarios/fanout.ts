@@ -105,6 +105,7 @@ export function fanoutTables(result: ScenarioResult, heading: string): Table[] {
     fmtSpread(s(name, (r) => step(r).latency.p99), 1),
     fmtSpread(s(name, (r) => step(r).latency.max), 1),
     fmtSpread(s(name, (r) => step(r).serverCpuSec), 2),
+    fmtSpread(s(name, (r) => (step(r).serverSysSec / step(r).serverCpuSec) * 100), 0),
     fmtSpread(s(name, (r) => (step(r).serverCpuSec / ((step(r).deliveriesPerSec * p.windowMs) / 1000)) * 1e6), 1),
     fmtSpread(s(name, (r) => r.serverPeakRssBytes / MB), 0),
     fmtSpread(s(name, (r) => step(r).echo?.p50 ?? NaN), 2),
@@ -122,11 +123,11 @@ export function fanoutTables(result: ScenarioResult, heading: string): Table[] {
       title: `${heading}: ${p.docs} documents × ${p.clientsPerDoc} clients, ${p.rate} updates/s each (${p.windowMs / 1000} s window after ${p.warmupMs / 1000} s warm-up)`,
       note:
         'Deliveries count only other clients of the document (echoes to the sender are excluded; their median is the "echo p50" column — ' +
-        'for Tandem that is the commit-then-relay round trip). Lost = deliveries expected for updates sent in the window that never arrived ' +
+        'for Tandem that is the commit-then-relay round trip). "kernel %" = the share of the server\'s CPU spent in system calls (socket writes and reads, storage). Lost = deliveries expected for updates sent in the window that never arrived ' +
         'within the drain time. Server CPU = utime+stime of the server process during the window; µs/delivery = that CPU over deliveries. ' +
         'Peak RSS = VmHWM over the server\'s life. "gen %" = load generator CPU (a core is 100); "other" = cores used by unrelated processes.' +
         (failureNote(runs) ? ` ${failureNote(runs)}` : ''),
-      columns: ['target', 'deliveries/s', 'lost', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU s', 'µs CPU/delivery', 'peak RSS MB', 'echo p50 ms', 'gen %', 'other cores'],
+      columns: ['target', 'deliveries/s', 'lost', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU s', 'kernel %', 'µs CPU/delivery', 'peak RSS MB', 'echo p50 ms', 'gen %', 'other cores'],
       rows,
     },
     {

@@ -97,11 +97,12 @@ export const presence: Scenario = {
           '"Seen by all" = per caret move, the time until the last other client of the document received it. Server CPU % is of one core. ' +
           'A run is generator-bound when the load generator used ≥ 85% of its core (then latencies include the generator\'s own queueing).' +
           (failureNote(result.runs.filter((run) => !run.ok)) ? ` ${failureNote(result.runs.filter((run) => !run.ok))}` : ''),
-        columns: ['target', 'server CPU %', 'server CPU s', 'seen by all p50 ms', 'p99 ms', 'max ms', 'moves not seen by all', 'delivery p50 ms', 'delivery p99 ms', 'delivered %', 'deliveries/s', 'peak RSS MB', 'gen %', 'generator-bound'],
+        columns: ['target', 'server CPU %', 'server CPU s', 'kernel %', 'seen by all p50 ms', 'p99 ms', 'max ms', 'moves not seen by all', 'delivery p50 ms', 'delivery p99 ms', 'delivered %', 'deliveries/s', 'peak RSS MB', 'gen %', 'generator-bound'],
         rows: result.targets.map((name) => [
           labelOf(TARGETS, name),
           fmtSpread(s(name, (r) => r.serverCpuUtil * 100), 0),
           fmtSpread(s(name, (r) => r.serverCpuSec), 2),
+          fmtSpread(s(name, (r) => (r.serverSysSec / r.serverCpuSec) * 100), 0),
           fmtSpread(s(name, (r) => r.seenByAll.p50), 1),
           fmtSpread(s(name, (r) => r.seenByAll.p99), 1),
           fmtSpread(s(name, (r) => r.seenByAll.max), 1),
