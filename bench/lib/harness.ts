@@ -117,8 +117,20 @@ async function tandemCounters(target: RunningTarget): Promise<Record<string, num
   }
 }
 
+/** Temporary directories made by this harness; any still there when it exits are removed. */
+const tempDirs = new Set<string>()
+let tempCleanupInstalled = false
+
 export function newDataDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tandem-bench-${label}-`))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tandem-bench-${label}-`))
+  tempDirs.add(dir)
+  if (!tempCleanupInstalled) {
+    tempCleanupInstalled = true
+    process.once('exit', () => {
+      for (const leftover of tempDirs) fs.rmSync(leftover, { recursive: true, force: true })
+    })
+  }
+  return dir
 }
 
 export interface TargetRunOptions {
@@ -161,8 +173,14 @@ export async function withTarget<T>(
       .slice(-3_000)
     return { value, otherLoadBefore, tandemCounters: counters, serverExit: String(exit.code ?? exit.signal), serverLog }
   } finally {
-    if (target) await target.stop()
-    if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+    try {
+      if (target) await target.stop()
+    } finally {
+      if (!options.dataDir) {
+        fs.rmSync(dataDir, { recursive: true, force: true })
+        tempDirs.delete(dataDir)
+      }
+    }
   }
 }
 
