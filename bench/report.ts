@@ -5,14 +5,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { IdleResult, JoinStormResult, SteadyResult } from './load/jobs-types'
 import { fmt, fmtRatio, fmtSpread, metricSpread, okRuns, pairedRatio, type RunRecord, type ScenarioResult, type Table } from './lib/harness'
-import { spread, type Spread } from './lib/stats'
-import { scenarioByName } from './scenarios/index'
-import { maxDeliveries, saturationOf } from './scenarios/saturation'
-import { presenceRuns, type PresenceCaseResult } from './scenarios/presence'
+import { type Spread, spread } from './lib/stats'
+import type { IdleResult, JoinStormResult, SteadyResult } from './load/jobs-types'
 import type { ColdRun } from './scenarios/coldload'
-import { TARGETS } from './targets/index'
+import { scenarioByName } from './scenarios/index'
+import { type PresenceCaseResult, presenceRuns } from './scenarios/presence'
+import { maxDeliveries, saturationOf } from './scenarios/saturation'
 
 export interface Machine {
   readonly cpuModel: string
@@ -40,11 +39,11 @@ export interface BenchResults {
 }
 
 function table(t: Table): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|')
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|')
   const lines = [`#### ${t.title}`, '']
   if (t.note) lines.push(`${t.note}`, '')
-  lines.push(`| ${t.columns.map(escape).join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`)
-  for (const row of t.rows) lines.push(`| ${row.map(escape).join(' | ')} |`)
+  lines.push(`| ${t.columns.map(escapeCell).join(' | ')} |`, `| ${t.columns.map(() => '---').join(' | ')} |`)
+  for (const row of t.rows) lines.push(`| ${row.map(escapeCell).join(' | ')} |`)
   lines.push('')
   return lines.join('\n')
 }
@@ -52,7 +51,13 @@ function table(t: Table): string {
 const BEST_ANCHORS = ['reference', 'hocuspocus', 'hocuspocus-sqlite']
 
 /** Tandem ÷ the best anchor of the same repetition (smallest value when lower is better, largest otherwise). */
-function ratioToBest<R>(runs: readonly RunRecord[], tandem: string, anchors: readonly string[], metric: (r: R) => number, lowerIsBetter: boolean): Spread {
+function ratioToBest<R>(
+  runs: readonly RunRecord[],
+  tandem: string,
+  anchors: readonly string[],
+  metric: (r: R) => number,
+  lowerIsBetter: boolean,
+): Spread {
   const ratios: number[] = []
   for (const run of okRuns<R>(runs, tandem)) {
     const values = anchors
@@ -104,7 +109,11 @@ function targetRows(results: BenchResults): string[][] {
       rows.push([`presence (${label}): < 50% of a core`, fmtSpread(cpu, 0, '%'), verdict(cpu, (v) => v < 50)])
       const seen = metricSpread<PresenceCaseResult>(runs, T, (r) => r.seenByAll.p99)
       const max = metricSpread<PresenceCaseResult>(runs, T, (r) => r.seenByAll.max)
-      rows.push([`presence (${label}): each caret seen by all within 100 ms`, `p99 ${fmtSpread(seen, 1, ' ms')}, max ${fmtSpread(max, 1, ' ms')}`, verdict(seen, (v) => v <= 100)])
+      rows.push([
+        `presence (${label}): each caret seen by all within 100 ms`,
+        `p99 ${fmtSpread(seen, 1, ' ms')}, max ${fmtSpread(max, 1, ' ms')}`,
+        verdict(seen, (v) => v <= 100),
+      ])
     }
   }
   if (s.joinstorm) {
@@ -154,7 +163,9 @@ export function renderResults(results: BenchResults): string {
   )
   out.push('## Machine', '')
   out.push(`- CPU: ${m.cpuModel}, ${m.cores} cores; memory ${fmt(m.memoryGiB, 1)} GiB; Linux ${m.kernel}; Node ${m.node}`)
-  out.push(`- Load average when the run started: ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(', ')} (the machine is shared; every run records the CPU other processes used — "other cores")`)
+  out.push(
+    `- Load average when the run started: ${m.loadAverageAtStart.map((v) => v.toFixed(2)).join(', ')} (the machine is shared; every run records the CPU other processes used — "other cores")`,
+  )
   const source = results.tandemSource ?? 'working tree'
   out.push(
     `- Tandem measured: ${source === 'working tree' ? 'the working tree' : source}; repository HEAD \`${results.git.commit.slice(0, 12)}\`` +
@@ -166,7 +177,7 @@ export function renderResults(results: BenchResults): string {
   )
   out.push(
     `- Pinning: servers on CPU ${results.pin.server ?? '(any)'}, the load generator on CPU ${results.pin.generator ?? '(any)'} (\`taskset\`), so each has its own core; ` +
-      'a server\'s helper threads (GC, libuv pool, LevelDB) share its core.' +
+      "a server's helper threads (GC, libuv pool, LevelDB) share its core." +
       (results.nice ? ` Servers and generators ran at niceness ${results.nice}.` : ''),
     '',
   )
@@ -194,7 +205,14 @@ export function renderResults(results: BenchResults): string {
     const counters = result.runs.filter((run) => run.tandemCounters && Object.keys(run.tandemCounters).length > 0)
     if (counters.length) {
       out.push(
-        `Tandem limit counters after the runs: ${counters.map((run) => `${run.target} rep ${run.rep + 1}: ${Object.entries(run.tandemCounters!).map(([k, v]) => `${k}=${v}`).join(', ')}`).join('; ')}.`,
+        `Tandem limit counters after the runs: ${counters
+          .map(
+            (run) =>
+              `${run.target} rep ${run.rep + 1}: ${Object.entries(run.tandemCounters!)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}`,
+          )
+          .join('; ')}.`,
         '',
       )
     }

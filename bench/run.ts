@@ -19,12 +19,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { BenchContext, ScenarioResult } from './lib/harness'
-import { renderResults, type BenchResults } from './report'
+import { tandemSource } from './lib/source'
+import { type BenchResults, renderResults } from './report'
 import { SCENARIOS, scenarioByName } from './scenarios/index'
 import { TARGETS } from './targets/index'
 import { ROOT } from './targets/spawn'
-import { TANDEM_BENCH_ENV, setTandemRoot } from './targets/tandem'
-import { tandemSource } from './lib/source'
+import { setTandemRoot, TANDEM_BENCH_ENV } from './targets/tandem'
 
 interface Options {
   quick: boolean
@@ -42,7 +42,10 @@ function parseOptions(argv: readonly string[]): Options {
   const options: Options = { quick: false, scenarios: null, targets: null, pin: true, nice: 0, list: false }
   const list = (value: string | undefined, flag: string) => {
     if (!value) throw new Error(`${flag} needs a value`)
-    return value.split(',').map((v) => v.trim()).filter(Boolean)
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean)
   }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
@@ -75,7 +78,8 @@ function parseOptions(argv: readonly string[]): Options {
         break
       case '--nice':
         options.nice = Number(value())
-        if (!Number.isInteger(options.nice) || options.nice < -20 || options.nice > 19) throw new Error('--nice needs an integer from -20 to 19')
+        if (!Number.isInteger(options.nice) || options.nice < -20 || options.nice > 19)
+          throw new Error('--nice needs an integer from -20 to 19')
         break
       case '--list':
         options.list = true
@@ -84,8 +88,10 @@ function parseOptions(argv: readonly string[]): Options {
         throw new Error(`unknown option ${arg} (see the top of bench/run.ts)`)
     }
   }
-  for (const name of options.scenarios ?? []) if (!scenarioByName(name)) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`)
-  for (const name of options.targets ?? []) if (!TARGETS[name]) throw new Error(`unknown target ${name}; known: ${Object.keys(TARGETS).join(', ')}`)
+  for (const name of options.scenarios ?? [])
+    if (!scenarioByName(name)) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`)
+  for (const name of options.targets ?? [])
+    if (!TARGETS[name]) throw new Error(`unknown target ${name}; known: ${Object.keys(TARGETS).join(', ')}`)
   return options
 }
 
@@ -122,11 +128,13 @@ const SETUP = [
   )
     .filter(([key]) => key !== 'TANDEM_LOG_LEVEL')
     .map(([key, value]) => `\`${key}=${value}\``)
-    .join(', ')}: all benchmark clients connect from 127.0.0.1, and the default of 100 connections per address would refuse them. Log level warn. Each run's Tandem limit counters (\`tandem_limit_hits_total\`, \`tandem_connections_rejected_total\`) are read from /metrics and kept in the JSON.`,
+    .join(
+      ', ',
+    )}: all benchmark clients connect from 127.0.0.1, and the default of 100 connections per address would refuse them. Log level warn. Each run's Tandem limit counters (\`tandem_limit_hits_total\`, \`tandem_connections_rejected_total\`) are read from /metrics and kept in the JSON.`,
   'Anchors run under plain node (as they are deployed); Tandem under the tsx loader, which costs about 20 MB of RSS at start (a loader thread) and no CPU once loaded.',
-  'Hocuspocus 3.4.4 (`@hocuspocus/server`, optionally `@hocuspocus/extension-sqlite` on a file), the reference server `@y/websocket-server` 0.1.1 (its `setupWSConnection` behind its own bin\'s http server, with `ws` 8.23 like every other target; LevelDB through its own `YPERSISTENCE`), and a bare `ws` 8.23 room relay (bench/servers/). No target compresses frames (permessage-deflate off everywhere).',
-  'The load generator is a separate node process per run (bench/load/generator.ts), speaking each wire protocol with updates prepared before the timed window (one Y.Doc per simulated client, 4-character appends to a shared Y.Text). Receivers never apply updates: they read the first struct\'s client id and clock from the update header (or client id and clock from an awareness entry) and look up the send time. Latency is one-way, on one clock (performance.now() in the generator).',
-  'Server CPU = utime + stime from /proc/<pid>/stat (all threads, 10 ms ticks) over the measurement window; peak RSS = VmHWM from /proc/<pid>/status. The generator\'s own CPU and the CPU of other processes on the machine are recorded for every window.',
+  "Hocuspocus 3.4.4 (`@hocuspocus/server`, optionally `@hocuspocus/extension-sqlite` on a file), the reference server `@y/websocket-server` 0.1.1 (its `setupWSConnection` behind its own bin's http server, with `ws` 8.23 like every other target; LevelDB through its own `YPERSISTENCE`), and a bare `ws` 8.23 room relay (bench/servers/). No target compresses frames (permessage-deflate off everywhere).",
+  "The load generator is a separate node process per run (bench/load/generator.ts), speaking each wire protocol with updates prepared before the timed window (one Y.Doc per simulated client, 4-character appends to a shared Y.Text). Receivers never apply updates: they read the first struct's client id and clock from the update header (or client id and clock from an awareness entry) and look up the send time. Latency is one-way, on one clock (performance.now() in the generator).",
+  "Server CPU = utime + stime from /proc/<pid>/stat (all threads, 10 ms ticks) over the measurement window; peak RSS = VmHWM from /proc/<pid>/status. The generator's own CPU and the CPU of other processes on the machine are recorded for every window.",
 ]
 
 async function main(): Promise<void> {
@@ -134,6 +142,11 @@ async function main(): Promise<void> {
   if (options.list) {
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}\ntargets: ${Object.keys(TARGETS).join(', ')}`)
     return
+  }
+  // The peer servers are the benchmark's own dependencies, kept out of the app's install.
+  if (!fs.existsSync(path.join(ROOT, 'bench', 'node_modules', '@hocuspocus', 'server'))) {
+    console.error("The benchmark's peer servers are not installed. Run `npm ci --prefix bench` once, then `npm run bench` again.")
+    process.exit(1)
   }
   const mode: BenchResults['mode'] = options.scenarios || options.targets ? 'partial' : options.quick ? 'quick' : 'full'
   const outDir = path.join(ROOT, 'bench', 'out')

@@ -73,7 +73,7 @@ const SETTINGS = {
     flag: 'compact-after',
     env: 'TANDEM_COMPACT_AFTER',
     schema: int(1).default(500),
-    description: 'Merge a document\'s update log into its snapshot once it holds this many updates.',
+    description: "Merge a document's update log into its snapshot once it holds this many updates.",
   },
   maxBacklogMessages: {
     flag: 'max-backlog',
@@ -133,7 +133,8 @@ const SETTINGS = {
     flag: 'max-loaded-documents',
     env: 'TANDEM_MAX_LOADED_DOCUMENTS',
     schema: int(1).default(2000),
-    description: 'Documents held in memory; past it the least recently used one without pending writes is unloaded (its clients get 1013 and reconnect).',
+    description:
+      'Documents held in memory; past it the least recently used one without pending writes is unloaded (its clients get 1013 and reconnect).',
   },
   maxBufferedBytes: {
     flag: 'max-buffered-bytes',
@@ -255,7 +256,11 @@ export function settingNames(): Array<{ flag: string; env: string }> {
  * For the command-line entry points: prints --help and returns null, or exits with code 2
  * and the message on a bad setting, or returns the config.
  */
-export function configFromCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, command: string): Config | null {
+export function configFromCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  command: string,
+): Config | null {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(configHelp(command))
     return null

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import { CloseCode, isValidDocId } from '../lib/protocol'
 import { AuthError } from './auth/auth-error'
 import { Authenticator } from './auth/authenticator'
-import { roleCanWrite, type Identity } from './auth/claims'
+import { type Identity, roleCanWrite } from './auth/claims'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
 import type { Config } from './config'
@@ -23,7 +23,7 @@ import { RoomManager } from './rooms/room-manager'
 import { MemoryStorage } from './storage/memory'
 import { SqliteStorage } from './storage/sqlite'
 import type { Storage } from './storage/storage'
-import { SyncTransport, rejectUpgrade, type UpgradeRefusal } from './transport/websocket'
+import { rejectUpgrade, SyncTransport, type UpgradeRefusal } from './transport/websocket'
 
 /**
  * Composition root: config and dependencies in, a running sync server out. Nothing here is
@@ -173,7 +173,11 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
       const docId = docIdOf(request)
       if (docId === undefined) return null
       if (docId === null) {
-        return { status: 400, message: 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - . (not . or ..)', reason: 'invalid_document_id' }
+        return {
+          status: 400,
+          message: 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - . (not . or ..)',
+          reason: 'invalid_document_id',
+        }
       }
       return admitUpgrade(request, docId)
     },

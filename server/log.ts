@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino'
+import { type Logger, pino } from 'pino'
 
 /** JSON logs on stdout, one object per line (pino), at the configured level. */
 export function createLogger(level: string): Logger {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 /** Message kinds as labels: the y-websocket message types plus 'other' for refused frames. */
 export type MessageKind = 'sync' | 'awareness' | 'auth' | 'query_awareness' | 'other'
@@ -59,7 +59,7 @@ export class Metrics {
         registers: [registry],
         collect() {
           this.reset()
-          KINDS.forEach((kind, i) => this.inc({ type: kind }, values[i]!))
+          for (const [i, kind] of KINDS.entries()) this.inc({ type: kind }, values[i]!)
         },
       })
     byKind('tandem_messages_received_total', 'Messages received from clients, by type', this.messagesIn)
@@ -78,7 +78,11 @@ export class Metrics {
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 1000],
       registers: [registry],
     })
-    this.compactions = new Counter({ name: 'tandem_compactions_total', help: 'Update logs compacted into snapshots', registers: [registry] })
+    this.compactions = new Counter({
+      name: 'tandem_compactions_total',
+      help: 'Update logs compacted into snapshots',
+      registers: [registry],
+    })
     this.rejected = new Counter({
       name: 'tandem_connections_rejected_total',
       help: 'Connections refused or closed by the server, by reason',

@@ -25,12 +25,7 @@ export function ensureBuild(dir: string, logger: Logger): void {
   if (result.status !== 0) throw new Error(`next build failed with exit code ${result.status}`)
 }
 
-export async function prepareNextApp(options: {
-  dir: string
-  dev: boolean
-  hostname: string
-  port: number
-}): Promise<NextApp> {
+export async function prepareNextApp(options: { dir: string; dev: boolean; hostname: string; port: number }): Promise<NextApp> {
   const app = next({ dev: options.dev, dir: options.dir, hostname: options.hostname, port: options.port })
   await app.prepare()
   const handle = app.getRequestHandler()

@@ -30,7 +30,10 @@ async function main(argv: string[]): Promise<void> {
   if (!ROLES.includes(values.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`)
   const days = Number(values.days)
   if (!Number.isFinite(days) || days <= 0) throw new Error('--days must be a positive number')
-  const docs = values.docs.split(',').map((d) => d.trim()).filter(Boolean)
+  const docs = values.docs
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean)
   const minted = await new TokenService({ kind: 'secret', secret }).mint(
     { sub: values.sub, ...(values.name ? { name: values.name } : {}), docs, role: values.role as Role },
     Math.round(days * 24 * 60 * 60),

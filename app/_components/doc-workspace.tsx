@@ -1,6 +1,6 @@
 'use client'
 
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { type ReactNode, useEffect, useRef, useState } from 'react'
 import type { DocAccess } from '../../lib/editor/doc-access'
 import { createDocsClient } from '../../lib/editor/docs-client'
 import type { LocalIdentity } from '../../lib/editor/identity'
@@ -17,12 +17,12 @@ import {
   SaveIndicator,
   ShareButton,
   TandemDocProvider,
-  ViewOnlyBadge,
   useAccessToken,
   useClosedReason,
   useDocAccess,
   useDocTitle,
   useLocalIdentity,
+  ViewOnlyBadge,
 } from '../../lib/react'
 import { AccessPage } from './access-page'
 import { Logo } from './logo'
@@ -111,23 +111,19 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   )
 }
 
-function TopBar({
-  live,
-  readOnly = false,
-  meta,
-  actions,
-}: {
-  live: boolean
-  readOnly?: boolean
-  meta?: ReactNode
-  actions?: ReactNode
-}) {
+function TopBar({ live, readOnly = false, meta, actions }: { live: boolean; readOnly?: boolean; meta?: ReactNode; actions?: ReactNode }) {
   return (
     <header className="topbar">
       <a href="/" className="topbar__home" aria-label="All documents" title="All documents">
         <Logo size={26} />
       </a>
-      <div className="topbar__title">{live ? <DocTitleInput readOnly={readOnly} /> : <input className="tandem-title" aria-label="Document title" placeholder="Untitled" disabled />}</div>
+      <div className="topbar__title">
+        {live ? (
+          <DocTitleInput readOnly={readOnly} />
+        ) : (
+          <input className="tandem-title" aria-label="Document title" placeholder="Untitled" disabled />
+        )}
+      </div>
       <div className="topbar__meta">{meta}</div>
       <div className="topbar__actions">{actions}</div>
     </header>

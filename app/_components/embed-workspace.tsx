@@ -8,10 +8,10 @@ import {
   ConnectionStatusBadge,
   SaveIndicator,
   TandemDocProvider,
-  ViewOnlyBadge,
   useAccessToken,
   useDocAccess,
   useLocalIdentity,
+  ViewOnlyBadge,
 } from '../../lib/react'
 
 /**

@@ -75,7 +75,11 @@ export function HomeWorkspace() {
               canManage={canEdit}
               idPrefix={prefix || undefined}
               onAccessDenied={setDenied}
-              emptyText={auth && canEdit ? 'Give your first document a title above and press New document, then invite people from its Share menu.' : undefined}
+              emptyText={
+                auth && canEdit
+                  ? 'Give your first document a title above and press New document, then invite people from its Share menu.'
+                  : undefined
+              }
             />
           ) : (
             <ul className="tandem-doclist__list" aria-busy="true" aria-label="Loading documents">

@@ -1,11 +1,11 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { runJob } from '../load/run-job'
 import type { Job, JobResult } from '../load/jobs-types'
+import { runJob } from '../load/run-job'
 import type { RunningTarget, TargetSpec } from '../targets/spawn'
 import { isAlive, machineBusySeconds } from './proc'
-import { spread, type Spread } from './stats'
+import { type Spread, spread } from './stats'
 
 /** What every scenario gets from the harness. */
 export interface BenchContext {
@@ -107,7 +107,9 @@ async function tandemCounters(target: RunningTarget): Promise<Record<string, num
     const response = await fetch(`${target.httpUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
     const text = await response.text()
     const counters: Record<string, number> = {}
-    for (const match of text.matchAll(/^(tandem_limit_hits_total|tandem_connections_rejected_total)\{(?:kind|reason)="([^"]+)"\} (\d+(?:\.\d+)?)/gm)) {
+    for (const match of text.matchAll(
+      /^(tandem_limit_hits_total|tandem_connections_rejected_total)\{(?:kind|reason)="([^"]+)"\} (\d+(?:\.\d+)?)/gm,
+    )) {
       const value = Number(match[3])
       if (value > 0) counters[`${match[1] === 'tandem_limit_hits_total' ? 'limit' : 'rejected'}:${match[2]}`] = value
     }
@@ -159,7 +161,13 @@ export async function withTarget<T>(
   const dataDir = options.dataDir ?? newDataDir(spec.name)
   let target: RunningTarget | null = null
   try {
-    target = await spec.start({ dataDir, cpus: options.unpinned ? undefined : ctx.pin.server, nodeArgs: options.nodeArgs, nice: ctx.nice, env: options.env })
+    target = await spec.start({
+      dataDir,
+      cpus: options.unpinned ? undefined : ctx.pin.server,
+      nodeArgs: options.nodeArgs,
+      nice: ctx.nice,
+      env: options.env,
+    })
     const value = await fn(target)
     if (!isAlive(target.pid)) throw new Error(`${spec.name} died during the run:\n${target.output().slice(-2_000)}`)
     const counters = await tandemCounters(target)
@@ -225,7 +233,9 @@ export async function repeat<R>(
           const disturbance = interference ? interference(outcome.value) : 0
           if (!kept || disturbance < kept.disturbance) kept = { outcome, disturbance }
           if (disturbance <= DISTURBED_CORES || attempts > retries) break
-          ctx.log(`    ${label} ${spec.name} rep ${rep + 1}/${count}: other processes used ${disturbance.toFixed(2)} cores during the window; running it again`)
+          ctx.log(
+            `    ${label} ${spec.name} rep ${rep + 1}/${count}: other processes used ${disturbance.toFixed(2)} cores during the window; running it again`,
+          )
         }
         const outcome = kept.outcome
         runs.push({
@@ -240,7 +250,9 @@ export async function repeat<R>(
           serverExit: outcome.serverExit,
           serverLog: outcome.serverLog || undefined,
         })
-        ctx.log(`    ${label} ${spec.name} rep ${rep + 1}/${count}: ${describe(outcome.value)} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+        ctx.log(
+          `    ${label} ${spec.name} rep ${rep + 1}/${count}: ${describe(outcome.value)} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+        )
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
         runs.push({ target: spec.name, rep, ok: false, error: message.slice(0, 4_000), otherLoadBefore: NaN, attempts })

@@ -21,7 +21,10 @@ export function tandemSource(ref: string | undefined): TandemSource {
   if (!ref) return { root: ROOT, label: 'working tree', cleanup: () => {} }
   const sha = execFileSync('git', ['rev-parse', ref], { cwd: ROOT, encoding: 'utf8' }).trim()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tandem-bench-src-'))
-  const tar = execFileSync('git', ['archive', '--format=tar', sha, 'server', 'lib', 'tsconfig.json', 'package.json'], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024 })
+  const tar = execFileSync('git', ['archive', '--format=tar', sha, 'server', 'lib', 'tsconfig.json', 'package.json'], {
+    cwd: ROOT,
+    maxBuffer: 256 * 1024 * 1024,
+  })
   execFileSync('tar', ['-x', '-C', dir], { input: tar })
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
   return { root: dir, label: `git ${ref} = ${sha.slice(0, 12)}`, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }

@@ -3,7 +3,9 @@ import type { Protocol } from '../targets/spawn'
 import {
   AUTH_AUTHENTICATED,
   AUTH_PERMISSION_DENIED,
+  authMessage,
   Cursor,
+  documentPrefix,
   EMPTY_STATE_VECTOR,
   EMPTY_UPDATE,
   MSG_AUTH,
@@ -12,8 +14,6 @@ import {
   SYNC_STEP1,
   SYNC_STEP2,
   SYNC_UPDATE,
-  authMessage,
-  documentPrefix,
   syncStep1,
   syncStep2,
 } from './wire'

@@ -3,8 +3,9 @@
  * one job. It receives the job over IPC, runs it, and answers with the result. Everything it
  * sends is prepared before the timed window; receivers only read message headers.
  */
-import type { GeneratorMessage, Job, JobResult } from './jobs-types'
+
 import { runColdRead, runColdWrite, runIdle, runJoinStorm, runPresence, runSeed, runSteady, setLogger } from './jobs'
+import type { GeneratorMessage, Job, JobResult } from './jobs-types'
 
 function send(message: GeneratorMessage): Promise<void> {
   return new Promise((resolve) => {

@@ -2,9 +2,8 @@ import fs from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import * as Y from 'yjs'
 import { cpuSeconds, cpuTimes, io, machineBusySeconds, memory, resetPeak } from '../lib/proc'
-import { SampleBuffer, latencySummary } from '../lib/stats'
-import { SimClient, closeAll, connectAll } from './client'
-import { LeanClient } from './lean-client'
+import { latencySummary, SampleBuffer } from '../lib/stats'
+import { closeAll, connectAll, SimClient } from './client'
 import type {
   ColdReadJob,
   ColdReadResult,
@@ -23,8 +22,9 @@ import type {
   SteadyResult,
   StepResult,
 } from './jobs-types'
-import { Typist, caretState, clientIdFor, rng } from './updates'
-import { Cursor, awarenessMessage, awarenessUpdate, updateMessage } from './wire'
+import { LeanClient } from './lean-client'
+import { caretState, clientIdFor, rng, Typist } from './updates'
+import { awarenessMessage, awarenessUpdate, Cursor, updateMessage } from './wire'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 /** CLOCK_MONOTONIC in µs: the clock V8 stamps CPU profile samples with, shared by every process. */
@@ -269,7 +269,9 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     const sendLatenessP99Ms = latencySummary(lateness.values()).p99
     const deliveredRatio = expected > 0 ? delivered / expected : 0
     const generatorBound =
-      generator.cpuUtil >= GENERATOR_BOUND_CPU || sendLatenessP99Ms > GENERATOR_BOUND_LATENESS_MS || sendsInWindow < scheduledInWindow * 0.95
+      generator.cpuUtil >= GENERATOR_BOUND_CPU ||
+      sendLatenessP99Ms > GENERATOR_BOUND_LATENESS_MS ||
+      sendsInWindow < scheduledInWindow * 0.95
     const criteria = job.saturation
     const pass = criteria ? latency.p99 <= criteria.maxP99Ms && deliveredRatio >= criteria.minDeliveredRatio : deliveredRatio === 1
     return {
@@ -302,14 +304,18 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     for (const rate of job.rates) {
       const step = await runStep(rate)
       steps.push(step)
-      log(`rate ${rate}/s per client: ${Math.round(step.deliveriesPerSec)} deliveries/s, p99 ${step.latency.p99.toFixed(1)} ms, delivered ${(step.deliveredRatio * 100).toFixed(1)}%, server ${(step.serverCpuUtil * 100).toFixed(0)}% cpu, generator ${(step.generatorCpuUtil * 100).toFixed(0)}%${step.pass ? '' : ' FAIL'}`)
+      log(
+        `rate ${rate}/s per client: ${Math.round(step.deliveriesPerSec)} deliveries/s, p99 ${step.latency.p99.toFixed(1)} ms, delivered ${(step.deliveredRatio * 100).toFixed(1)}%, server ${(step.serverCpuUtil * 100).toFixed(0)}% cpu, generator ${(step.generatorCpuUtil * 100).toFixed(0)}%${step.pass ? '' : ' FAIL'}`,
+      )
       if (!step.pass) {
         if (job.saturation.refine && lastPass !== null) {
           const between = Math.round(Math.sqrt(lastPass * rate) * 10) / 10
           if (between > lastPass && between < rate) {
             const refined = await runStep(between)
             steps.push(refined)
-            log(`rate ${between}/s per client (refine): ${Math.round(refined.deliveriesPerSec)} deliveries/s, p99 ${refined.latency.p99.toFixed(1)} ms${refined.pass ? '' : ' FAIL'}`)
+            log(
+              `rate ${between}/s per client (refine): ${Math.round(refined.deliveriesPerSec)} deliveries/s, p99 ${refined.latency.p99.toFixed(1)} ms${refined.pass ? '' : ' FAIL'}`,
+            )
           }
         }
         break
@@ -413,7 +419,8 @@ export async function runPresence(job: PresenceJob): Promise<PresenceResult> {
       const clientId = clientIdFor(index)
       const client = new SimClient(index, docUrl(job.baseUrl, docName), docName, job.protocol, { onAwareness })
       const frames: Buffer[] = []
-      for (let m = 0; m < moves; m++) frames.push(awarenessMessage(client.prefix, awarenessUpdate(clientId, m + 2, caretState(clientId, m + 1))))
+      for (let m = 0; m < moves; m++)
+        frames.push(awarenessMessage(client.prefix, awarenessUpdate(clientId, m + 2, caretState(clientId, m + 1))))
       const caret: Caret = {
         index,
         client,

@@ -4,15 +4,15 @@ import type { Protocol } from '../targets/spawn'
 import {
   AUTH_AUTHENTICATED,
   AUTH_PERMISSION_DENIED,
+  authMessage,
   Cursor,
+  documentPrefix,
   EMPTY_STATE_VECTOR,
   EMPTY_UPDATE,
   MSG_AUTH,
   MSG_SYNC,
   SYNC_STEP1,
   SYNC_STEP2,
-  authMessage,
-  documentPrefix,
   syncStep1,
   syncStep2,
 } from './wire'
@@ -45,7 +45,6 @@ export class LeanClient {
   // Parser state.
   private handshakeDone = false
   private handshakeBuffer = ''
-  private frameHeader = Buffer.alloc(14)
   private frameHeaderLength = 0
   private frameRemaining = 0
   private frameOpcode = 0

@@ -93,7 +93,8 @@ export function buildDocument(targetBytes: number, seed: number, cacheDir: strin
     } else {
       const length = 40 + Math.floor(random() * 120)
       let paragraph = ''
-      while (paragraph.length < length) paragraph += LETTERS[Math.floor(random() * LETTERS.length)]!.repeat(1 + Math.floor(random() * 8)) + ' '
+      while (paragraph.length < length)
+        paragraph += `${LETTERS[Math.floor(random() * LETTERS.length)]!.repeat(1 + Math.floor(random() * 8))} `
       text.insert(Math.floor(random() * (text.length + 1)), paragraph)
     }
     step++
@@ -108,7 +109,7 @@ export function buildDocument(targetBytes: number, seed: number, cacheDir: strin
 export function caretState(clientId: number, move: number): string {
   const position = (n: number) => ({ type: { client: 1, clock: 0 }, tname: null, item: { client: clientId, clock: n }, assoc: 0 })
   return JSON.stringify({
-    user: { name: `User ${clientId % 100_000}`, color: `#${(clientId * 2654435761 >>> 8).toString(16).padStart(6, '0').slice(0, 6)}` },
+    user: { name: `User ${clientId % 100_000}`, color: `#${((clientId * 2654435761) >>> 8).toString(16).padStart(6, '0').slice(0, 6)}` },
     cursor: { anchor: position(move * 3), head: position(move * 3 + (move % 4)) },
   })
 }

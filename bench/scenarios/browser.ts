@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core'
-import { startAppServer, type AppServer } from '../../tests/helpers/app-server'
+import { type AppServer, startAppServer } from '../../tests/helpers/app-server'
 import { findChromium, launchChromium } from '../../tests/helpers/browser'
-import { fmt, scenarioShell, type Scenario, type Table } from '../lib/harness'
-import { latencySummary, type LatencySummary } from '../lib/stats'
+import { fmt, type Scenario, scenarioShell, type Table } from '../lib/harness'
+import { type LatencySummary, latencySummary } from '../lib/stats'
 
 interface BrowserResult {
   readonly keystrokes: number
@@ -61,17 +61,24 @@ export const browser: Scenario = {
       })
       await writer.locator('.ProseMirror').click()
       await writer.keyboard.type('LAT:')
-      await reader.waitForFunction(() => document.querySelector('.ProseMirror')?.textContent?.includes('LAT:') ?? false, undefined, { timeout: 10_000 })
+      await reader.waitForFunction(() => document.querySelector('.ProseMirror')?.textContent?.includes('LAT:') ?? false, undefined, {
+        timeout: 10_000,
+      })
       await writer.evaluate(() => ((window as unknown as { __keyTimes: number[] }).__keyTimes.length = 0))
       for (let i = 0; i < keystrokes; i++) {
         await writer.keyboard.press('x')
-        await reader.waitForFunction((n) => (window as unknown as { __seen: number[] }).__seen.length >= n, i + 1, { timeout: 10_000, polling: 2 })
+        await reader.waitForFunction((n) => (window as unknown as { __seen: number[] }).__seen.length >= n, i + 1, {
+          timeout: 10_000,
+          polling: 2,
+        })
       }
       const keyTimes = await writer.evaluate(() => (window as unknown as { __keyTimes: number[] }).__keyTimes)
       const seen = await reader.evaluate(() => (window as unknown as { __seen: number[] }).__seen)
       const latencies = seen.slice(0, keystrokes).map((t, i) => t - (keyTimes[i] ?? NaN))
       const result: BrowserResult = { keystrokes: latencies.length, latency: latencySummary(latencies), chromium: chromium.version() }
-      ctx.log(`    browser: p50 ${fmt(result.latency.p50, 1)} ms, p95 ${fmt(result.latency.p95, 1)} ms over ${result.keystrokes} keystrokes`)
+      ctx.log(
+        `    browser: p50 ${fmt(result.latency.p50, 1)} ms, p95 ${fmt(result.latency.p95, 1)} ms over ${result.keystrokes} keystrokes`,
+      )
       return shell.finish([{ target: 'tandem-app', rep: 0, ok: true, result, otherLoadBefore: NaN }], [])
     } finally {
       await chromium?.close().catch(() => {})
@@ -80,7 +87,15 @@ export const browser: Scenario = {
   },
   tables(result): Table[] {
     const run = result.runs[0]
-    if (!run?.ok) return [{ title: 'Browser: keystroke → remote render', note: result.notes.join(' ') || run?.error, columns: ['result'], rows: [['not measured']] }]
+    if (!run?.ok)
+      return [
+        {
+          title: 'Browser: keystroke → remote render',
+          note: result.notes.join(' ') || run?.error,
+          columns: ['result'],
+          rows: [['not measured']],
+        },
+      ]
     const r = run.result as BrowserResult
     return [
       {

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { build } from 'esbuild'
-import { fmt, scenarioShell, type Scenario, type Table } from '../lib/harness'
+import { fmt, type Scenario, scenarioShell, type Table } from '../lib/harness'
 import { getTandemRoot } from '../targets/tandem'
 
 interface BundleSize {
@@ -44,8 +44,12 @@ export const bundle: Scenario = {
   title: 'Embeddable editor bundle size',
   async run(ctx) {
     const shell = scenarioShell(this.name, this.title, { entry: 'lib/index.ts', minify: true, gzipLevel: 9 }, [])
-    const sizes = [await measure('everything bundled (no externals)', []), await measure('react and react-dom external', ['react', 'react-dom', 'react/jsx-runtime'])]
-    for (const size of sizes) ctx.log(`    bundle ${size.variant}: ${fmt(size.minifiedBytes / 1024, 1)} KB minified, ${fmt(size.gzipBytes / 1024, 1)} KB gzip`)
+    const sizes = [
+      await measure('everything bundled (no externals)', []),
+      await measure('react and react-dom external', ['react', 'react-dom', 'react/jsx-runtime']),
+    ]
+    for (const size of sizes)
+      ctx.log(`    bundle ${size.variant}: ${fmt(size.minifiedBytes / 1024, 1)} KB minified, ${fmt(size.gzipBytes / 1024, 1)} KB gzip`)
     return shell.finish([], [], { sizes })
   },
   tables(result): Table[] {

@@ -1,30 +1,30 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import * as Y from 'yjs'
-import type { ColdReadResult, ColdWriteResult, SeedResult } from '../load/jobs-types'
-import { buildDocument } from '../load/updates'
 import {
-  MB,
   failureNote,
   fmt,
   fmtRatio,
   fmtSpread,
   job,
   labelOf,
+  MB,
   metricSpread,
   newDataDir,
   pairedRatio,
+  type RunRecord,
   repeat,
   reps,
+  type Scenario,
   scenarioShell,
   sleep,
+  type Table,
   targetsFor,
   withTarget,
-  type RunRecord,
-  type Scenario,
-  type Table,
 } from '../lib/harness'
 import { directoryBytes } from '../lib/proc'
+import type { ColdReadResult, ColdWriteResult, SeedResult } from '../load/jobs-types'
+import { buildDocument } from '../load/updates'
 import { TARGETS } from '../targets/index'
 
 const TANDEM = ['tandem-sqlite']
@@ -71,7 +71,15 @@ export const coldload: Scenario = {
             const base = { baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid, seed: 6000 }
             const write = await job<ColdWriteResult>(
               ctx,
-              { kind: 'coldwrite', ...base, docName: 'cold-history', writers: params.writers, updatesPerWriter: params.updatesPerWriter, chunk: params.chunk, window: params.window },
+              {
+                kind: 'coldwrite',
+                ...base,
+                docName: 'cold-history',
+                writers: params.writers,
+                updatesPerWriter: params.updatesPerWriter,
+                chunk: params.chunk,
+                window: params.window,
+              },
               300_000,
             )
             const seed = await job<SeedResult>(ctx, { kind: 'seed', ...base, docName: 'cold-large', seedFile: largeFile }, 120_000)
@@ -82,7 +90,9 @@ export const coldload: Scenario = {
           { dataDir: dir },
         )
         prepared.set(spec.name, { dir, ...value, storageBytes: directoryBytes(dir), tandemCounters })
-        ctx.log(`    coldload ${spec.name}: wrote ${value.write.updates} updates in ${fmt(value.write.durationMs / 1000, 1)} s; ${fmt(directoryBytes(dir) / MB, 2)} MB on disk`)
+        ctx.log(
+          `    coldload ${spec.name}: wrote ${value.write.updates} updates in ${fmt(value.write.durationMs / 1000, 1)} s; ${fmt(directoryBytes(dir) / MB, 2)} MB on disk`,
+        )
       } catch (err) {
         ctx.log(`    coldload ${spec.name}: preparing failed: ${(err as Error).message.split('\n')[0]}`)
         fs.rmSync(dir, { recursive: true, force: true })
@@ -97,7 +107,16 @@ export const coldload: Scenario = {
           const startupMs = target.startupMs
           const result = await job<ColdReadResult>(
             ctx,
-            { kind: 'coldread', baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid, seed: 0, docName, expectedLength, timeoutMs: 60_000 },
+            {
+              kind: 'coldread',
+              baseUrl: target.baseUrl,
+              protocol: spec.protocol,
+              serverPid: target.pid,
+              seed: 0,
+              docName,
+              expectedLength,
+              timeoutMs: 60_000,
+            },
             120_000,
           )
           if (!result.complete) throw new Error(`${docName}: the client got ${result.length} of ${expectedLength} characters`)
@@ -135,7 +154,17 @@ export const coldload: Scenario = {
       (r) => `history synced in ${fmt(r.history.syncedMs, 1)} ms, 1 MB document in ${fmt(r.large.syncedMs, 1)} ms`,
     )
     const preparedData = Object.fromEntries(
-      [...prepared].map(([name, p]) => [name, { writeMs: p.write.durationMs, updates: p.write.updates, updateBytes: p.write.updateBytes, storageBytes: p.storageBytes, seedAckMs: p.seed.ackMs, tandemCounters: p.tandemCounters }]),
+      [...prepared].map(([name, p]) => [
+        name,
+        {
+          writeMs: p.write.durationMs,
+          updates: p.write.updates,
+          updateBytes: p.write.updateBytes,
+          storageBytes: p.storageBytes,
+          seedAckMs: p.seed.ackMs,
+          tandemCounters: p.tandemCounters,
+        },
+      ]),
     )
     for (const p of prepared.values()) fs.rmSync(p.dir, { recursive: true, force: true })
     return shell.finish(
@@ -144,7 +173,7 @@ export const coldload: Scenario = {
         `History: ${params.writers} clients each append ${params.updatesPerWriter} updates of ${params.chunk} characters through the server ` +
           `(at most ${params.window} unacknowledged each), then disconnect; the server is stopped with SIGTERM after 4 s. ` +
           `1 MB document: ${fmt(largeLength / 1024, 0)} K characters by 20 authors, uploaded as one ${fmt(largeUpdate.length / MB, 2)} MB update. ` +
-          'Every repetition restarts the server on a fresh copy of the stopped server\'s directory (the files are in the OS page cache: ' +
+          "Every repetition restarts the server on a fresh copy of the stopped server's directory (the files are in the OS page cache: " +
           '"cold" means not in the server\'s memory), and times one new client from opening its socket until its Y.Doc holds the whole text.',
       ],
       { prepared: preparedData },
@@ -162,17 +191,45 @@ export const coldload: Scenario = {
           '"first step 2" = when the server\'s answer to the client\'s sync request arrived (the reference server answers from the still-empty ' +
           'document before LevelDB has loaded, so its content arrives later as an update). Server start-up (spawn until listening) is not included.' +
           (failureNote(runs) ? ` ${failureNote(runs)}` : ''),
-        columns: ['target', '20k history: synced ms', 'first step 2 ms', 'step 2 KB', '1 MB doc: synced ms', 'first step 2 ms', 'on disk MB', 'writing the history s', 'server start ms'],
+        columns: [
+          'target',
+          '20k history: synced ms',
+          'first step 2 ms',
+          'step 2 KB',
+          '1 MB doc: synced ms',
+          'first step 2 ms',
+          'on disk MB',
+          'writing the history s',
+          'server start ms',
+        ],
         rows: result.targets.map((name) => [
           labelOf(TARGETS, name),
-          fmtSpread(s(name, (r) => r.history.syncedMs), 1),
-          fmtSpread(s(name, (r) => r.history.firstStep2Ms), 1),
-          fmtSpread(s(name, (r) => r.history.step2Bytes / 1024), 0),
-          fmtSpread(s(name, (r) => r.large.syncedMs), 1),
-          fmtSpread(s(name, (r) => r.large.firstStep2Ms), 1),
+          fmtSpread(
+            s(name, (r) => r.history.syncedMs),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.history.firstStep2Ms),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.history.step2Bytes / 1024),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.large.syncedMs),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.large.firstStep2Ms),
+            1,
+          ),
           prepared[name] ? fmt(prepared[name].storageBytes / MB, 2) : '–',
           prepared[name] ? fmt(prepared[name].writeMs / 1000, 1) : '–',
-          fmtSpread(s(name, (r) => r.startupMs), 0),
+          fmtSpread(
+            s(name, (r) => r.startupMs),
+            0,
+          ),
         ]),
       },
       {

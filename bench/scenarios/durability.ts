@@ -1,24 +1,24 @@
-import type { SteadyResult } from '../load/jobs-types'
 import {
-  MB,
   failureNote,
   fmt,
   fmtRatio,
   fmtSpread,
   job,
   labelOf,
+  MB,
   metricSpread,
   pairedRatio,
+  type RunRecord,
   repeat,
   reps,
+  type Scenario,
   scenarioShell,
+  type Table,
   targetsFor,
   withTarget,
-  type RunRecord,
-  type Scenario,
-  type Table,
 } from '../lib/harness'
 import { directoryBytes } from '../lib/proc'
+import type { SteadyResult } from '../load/jobs-types'
 import { TARGETS } from '../targets/index'
 import { fanoutParams, steadyJob } from './fanout'
 import { maxDeliveries, runSaturation } from './saturation'
@@ -58,7 +58,8 @@ export const durability: Scenario = {
           )
           return { ...result, diskGrowthBytes: directoryBytes(target.dataDir) - before }
         }),
-      (r) => `${fmt(r.io?.storageBytes ? r.io.storageBytes / MB : 0, 2)} MB to storage for ${fmt((r.io?.updateBytes ?? 0) / MB, 2)} MB of updates: ×${fmt(r.io?.amplification ?? NaN, 2)}`,
+      (r) =>
+        `${fmt(r.io?.storageBytes ? r.io.storageBytes / MB : 0, 2)} MB to storage for ${fmt((r.io?.updateBytes ?? 0) / MB, 2)} MB of updates: ×${fmt(r.io?.amplification ?? NaN, 2)}`,
       (r) => r.steps[0]!.otherCpuUtil,
     )
 
@@ -74,7 +75,7 @@ export const durability: Scenario = {
     return shell.finish(
       runs as RunRecord[],
       [
-        'Bytes to storage = growth of the server\'s /proc/<pid>/io `wchar` (every byte passed to write/pwrite/writev) minus the bytes its ' +
+        "Bytes to storage = growth of the server's /proc/<pid>/io `wchar` (every byte passed to write/pwrite/writev) minus the bytes its " +
           'sockets sent (the sum of what every client socket read), from before the clients connect until 4 s after they closed. ' +
           '`write_bytes` is the block-layer count (pages dirtied), for comparison. Update bytes = the Yjs updates the clients sent, unframed.',
       ],
@@ -90,17 +91,51 @@ export const durability: Scenario = {
       {
         title: 'Durability: bytes written per byte of updates (the fan-out load: 50 × 10 clients at 2 Hz)',
         note: failureNote(runs),
-        columns: ['target', 'update MB sent', 'to storage MB', 'write amplification', 'block-layer MB', 'block amplification', 'disk growth MB', 'server CPU s', 'p99 ms'],
+        columns: [
+          'target',
+          'update MB sent',
+          'to storage MB',
+          'write amplification',
+          'block-layer MB',
+          'block amplification',
+          'disk growth MB',
+          'server CPU s',
+          'p99 ms',
+        ],
         rows: result.targets.map((name) => [
           labelOf(TARGETS, name),
-          fmtSpread(s(name, (r) => (r.io?.updateBytes ?? NaN) / MB), 2),
-          fmtSpread(s(name, (r) => (r.io?.storageBytes ?? NaN) / MB), 2),
-          fmtSpread(s(name, (r) => r.io?.amplification ?? NaN), 2),
-          fmtSpread(s(name, (r) => (r.io?.writeBytesDelta ?? NaN) / MB), 2),
-          fmtSpread(s(name, (r) => r.io?.blockAmplification ?? NaN), 2),
-          fmtSpread(s(name, (r) => r.diskGrowthBytes / MB), 2),
-          fmtSpread(s(name, (r) => r.steps[0]!.serverCpuSec), 2),
-          fmtSpread(s(name, (r) => r.steps[0]!.latency.p99), 1),
+          fmtSpread(
+            s(name, (r) => (r.io?.updateBytes ?? NaN) / MB),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => (r.io?.storageBytes ?? NaN) / MB),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.io?.amplification ?? NaN),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => (r.io?.writeBytesDelta ?? NaN) / MB),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.io?.blockAmplification ?? NaN),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.diskGrowthBytes / MB),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.steps[0]!.serverCpuSec),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.steps[0]!.latency.p99),
+            1,
+          ),
         ]),
       },
       {

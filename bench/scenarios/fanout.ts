@@ -1,25 +1,25 @@
-import type { SteadyJob, SteadyResult, StepResult } from '../load/jobs-types'
 import {
-  MB,
+  type BenchContext,
   failureNote,
   fmt,
   fmtRatio,
   fmtSpread,
   job,
   labelOf,
+  MB,
   metricSpread,
   pairedRatio,
+  type RunRecord,
   repeat,
   reps,
-  scenarioShell,
-  targetsFor,
-  withTarget,
-  type BenchContext,
-  type RunRecord,
   type Scenario,
   type ScenarioResult,
+  scenarioShell,
   type Table,
+  targetsFor,
+  withTarget,
 } from '../lib/harness'
+import type { SteadyJob, SteadyResult, StepResult } from '../load/jobs-types'
 import { TARGETS } from '../targets/index'
 
 export const TANDEM = ['tandem-sqlite', 'tandem-memory'] as const
@@ -77,7 +77,11 @@ export const fanout: Scenario = {
       'fanout',
       (spec, rep) =>
         withTarget(ctx, spec, (target) =>
-          job<SteadyResult>(ctx, steadyJob({ baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid }, params, 1000 + rep), 120_000),
+          job<SteadyResult>(
+            ctx,
+            steadyJob({ baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid }, params, 1000 + rep),
+            120_000,
+          ),
         ),
       (r) => {
         const s = step(r)
@@ -98,19 +102,58 @@ export function fanoutTables(result: ScenarioResult, heading: string): Table[] {
   const s = (name: string, metric: (r: SteadyResult) => number) => metricSpread<SteadyResult>(runs, name, metric)
   const rows = result.targets.map((name) => [
     labelOf(TARGETS, name),
-    fmtSpread(s(name, (r) => step(r).deliveriesPerSec), 0),
-    fmtSpread(s(name, (r) => step(r).expected - step(r).delivered), 0),
-    fmtSpread(s(name, (r) => step(r).latency.p50), 2),
-    fmtSpread(s(name, (r) => step(r).latency.p95), 1),
-    fmtSpread(s(name, (r) => step(r).latency.p99), 1),
-    fmtSpread(s(name, (r) => step(r).latency.max), 1),
-    fmtSpread(s(name, (r) => step(r).serverCpuSec), 2),
-    fmtSpread(s(name, (r) => (step(r).serverSysSec / step(r).serverCpuSec) * 100), 0),
-    fmtSpread(s(name, (r) => (step(r).serverCpuSec / ((step(r).deliveriesPerSec * p.windowMs) / 1000)) * 1e6), 1),
-    fmtSpread(s(name, (r) => r.serverPeakRssBytes / MB), 0),
-    fmtSpread(s(name, (r) => step(r).echo?.p50 ?? NaN), 2),
-    fmtSpread(s(name, (r) => step(r).generatorCpuUtil * 100), 0),
-    fmtSpread(s(name, (r) => step(r).otherCpuUtil), 2),
+    fmtSpread(
+      s(name, (r) => step(r).deliveriesPerSec),
+      0,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).expected - step(r).delivered),
+      0,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).latency.p50),
+      2,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).latency.p95),
+      1,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).latency.p99),
+      1,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).latency.max),
+      1,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).serverCpuSec),
+      2,
+    ),
+    fmtSpread(
+      s(name, (r) => (step(r).serverSysSec / step(r).serverCpuSec) * 100),
+      0,
+    ),
+    fmtSpread(
+      s(name, (r) => (step(r).serverCpuSec / ((step(r).deliveriesPerSec * p.windowMs) / 1000)) * 1e6),
+      1,
+    ),
+    fmtSpread(
+      s(name, (r) => r.serverPeakRssBytes / MB),
+      0,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).echo?.p50 ?? NaN),
+      2,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).generatorCpuUtil * 100),
+      0,
+    ),
+    fmtSpread(
+      s(name, (r) => step(r).otherCpuUtil),
+      2,
+    ),
   ])
   const ratioRows = (metric: (r: SteadyResult) => number) =>
     TANDEM.filter((t) => result.targets.includes(t)).map((t) => [
@@ -127,7 +170,22 @@ export function fanoutTables(result: ScenarioResult, heading: string): Table[] {
         'within the drain time. Server CPU = utime+stime of the server process during the window; µs/delivery = that CPU over deliveries. ' +
         'Peak RSS = VmHWM over the server\'s life. "gen %" = load generator CPU (a core is 100); "other" = cores used by unrelated processes.' +
         (failureNote(runs) ? ` ${failureNote(runs)}` : ''),
-      columns: ['target', 'deliveries/s', 'lost', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'server CPU s', 'kernel %', 'µs CPU/delivery', 'peak RSS MB', 'echo p50 ms', 'gen %', 'other cores'],
+      columns: [
+        'target',
+        'deliveries/s',
+        'lost',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'server CPU s',
+        'kernel %',
+        'µs CPU/delivery',
+        'peak RSS MB',
+        'echo p50 ms',
+        'gen %',
+        'other cores',
+      ],
       rows,
     },
     {

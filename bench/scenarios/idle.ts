@@ -1,24 +1,24 @@
-import type { IdleResult } from '../load/jobs-types'
 import {
-  KB,
-  MB,
   failureNote,
   fmt,
   fmtRatio,
   fmtSpread,
   job,
+  KB,
   labelOf,
+  MB,
   metricSpread,
   pairedRatio,
+  type RunRecord,
   repeat,
   reps,
+  type Scenario,
   scenarioShell,
+  type Table,
   targetsFor,
   withTarget,
-  type RunRecord,
-  type Scenario,
-  type Table,
 } from '../lib/harness'
+import type { IdleResult } from '../load/jobs-types'
 import { TARGETS } from '../targets/index'
 
 const TANDEM = ['tandem-sqlite']
@@ -57,7 +57,8 @@ export const idle: Scenario = {
             300_000,
           ),
         ),
-      (r) => `${r.connections} connected (${r.failures} failed, ${r.stillOpen} open after settling), ${fmt(r.perConnectionBytes / KB, 1)} KB per connection`,
+      (r) =>
+        `${r.connections} connected (${r.failures} failed, ${r.stillOpen} open after settling), ${fmt(r.perConnectionBytes / KB, 1)} KB per connection`,
     )
     return shell.finish(runs as RunRecord[], [
       'Each connection completes the sync handshake of its protocol (Hocuspocus: auth first) on an empty document, 10 connections per document, ' +
@@ -73,16 +74,46 @@ export const idle: Scenario = {
       {
         title: 'Idle: 10,000 handshaken connections (1,000 documents × 10)',
         note: failureNote(runs),
-        columns: ['target', 'KB per connection', 'RSS before MB', 'RSS with 10k MB', 'peak RSS MB', 'connected', 'open after settling', 'connect time s'],
+        columns: [
+          'target',
+          'KB per connection',
+          'RSS before MB',
+          'RSS with 10k MB',
+          'peak RSS MB',
+          'connected',
+          'open after settling',
+          'connect time s',
+        ],
         rows: result.targets.map((name) => [
           labelOf(TARGETS, name),
-          fmtSpread(s(name, (r) => r.perConnectionBytes / KB), 1),
-          fmtSpread(s(name, (r) => r.rssBaselineBytes / MB), 0),
-          fmtSpread(s(name, (r) => r.rssLoadedBytes / MB), 0),
-          fmtSpread(s(name, (r) => r.peakRssBytes / MB), 0),
-          fmtSpread(s(name, (r) => r.connections), 0),
-          fmtSpread(s(name, (r) => r.stillOpen), 0),
-          fmtSpread(s(name, (r) => r.connectMs / 1000), 1),
+          fmtSpread(
+            s(name, (r) => r.perConnectionBytes / KB),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.rssBaselineBytes / MB),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.rssLoadedBytes / MB),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.peakRssBytes / MB),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.connections),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.stillOpen),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.connectMs / 1000),
+            1,
+          ),
         ]),
       },
       {

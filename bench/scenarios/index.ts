@@ -11,7 +11,18 @@ import { profile } from './profile'
 import { saturation } from './saturation'
 
 /** In running order (durability reuses the saturation results of the same invocation). */
-export const SCENARIOS: readonly Scenario[] = [fanout, saturation, presence, joinstorm, idle, coldload, durability, profile, browser, bundle]
+export const SCENARIOS: readonly Scenario[] = [
+  fanout,
+  saturation,
+  presence,
+  joinstorm,
+  idle,
+  coldload,
+  durability,
+  profile,
+  browser,
+  bundle,
+]
 
 export function scenarioByName(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name)

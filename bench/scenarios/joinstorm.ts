@@ -1,25 +1,25 @@
 import path from 'node:path'
-import type { JoinStormResult } from '../load/jobs-types'
-import { buildDocument } from '../load/updates'
 import {
-  MB,
   failureNote,
   fmt,
   fmtRatio,
   fmtSpread,
   job,
   labelOf,
+  MB,
   metricSpread,
   pairedRatio,
+  type RunRecord,
   repeat,
   reps,
+  type Scenario,
   scenarioShell,
+  type Table,
   targetsFor,
   withTarget,
-  type RunRecord,
-  type Scenario,
-  type Table,
 } from '../lib/harness'
+import type { JoinStormResult } from '../load/jobs-types'
+import { buildDocument } from '../load/updates'
 import { TARGETS } from '../targets/index'
 
 const TANDEM = ['tandem-sqlite', 'tandem-memory']
@@ -50,20 +50,20 @@ export const joinstorm: Scenario = {
           spec,
           (target) =>
             job<JoinStormResult>(
-            ctx,
-            {
-              kind: 'joinstorm',
-              baseUrl: target.baseUrl,
-              protocol: spec.protocol,
-              serverPid: target.pid,
-              seed: 4000 + rep,
-              docName: 'storm',
-              seedFile,
-              clients: params.clients,
-              timeoutMs: params.timeoutMs,
-            },
-            240_000,
-          ),
+              ctx,
+              {
+                kind: 'joinstorm',
+                baseUrl: target.baseUrl,
+                protocol: spec.protocol,
+                serverPid: target.pid,
+                seed: 4000 + rep,
+                docName: 'storm',
+                seedFile,
+                clients: params.clients,
+                timeoutMs: params.timeoutMs,
+              },
+              240_000,
+            ),
           { env: spec.name === FLOOR ? { BARE_SYNC_STEP2_FILE: seedFile } : undefined },
         ),
       (r) =>
@@ -86,19 +86,63 @@ export const joinstorm: Scenario = {
       {
         title: 'Join storm: 150 clients join a 4 MB document at once',
         note: failureNote(runs),
-        columns: ['target', 'synced p50 ms', 'p99 ms', 'max ms', 'failed', 'smallest step 2 MB', 'peak RSS MB', 'RSS before MB', 'server CPU s', 'gen %', 'upload ack ms'],
+        columns: [
+          'target',
+          'synced p50 ms',
+          'p99 ms',
+          'max ms',
+          'failed',
+          'smallest step 2 MB',
+          'peak RSS MB',
+          'RSS before MB',
+          'server CPU s',
+          'gen %',
+          'upload ack ms',
+        ],
         rows: result.targets.map((name) => [
           labelOf(TARGETS, name),
-          fmtSpread(s(name, (r) => r.synced.p50), 0),
-          fmtSpread(s(name, (r) => r.synced.p99), 0),
-          fmtSpread(s(name, (r) => r.synced.max), 0),
-          fmtSpread(s(name, (r) => r.failures), 0),
-          fmtSpread(s(name, (r) => r.minStep2Bytes / MB), 2),
-          fmtSpread(s(name, (r) => r.peakRssBytes / MB), 0),
-          fmtSpread(s(name, (r) => r.rssBeforeBytes / MB), 0),
-          fmtSpread(s(name, (r) => r.serverCpuSec), 2),
-          fmtSpread(s(name, (r) => r.generatorCpuUtil * 100), 0),
-          name === FLOOR ? '–' : fmtSpread(s(name, (r) => r.seedAckMs), 0),
+          fmtSpread(
+            s(name, (r) => r.synced.p50),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.synced.p99),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.synced.max),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.failures),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.minStep2Bytes / MB),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.peakRssBytes / MB),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.rssBeforeBytes / MB),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.serverCpuSec),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.generatorCpuUtil * 100),
+            0,
+          ),
+          name === FLOOR
+            ? '–'
+            : fmtSpread(
+                s(name, (r) => r.seedAckMs),
+                0,
+              ),
         ]),
       },
       {

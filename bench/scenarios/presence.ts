@@ -1,23 +1,23 @@
-import type { PresenceResult } from '../load/jobs-types'
 import {
   failureNote,
+  fmt,
   fmtRatio,
   fmtSpread,
-  fmt,
   job,
   labelOf,
   metricSpread,
   pairedRatio,
+  type RunRecord,
   repeat,
   reps,
-  scenarioShell,
-  targetsFor,
-  withTarget,
-  type RunRecord,
   type Scenario,
   type ScenarioResult,
+  scenarioShell,
   type Table,
+  targetsFor,
+  withTarget,
 } from '../lib/harness'
+import type { PresenceResult } from '../load/jobs-types'
 import { TARGETS } from '../targets/index'
 
 const TANDEM = ['tandem-sqlite']
@@ -82,7 +82,7 @@ export const presence: Scenario = {
       runs.push(...(caseRuns as RunRecord[]))
     }
     return shell.finish(runs, [
-      'Each client joins like the stock client (sync, then a presence state shaped like y-prosemirror\'s: user name and colour, ' +
+      "Each client joins like the stock client (sync, then a presence state shaped like y-prosemirror's: user name and colour, " +
         'anchor and head as relative positions, about 200 bytes of JSON), then moves its caret once a second at a random phase.',
     ])
   },
@@ -95,24 +95,79 @@ export const presence: Scenario = {
         title: `Presence, ${presenceCase.label}, 1 caret move/s per client (${(result.params as { windowMs: number }).windowMs / 1000} s window)`,
         note:
           '"Seen by all" = per caret move, the time until the last other client of the document received it. Server CPU % is of one core. ' +
-          'A run is generator-bound when the load generator used ≥ 85% of its core (then latencies include the generator\'s own queueing).' +
+          "A run is generator-bound when the load generator used ≥ 85% of its core (then latencies include the generator's own queueing)." +
           (failureNote(result.runs.filter((run) => !run.ok)) ? ` ${failureNote(result.runs.filter((run) => !run.ok))}` : ''),
-        columns: ['target', 'server CPU %', 'server CPU s', 'kernel %', 'seen by all p50 ms', 'p99 ms', 'max ms', 'moves not seen by all', 'delivery p50 ms', 'delivery p99 ms', 'delivered %', 'deliveries/s', 'peak RSS MB', 'gen %', 'generator-bound'],
+        columns: [
+          'target',
+          'server CPU %',
+          'server CPU s',
+          'kernel %',
+          'seen by all p50 ms',
+          'p99 ms',
+          'max ms',
+          'moves not seen by all',
+          'delivery p50 ms',
+          'delivery p99 ms',
+          'delivered %',
+          'deliveries/s',
+          'peak RSS MB',
+          'gen %',
+          'generator-bound',
+        ],
         rows: result.targets.map((name) => [
           labelOf(TARGETS, name),
-          fmtSpread(s(name, (r) => r.serverCpuUtil * 100), 0),
-          fmtSpread(s(name, (r) => r.serverCpuSec), 2),
-          fmtSpread(s(name, (r) => (r.serverSysSec / r.serverCpuSec) * 100), 0),
-          fmtSpread(s(name, (r) => r.seenByAll.p50), 1),
-          fmtSpread(s(name, (r) => r.seenByAll.p99), 1),
-          fmtSpread(s(name, (r) => r.seenByAll.max), 1),
-          fmtSpread(s(name, (r) => r.incompleteMoves), 0),
-          fmtSpread(s(name, (r) => r.delivery.p50), 2),
-          fmtSpread(s(name, (r) => r.delivery.p99), 1),
-          fmtSpread(s(name, (r) => r.deliveredRatio * 100), 2),
-          fmtSpread(s(name, (r) => r.deliveriesPerSec), 0),
-          fmtSpread(s(name, (r) => r.serverPeakRssBytes / 1024 / 1024), 0),
-          fmtSpread(s(name, (r) => r.generatorCpuUtil * 100), 0),
+          fmtSpread(
+            s(name, (r) => r.serverCpuUtil * 100),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.serverCpuSec),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => (r.serverSysSec / r.serverCpuSec) * 100),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.seenByAll.p50),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.seenByAll.p99),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.seenByAll.max),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.incompleteMoves),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.delivery.p50),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.delivery.p99),
+            1,
+          ),
+          fmtSpread(
+            s(name, (r) => r.deliveredRatio * 100),
+            2,
+          ),
+          fmtSpread(
+            s(name, (r) => r.deliveriesPerSec),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.serverPeakRssBytes / 1024 / 1024),
+            0,
+          ),
+          fmtSpread(
+            s(name, (r) => r.generatorCpuUtil * 100),
+            0,
+          ),
           runs.some((run) => run.target === name && (run.result as CaseResult | undefined)?.generatorBound) ? 'yes' : 'no',
         ]),
       })

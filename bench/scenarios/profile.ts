@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { fmt, job, newDataDir, type Scenario, scenarioShell, type Table, withTarget } from '../lib/harness'
 import type { SteadyResult } from '../load/jobs-types'
-import { fmt, job, newDataDir, scenarioShell, withTarget, type Scenario, type Table } from '../lib/harness'
 import { TARGETS } from '../targets/index'
 import { ROOT } from '../targets/spawn'
 import { getTandemRoot } from '../targets/tandem'
@@ -83,8 +83,14 @@ export function summarizeProfile(
   const toHotspot = (name: string, where: string, us: number): Hotspot => ({ name, where, selfMs: us / 1000, percent: (us / total) * 100 })
   return {
     total: total / 1000,
-    functions: [...functions.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => toHotspot(f.name, f.where, f.us)),
-    packages: [...packages].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, us]) => toHotspot(name, '', us)),
+    functions: [...functions.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => toHotspot(f.name, f.where, f.us)),
+    packages: [...packages]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([name, us]) => toHotspot(name, '', us)),
   }
 }
 
@@ -105,7 +111,12 @@ export const profile: Scenario = {
       const { value } = await withTarget(
         ctx,
         spec,
-        (target) => job<SteadyResult>(ctx, steadyJob({ baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid }, params, 8000), 180_000),
+        (target) =>
+          job<SteadyResult>(
+            ctx,
+            steadyJob({ baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid }, params, 8000),
+            180_000,
+          ),
         // Unpinned: on a pinned core V8's sampling thread waits behind the main thread and most
         // samples are lost (measured: a fifth of the CPU /proc reports, against half unpinned).
         { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], unpinned: true },
@@ -118,14 +129,23 @@ export const profile: Scenario = {
       fs.copyFileSync(path.join(profileDir, file), kept)
       const summary = summarizeProfile(raw, value.steps[0]!.windowMonotonicUs)
       const whole = summarizeProfile(raw)
-      ctx.log(`    profile: ${fmt(summary.total, 0)} ms busy; top: ${summary.functions.slice(0, 3).map((f) => `${f.name} ${fmt(f.percent, 1)}%`).join(', ')}`)
+      ctx.log(
+        `    profile: ${fmt(summary.total, 0)} ms busy; top: ${summary.functions
+          .slice(0, 3)
+          .map((f) => `${f.name} ${fmt(f.percent, 1)}%`)
+          .join(', ')}`,
+      )
       return shell.finish(
         [
           {
             target: spec.name,
             rep: 0,
             ok: true,
-            result: { deliveriesPerSec: value.steps[0]!.deliveriesPerSec, serverCpuSec: value.steps[0]!.serverCpuSec, serverSysSec: value.steps[0]!.serverSysSec },
+            result: {
+              deliveriesPerSec: value.steps[0]!.deliveriesPerSec,
+              serverCpuSec: value.steps[0]!.serverCpuSec,
+              serverSysSec: value.steps[0]!.serverSysSec,
+            },
             otherLoadBefore: NaN,
           },
         ],
@@ -148,11 +168,13 @@ export const profile: Scenario = {
           '(start-up, connections and warm-up left out; idle excluded)' +
           (measured?.serverCpuSec !== undefined
             ? `, while /proc charged the process ${fmt(measured.serverCpuSec, 2)} CPU s in that window` +
-              (measured.serverSysSec !== undefined ? ` (${fmt((measured.serverSysSec / measured.serverCpuSec) * 100, 0)}% of it in the kernel)` : '') +
+              (measured.serverSysSec !== undefined
+                ? ` (${fmt((measured.serverSysSec / measured.serverCpuSec) * 100, 0)}% of it in the kernel)`
+                : '') +
               ': the sampler misses part of the time spent inside system calls (socket writes show as `writev`). ' +
               'Read the shares as where the main thread goes, not as the whole cost.'
             : '.') +
-          ' This run alone has the server unpinned (V8\'s sampling thread needs a core of its own) and pays the sampling overhead, so it is used for no other figure.',
+          " This run alone has the server unpinned (V8's sampling thread needs a core of its own) and pays the sampling overhead, so it is used for no other figure.",
         columns: ['package or directory', 'self ms', '% of busy'],
         rows: summary.packages.map((p) => [p.name, fmt(p.selfMs, 0), fmt(p.percent, 1)]),
       },

@@ -1,5 +1,5 @@
-import type { SteadyResult, StepResult } from '../load/jobs-types'
 import {
+  type BenchContext,
   failureNote,
   fmt,
   fmtRatio,
@@ -9,19 +9,19 @@ import {
   metricSpread,
   okRuns,
   pairedRatio,
+  type RunRecord,
   repeat,
   reps,
-  scenarioShell,
-  targetsFor,
-  withTarget,
-  type BenchContext,
-  type RunRecord,
   type Scenario,
   type ScenarioResult,
+  scenarioShell,
   type Table,
+  targetsFor,
+  withTarget,
 } from '../lib/harness'
+import type { SteadyResult, StepResult } from '../load/jobs-types'
 import { TARGETS } from '../targets/index'
-import { ANCHORS, TANDEM, fanoutParams, steadyJob } from './fanout'
+import { ANCHORS, fanoutParams, steadyJob, TANDEM } from './fanout'
 
 const ALL = [...TANDEM, ...ANCHORS]
 /** Updates per second per client; each step multiplies by 1.6. Tandem's per-connection limit is 300/s. */
@@ -115,10 +115,22 @@ export function saturationTables(result: ScenarioResult): Table[] {
     return [
       labelOf(TARGETS, name),
       fmtSpread(metricSpread<SteadyResult>(runs, name, maxDeliveries), 0),
-      fmtSpread(metricSpread<SteadyResult>(runs, name, (r) => saturationOf(r).best?.rate ?? NaN), 1),
-      fmtSpread(metricSpread<SteadyResult>(runs, name, (r) => saturationOf(r).best?.latency.p99 ?? NaN), 1),
-      fmtSpread(metricSpread<SteadyResult>(runs, name, (r) => (saturationOf(r).best?.serverCpuUtil ?? NaN) * 100), 0),
-      fmtSpread(metricSpread<SteadyResult>(runs, name, (r) => (saturationOf(r).best?.generatorCpuUtil ?? NaN) * 100), 0),
+      fmtSpread(
+        metricSpread<SteadyResult>(runs, name, (r) => saturationOf(r).best?.rate ?? NaN),
+        1,
+      ),
+      fmtSpread(
+        metricSpread<SteadyResult>(runs, name, (r) => saturationOf(r).best?.latency.p99 ?? NaN),
+        1,
+      ),
+      fmtSpread(
+        metricSpread<SteadyResult>(runs, name, (r) => (saturationOf(r).best?.serverCpuUtil ?? NaN) * 100),
+        0,
+      ),
+      fmtSpread(
+        metricSpread<SteadyResult>(runs, name, (r) => (saturationOf(r).best?.generatorCpuUtil ?? NaN) * 100),
+        0,
+      ),
       limits.some((l) => l.generatorLimited) ? 'yes' : 'no',
       limits.map((l) => l.limit).join('; ') || '–',
     ]
@@ -136,7 +148,16 @@ export function saturationTables(result: ScenarioResult): Table[] {
         'generator (one process pinned to its own core) used ≥ 85% of its core, fell > 20 ms behind its schedule, or sent < 95% of what was planned ' +
         'at the best or the failing step: then the figure is a floor for the server, not its limit.' +
         (failureNote(runs) ? ` ${failureNote(runs)}` : ''),
-      columns: ['target', 'max deliveries/s', 'at rate/s', 'p99 ms there', 'server CPU %', 'gen CPU %', 'generator-bound', 'what stopped the ramp'],
+      columns: [
+        'target',
+        'max deliveries/s',
+        'at rate/s',
+        'p99 ms there',
+        'server CPU %',
+        'gen CPU %',
+        'generator-bound',
+        'what stopped the ramp',
+      ],
       rows,
     },
     {

@@ -38,7 +38,10 @@ const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clie
 wss.on('connection', (ws, request) => {
   const name = (request.url ?? '/').split('?')[0]
   let peers = rooms.get(name)
-  if (!peers) rooms.set(name, (peers = new Set()))
+  if (!peers) {
+    peers = new Set()
+    rooms.set(name, peers)
+  }
   peers.add(ws)
   ws.on('message', (data, isBinary) => {
     if (!isBinary) return

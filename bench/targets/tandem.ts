@@ -1,4 +1,4 @@
-import { ROOT, startNode, type StartOptions, type TargetSpec } from './spawn'
+import { ROOT, type StartOptions, startNode, type TargetSpec } from './spawn'
 
 let tandemRoot = ROOT
 

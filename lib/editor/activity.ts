@@ -1,5 +1,5 @@
-import type { ConnectionStatus } from './status'
 import { groupPeople, type Peer, type Person } from './presence'
+import type { ConnectionStatus } from './status'
 
 /**
  * The activity feed: who joined and who left, with times. Pure state machine, fed with the
@@ -63,7 +63,11 @@ export class ActivityLog {
 
   private reconcile(): boolean {
     if (this.status !== 'connected' || !this.synced) return false
-    const current = new Map(groupPeople(this.peers).filter((p) => !p.isLocal).map((p) => [p.key, p]))
+    const current = new Map(
+      groupPeople(this.peers)
+        .filter((p) => !p.isLocal)
+        .map((p) => [p.key, p]),
+    )
     const before = this.entries.length
     if (this.baseline === null) {
       this.push({ kind: 'you-joined' })

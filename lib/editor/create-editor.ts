@@ -1,5 +1,5 @@
 import { Editor } from '@tiptap/core'
-import { createConnection, type ConnectionOptions, type TandemConnection } from './connection'
+import { type ConnectionOptions, createConnection, type TandemConnection } from './connection'
 import { tandemExtensions } from './extensions'
 
 export interface CollaborativeEditorOptions extends ConnectionOptions {

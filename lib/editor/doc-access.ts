@@ -14,8 +14,8 @@
  * of endless reconnecting.
  */
 import { CloseCode } from '../protocol/close-codes'
-import { Signal, type ReadonlySignal } from './signal'
-import { decodeTokenClaims, type AccessRole } from './tokens'
+import { type ReadonlySignal, Signal } from './signal'
+import { type AccessRole, decodeTokenClaims } from './tokens'
 
 export const DENIAL_REASONS = [
   'MissingToken',
@@ -163,7 +163,15 @@ export async function exchangeToken(options: ExchangeOptions): Promise<AccessSta
   if (response.status === 409 && options.accessToken) {
     const role = accessClaims?.role ?? 'viewer'
     const lifetime = accessClaims?.exp !== undefined ? Math.max(0, accessClaims.exp * 1000 - receivedAt) : 60 * 60 * 1000
-    return granted(options.accessToken, role, accessClaims?.name ?? name ?? null, accessClaims?.name !== undefined, name ?? null, lifetime, receivedAt)
+    return granted(
+      options.accessToken,
+      role,
+      accessClaims?.name ?? name ?? null,
+      accessClaims?.name !== undefined,
+      name ?? null,
+      lifetime,
+      receivedAt,
+    )
   }
   return { status: 'unreachable', message: errorMessage(data, `HTTP ${response.status}`) }
 }
@@ -235,10 +243,13 @@ export function createDocAccess(options: DocAccessOptions): DocAccess {
   }
   const scheduleCheck = (delayMs: number) => {
     clearTimer()
-    timer = schedule(() => {
-      timer = null
-      void check()
-    }, Math.max(0, delayMs))
+    timer = schedule(
+      () => {
+        timer = null
+        void check()
+      },
+      Math.max(0, delayMs),
+    )
   }
 
   const apply = (result: AccessState, fallbackDenial: AccessDenialReason | null): AccessState => {
@@ -246,7 +257,12 @@ export function createDocAccess(options: DocAccessOptions): DocAccess {
     if (result.status === 'unreachable') {
       if (fallbackDenial) {
         // The server itself closed our socket as unauthorised; without a better answer, say so.
-        const denied: AccessState = { status: 'denied', reason: fallbackDenial, httpStatus: fallbackDenial === 'Revoked' ? 403 : 401, message: result.message }
+        const denied: AccessState = {
+          status: 'denied',
+          reason: fallbackDenial,
+          httpStatus: fallbackDenial === 'Revoked' ? 403 : 401,
+          message: result.message,
+        }
         state.set(denied)
         return denied
       }
@@ -360,7 +376,7 @@ export interface AccessBindable {
  */
 export function bindDocAccess(connection: AccessBindable, access: DocAccess): () => void {
   const { provider } = connection
-  let lastName: string | null | undefined = undefined
+  let lastName: string | null | undefined
   let stoppedByServer = false
 
   const onState = (current: AccessState) => {

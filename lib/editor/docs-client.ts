@@ -116,7 +116,9 @@ export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
       if (result.status === 404) throw new DocsApiError(404, 'Document not found')
     },
     async createLink(id, role, expiresInDays) {
-      const link = expect(await request<ShareLink>('POST', `${path(id)}/links`, expiresInDays === undefined ? { role } : { role, expiresInDays }))
+      const link = expect(
+        await request<ShareLink>('POST', `${path(id)}/links`, expiresInDays === undefined ? { role } : { role, expiresInDays }),
+      )
       return { auth: link.auth !== false, role: link.role, url: link.url, expiresAt: link.expiresAt ?? null }
     },
     async createWithId(id, title) {

@@ -74,7 +74,7 @@ export function normalizeName(raw: string | null | undefined): string | null {
   if (typeof raw !== 'string') return null
   const cleaned = raw
     .replace(/\s+/g, ' ')
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/\p{Cc}/gu, '')
     .trim()
     .slice(0, MAX_NAME_LENGTH)
     .trim()

@@ -1,36 +1,52 @@
-export { createCollaborativeEditor, type CollaborativeEditorHandle, type CollaborativeEditorOptions } from './create-editor'
+export { type ActivityEntry, type ActivityKind, ActivityLog, MAX_ACTIVITY_ENTRIES } from './activity'
+export { renderCaret, renderSelection } from './caret'
 export {
-  createConnection,
-  DEFAULT_RESYNC_AFTER_MS,
-  shouldReconnectAfterClose,
   type ClosedReason,
   type ConnectionOptions,
+  createConnection,
+  DEFAULT_RESYNC_AFTER_MS,
   type SaveState,
+  shouldReconnectAfterClose,
   type TandemConnection,
 } from './connection'
-export { tandemExtensions, type TandemExtensionOptions } from './extensions'
-export { renderCaret, renderSelection } from './caret'
-export { nextStatus, type ConnectionEvent, type ConnectionStatus } from './status'
-export { SaveTracker, subtractRanges } from './save-tracker'
-export { peekSyncMessage, type ServerSyncInfo } from './sync-messages'
-export { readPeers, setLocalUser, subscribePeers, groupPeople, type Peer, type Person } from './presence'
-export { ActivityLog, MAX_ACTIVITY_ENTRIES, type ActivityEntry, type ActivityKind } from './activity'
+export { type CollaborativeEditorHandle, type CollaborativeEditorOptions, createCollaborativeEditor } from './create-editor'
+export {
+  type AccessDenialReason,
+  type AccessState,
+  bindDocAccess,
+  type ConnectionTrouble,
+  createDocAccess,
+  DENIAL_REASONS,
+  type DocAccess,
+  type DocAccessOptions,
+  exchangeToken,
+  fetchAuthMode,
+  type GrantedAccess,
+} from './doc-access'
+export { createDocsClient, type DocMeta, DocsApiError, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
+export { type TandemExtensionOptions, tandemExtensions } from './extensions'
 export {
   colorForSeed,
   initialsOf,
-  loadIdentity,
-  normalizeName,
-  saveName,
-  MAX_NAME_LENGTH,
-  USER_COLORS,
   type KeyValueStore,
   type LocalIdentity,
+  loadIdentity,
+  MAX_NAME_LENGTH,
+  normalizeName,
+  saveName,
   type TandemUser,
+  USER_COLORS,
 } from './identity'
+export { groupPeople, type Peer, type Person, readPeers, setLocalUser, subscribePeers } from './presence'
+export { formatClockTime, formatRelativeTime } from './relative-time'
+export { SaveTracker, subtractRanges } from './save-tracker'
+export { type ReadonlySignal, Signal } from './signal'
+export { type ConnectionEvent, type ConnectionStatus, nextStatus } from './status'
+export { peekSyncMessage, type ServerSyncInfo } from './sync-messages'
 export { bindTitleInput, diffText, mapPosition, TITLE_ORIGIN, type TitleInput } from './title-binding'
-export { createDocsClient, DocsApiError, type DocMeta, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
 export {
   ACCESS_TOKEN_KEY,
+  type AccessRole,
   creatablePrefix,
   decodeTokenClaims,
   docsGrant,
@@ -39,23 +55,7 @@ export {
   roleCanEdit,
   saveAccessToken,
   splitTokenFromUrl,
-  takeAccessToken,
-  type AccessRole,
   type TokenClaims,
+  takeAccessToken,
 } from './tokens'
-export {
-  bindDocAccess,
-  createDocAccess,
-  exchangeToken,
-  fetchAuthMode,
-  DENIAL_REASONS,
-  type AccessDenialReason,
-  type AccessState,
-  type ConnectionTrouble,
-  type DocAccess,
-  type DocAccessOptions,
-  type GrantedAccess,
-} from './doc-access'
-export { formatRelativeTime, formatClockTime } from './relative-time'
 export { collabUrlFromLocation, documentUrl } from './urls'
-export { Signal, type ReadonlySignal } from './signal'

@@ -13,7 +13,10 @@ export function formatRelativeTime(then: Date | number | string, now: number = D
   if (days < 7) return rtf.format(-days, 'day')
   const date = new Date(time)
   const sameYear = date.getFullYear() === new Date(now).getFullYear()
-  return date.toLocaleDateString(locale, sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' })
+  return date.toLocaleDateString(
+    locale,
+    sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' },
+  )
 }
 
 /** "14:05" — for activity entries. */

@@ -10,9 +10,7 @@ import * as Y from 'yjs'
  * `varUint(subtype) • varByteArray(payload)`, subtype 0 = step 1 (payload: state vector),
  * 1 = step 2 and 2 = update (payload: a v1 update).
  */
-export type ServerSyncInfo =
-  | { kind: 'state-vector'; stateVector: Map<number, number> }
-  | { kind: 'update'; update: Uint8Array }
+export type ServerSyncInfo = { kind: 'state-vector'; stateVector: Map<number, number> } | { kind: 'update'; update: Uint8Array }
 
 export function peekSyncMessage(decoder: decoding.Decoder): ServerSyncInfo | null {
   try {

@@ -16,7 +16,10 @@ export function accessDenialCopy(reason: AccessDenialReason | string, place: Acc
             title: 'You need an invitation link to open this document',
             text: 'This Tandem server is private. Ask someone who can edit this document to share a link with you, then open that link.',
           }
-        : { title: 'You need an invitation link', text: 'This Tandem server is private: documents open only through links that carry access.' }
+        : {
+            title: 'You need an invitation link',
+            text: 'This Tandem server is private: documents open only through links that carry access.',
+          }
     case 'WrongDocument':
       return {
         title: 'This link doesn’t give access to this document',
@@ -32,7 +35,9 @@ export function accessDenialCopy(reason: AccessDenialReason | string, place: Acc
     case 'Expired':
       return {
         title: 'This link has expired',
-        text: doc ? 'Links work for a limited time. Ask someone who can edit this document for a fresh one.' : 'Links work for a limited time. Open a newer link, or ask for one.',
+        text: doc
+          ? 'Links work for a limited time. Ask someone who can edit this document for a fresh one.'
+          : 'Links work for a limited time. Open a newer link, or ask for one.',
       }
     case 'InvalidToken':
     case 'InvalidSignature':
@@ -45,7 +50,10 @@ export function accessDenialCopy(reason: AccessDenialReason | string, place: Acc
     case 'OriginNotAllowed':
       return { title: 'This site may not connect to Tandem', text: 'The server does not accept connections from this address.' }
     default:
-      return { title: doc ? 'You don’t have access to this document' : 'You don’t have access', text: 'The server refused this link. Ask for a new one.' }
+      return {
+        title: doc ? 'You don’t have access to this document' : 'You don’t have access',
+        text: 'The server refused this link. Ask for a new one.',
+      }
   }
 }
 
@@ -67,7 +75,12 @@ export function AccessMessage({
   const { title, text } = accessDenialCopy(reason, place)
   const Heading = compact ? 'h2' : 'h1'
   return (
-    <section className={`tandem-access${compact ? ' tandem-access--compact' : ''}`} data-testid="access-denied" data-reason={reason} aria-labelledby="tandem-access-title">
+    <section
+      className={`tandem-access${compact ? ' tandem-access--compact' : ''}`}
+      data-testid="access-denied"
+      data-reason={reason}
+      aria-labelledby="tandem-access-title"
+    >
       <span className="tandem-access__icon">
         <LockIcon />
       </span>

@@ -1,8 +1,8 @@
 'use client'
 
 import { useEffect, useRef } from 'react'
-import { MAX_TITLE_LENGTH, TITLE_FIELD } from '../protocol/document-fields'
 import { bindTitleInput } from '../editor/title-binding'
+import { MAX_TITLE_LENGTH, TITLE_FIELD } from '../protocol/document-fields'
 import { useTandemConnection } from './tandem-doc-provider'
 
 /**

@@ -1,7 +1,7 @@
 'use client'
 
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
-import { createDocsClient, DocsApiError, type DocMeta, type DocsClient } from '../editor/docs-client'
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { createDocsClient, type DocMeta, DocsApiError, type DocsClient } from '../editor/docs-client'
 import { formatRelativeTime } from '../editor/relative-time'
 import { MAX_TITLE_LENGTH } from '../protocol/document-fields'
 
@@ -40,7 +40,10 @@ function useNow(): number {
 function randomIdPart(): string {
   const bytes = new Uint8Array(9)
   globalThis.crypto.getRandomValues(bytes)
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
 }
 
 export function DocumentList({
@@ -108,7 +111,9 @@ export function DocumentList({
     setNotice(null)
     try {
       const updated = await client.rename(doc.id, title)
-      setLoad((current) => (current.state === 'ready' ? { state: 'ready', docs: current.docs.map((d) => (d.id === doc.id ? updated : d)) } : current))
+      setLoad((current) =>
+        current.state === 'ready' ? { state: 'ready', docs: current.docs.map((d) => (d.id === doc.id ? updated : d)) } : current,
+      )
     } catch (error) {
       setNotice(error instanceof Error ? `Could not rename: ${error.message}` : 'Could not rename')
     }
@@ -187,7 +192,11 @@ export function DocumentList({
                 : 'Nothing has been shared with you here yet. Open a document link you were sent.')}
           </p>
           {canCreate && (
-            <button type="button" className="tandem-button tandem-button--primary" onClick={() => document.getElementById('new-doc-title')?.focus()}>
+            <button
+              type="button"
+              className="tandem-button tandem-button--primary"
+              onClick={() => document.getElementById('new-doc-title')?.focus()}
+            >
               Create your first document
             </button>
           )}
@@ -197,7 +206,15 @@ export function DocumentList({
       {load.state === 'ready' && load.docs.length > 0 && (
         <ul className="tandem-doclist__list" data-testid="doc-list">
           {load.docs.map((doc) => (
-            <DocumentRow key={doc.id} doc={doc} href={hrefFor(doc.id)} now={now} canManage={canManage} onRename={rename} onDelete={() => setConfirming(doc)} />
+            <DocumentRow
+              key={doc.id}
+              doc={doc}
+              href={hrefFor(doc.id)}
+              now={now}
+              canManage={canManage}
+              onRename={rename}
+              onDelete={() => setConfirming(doc)}
+            />
           ))}
         </ul>
       )}
@@ -309,7 +326,12 @@ function DocumentRow({
               >
                 Rename
               </button>
-              <button type="button" className="tandem-button tandem-button--ghost tandem-button--small tandem-button--danger" onClick={onDelete} aria-label={`Delete ${displayTitle(doc)}`}>
+              <button
+                type="button"
+                className="tandem-button tandem-button--ghost tandem-button--small tandem-button--danger"
+                onClick={onDelete}
+                aria-label={`Delete ${displayTitle(doc)}`}
+              >
                 Delete
               </button>
             </div>
@@ -342,9 +364,17 @@ function ConfirmDelete({ doc, onConfirm, onCancel }: { doc: DocMeta; onConfirm: 
         <h2 id="confirm-delete-title" className="tandem-dialog__title">
           Delete “{displayTitle(doc)}”?
         </h2>
-        <p className="tandem-dialog__hint">The document and its history are removed for everyone, and anyone editing it is disconnected. This cannot be undone.</p>
+        <p className="tandem-dialog__hint">
+          The document and its history are removed for everyone, and anyone editing it is disconnected. This cannot be undone.
+        </p>
         <div className="tandem-dialog__actions">
-          <button type="button" className="tandem-button tandem-button--ghost" onClick={onCancel} autoFocus>
+          <button
+            // biome-ignore lint/a11y/noAutofocus: a confirmation dialog puts focus on its safe choice
+            autoFocus
+            type="button"
+            className="tandem-button tandem-button--ghost"
+            onClick={onCancel}
+          >
             Cancel
           </button>
           <button type="button" className="tandem-button tandem-button--danger-solid" onClick={onConfirm}>

@@ -2,7 +2,7 @@
 
 import type { Editor } from '@tiptap/core'
 import { useEditorState } from '@tiptap/react'
-import { useRef, type KeyboardEvent, type ReactNode } from 'react'
+import { type KeyboardEvent, type ReactNode, useRef } from 'react'
 import {
   BoldIcon,
   BulletListIcon,
@@ -47,24 +47,101 @@ interface ButtonSpec {
 const GROUPS: ButtonSpec[][] = [
   [
     { id: 'undo', label: 'Undo', shortcut: 'Mod-z', icon: <UndoIcon />, run: (e) => e.chain().focus().undo().run(), enabled: 'canUndo' },
-    { id: 'redo', label: 'Redo', shortcut: 'Mod-Shift-z', icon: <RedoIcon />, run: (e) => e.chain().focus().redo().run(), enabled: 'canRedo' },
+    {
+      id: 'redo',
+      label: 'Redo',
+      shortcut: 'Mod-Shift-z',
+      icon: <RedoIcon />,
+      run: (e) => e.chain().focus().redo().run(),
+      enabled: 'canRedo',
+    },
   ],
   [
-    { id: 'h1', label: 'Heading 1', shortcut: 'Mod-Alt-1', icon: <span className="tandem-toolbar__text">H1</span>, run: (e) => e.chain().focus().toggleHeading({ level: 1 }).run(), active: 'h1' },
-    { id: 'h2', label: 'Heading 2', shortcut: 'Mod-Alt-2', icon: <span className="tandem-toolbar__text">H2</span>, run: (e) => e.chain().focus().toggleHeading({ level: 2 }).run(), active: 'h2' },
-    { id: 'h3', label: 'Heading 3', shortcut: 'Mod-Alt-3', icon: <span className="tandem-toolbar__text">H3</span>, run: (e) => e.chain().focus().toggleHeading({ level: 3 }).run(), active: 'h3' },
+    {
+      id: 'h1',
+      label: 'Heading 1',
+      shortcut: 'Mod-Alt-1',
+      icon: <span className="tandem-toolbar__text">H1</span>,
+      run: (e) => e.chain().focus().toggleHeading({ level: 1 }).run(),
+      active: 'h1',
+    },
+    {
+      id: 'h2',
+      label: 'Heading 2',
+      shortcut: 'Mod-Alt-2',
+      icon: <span className="tandem-toolbar__text">H2</span>,
+      run: (e) => e.chain().focus().toggleHeading({ level: 2 }).run(),
+      active: 'h2',
+    },
+    {
+      id: 'h3',
+      label: 'Heading 3',
+      shortcut: 'Mod-Alt-3',
+      icon: <span className="tandem-toolbar__text">H3</span>,
+      run: (e) => e.chain().focus().toggleHeading({ level: 3 }).run(),
+      active: 'h3',
+    },
   ],
   [
     { id: 'bold', label: 'Bold', shortcut: 'Mod-b', icon: <BoldIcon />, run: (e) => e.chain().focus().toggleBold().run(), active: 'bold' },
-    { id: 'italic', label: 'Italic', shortcut: 'Mod-i', icon: <ItalicIcon />, run: (e) => e.chain().focus().toggleItalic().run(), active: 'italic' },
-    { id: 'strike', label: 'Strikethrough', shortcut: 'Mod-Shift-s', icon: <StrikeIcon />, run: (e) => e.chain().focus().toggleStrike().run(), active: 'strike' },
-    { id: 'code', label: 'Inline code', shortcut: 'Mod-e', icon: <CodeIcon />, run: (e) => e.chain().focus().toggleCode().run(), active: 'code' },
+    {
+      id: 'italic',
+      label: 'Italic',
+      shortcut: 'Mod-i',
+      icon: <ItalicIcon />,
+      run: (e) => e.chain().focus().toggleItalic().run(),
+      active: 'italic',
+    },
+    {
+      id: 'strike',
+      label: 'Strikethrough',
+      shortcut: 'Mod-Shift-s',
+      icon: <StrikeIcon />,
+      run: (e) => e.chain().focus().toggleStrike().run(),
+      active: 'strike',
+    },
+    {
+      id: 'code',
+      label: 'Inline code',
+      shortcut: 'Mod-e',
+      icon: <CodeIcon />,
+      run: (e) => e.chain().focus().toggleCode().run(),
+      active: 'code',
+    },
   ],
   [
-    { id: 'bulletList', label: 'Bulleted list', shortcut: 'Mod-Shift-8', icon: <BulletListIcon />, run: (e) => e.chain().focus().toggleBulletList().run(), active: 'bulletList' },
-    { id: 'orderedList', label: 'Numbered list', shortcut: 'Mod-Shift-7', icon: <OrderedListIcon />, run: (e) => e.chain().focus().toggleOrderedList().run(), active: 'orderedList' },
-    { id: 'blockquote', label: 'Quote', shortcut: 'Mod-Shift-b', icon: <QuoteIcon />, run: (e) => e.chain().focus().toggleBlockquote().run(), active: 'blockquote' },
-    { id: 'codeBlock', label: 'Code block', shortcut: 'Mod-Alt-c', icon: <CodeBlockIcon />, run: (e) => e.chain().focus().toggleCodeBlock().run(), active: 'codeBlock' },
+    {
+      id: 'bulletList',
+      label: 'Bulleted list',
+      shortcut: 'Mod-Shift-8',
+      icon: <BulletListIcon />,
+      run: (e) => e.chain().focus().toggleBulletList().run(),
+      active: 'bulletList',
+    },
+    {
+      id: 'orderedList',
+      label: 'Numbered list',
+      shortcut: 'Mod-Shift-7',
+      icon: <OrderedListIcon />,
+      run: (e) => e.chain().focus().toggleOrderedList().run(),
+      active: 'orderedList',
+    },
+    {
+      id: 'blockquote',
+      label: 'Quote',
+      shortcut: 'Mod-Shift-b',
+      icon: <QuoteIcon />,
+      run: (e) => e.chain().focus().toggleBlockquote().run(),
+      active: 'blockquote',
+    },
+    {
+      id: 'codeBlock',
+      label: 'Code block',
+      shortcut: 'Mod-Alt-c',
+      icon: <CodeBlockIcon />,
+      run: (e) => e.chain().focus().toggleCodeBlock().run(),
+      active: 'codeBlock',
+    },
   ],
 ]
 
@@ -133,9 +210,16 @@ export function EditorToolbar({ editor, className }: { editor: Editor | null; cl
 
   let first = true
   return (
-    <div ref={ref} role="toolbar" aria-label="Formatting" className={['tandem-toolbar', className].filter(Boolean).join(' ')} onKeyDown={onKeyDown}>
-      {GROUPS.map((group, g) => (
-        <div key={g} className="tandem-toolbar__group" role="group">
+    <div
+      ref={ref}
+      role="toolbar"
+      aria-label="Formatting"
+      className={['tandem-toolbar', className].filter(Boolean).join(' ')}
+      onKeyDown={onKeyDown}
+    >
+      {GROUPS.map((group) => (
+        // biome-ignore lint/a11y/useSemanticElements: a toolbar's button groups are role=group per WAI-ARIA; a fieldset would be a form
+        <div key={group[0]?.label} className="tandem-toolbar__group" role="group">
           {group.map((spec) => {
             const pressed = spec.active ? state[spec.active] : undefined
             const enabled = !disabled && (spec.enabled ? state[spec.enabled] : true)

@@ -1,7 +1,13 @@
 'use client'
 
-export { TandemDocProvider, useTandemConnection, type TandemDocProviderProps } from './tandem-doc-provider'
+export { AccessMessage, type AccessPlace, accessDenialCopy, ViewOnlyBadge } from './access-message'
+export { ActivityFeed } from './activity-feed'
+export { CollaborativeEditor, type CollaborativeEditorProps } from './collaborative-editor'
+export { DocTitleInput } from './doc-title-input'
+export { DocumentList, type DocumentListProps } from './document-list'
+export { EditorToolbar } from './editor-toolbar'
 export {
+  type DocHandle,
   useActivity,
   useClosedReason,
   useConnectionStatus,
@@ -12,17 +18,11 @@ export {
   useSaveState,
   useSmoothedSaveState,
   useSynced,
-  type DocHandle,
 } from './hooks'
-export { useLocalIdentity } from './use-identity'
-export { CollaborativeEditor, type CollaborativeEditorProps } from './collaborative-editor'
-export { EditorToolbar } from './editor-toolbar'
-export { PresenceList, AvatarStack, Avatar } from './presence'
-export { ConnectionStatusBadge, SaveIndicator } from './status'
-export { ActivityFeed } from './activity-feed'
-export { DocTitleInput } from './doc-title-input'
 export { NameDialog } from './name-dialog'
+export { Avatar, AvatarStack, PresenceList } from './presence'
 export { ShareButton, type ShareButtonProps } from './share-button'
-export { AccessMessage, ViewOnlyBadge, accessDenialCopy, type AccessPlace } from './access-message'
-export { useAccessToken, useAuthMode, useDocAccess, type UseDocAccessOptions } from './use-access'
-export { DocumentList, type DocumentListProps } from './document-list'
+export { ConnectionStatusBadge, SaveIndicator } from './status'
+export { TandemDocProvider, type TandemDocProviderProps, useTandemConnection } from './tandem-doc-provider'
+export { type UseDocAccessOptions, useAccessToken, useAuthMode, useDocAccess } from './use-access'
+export { useLocalIdentity } from './use-identity'

@@ -61,7 +61,10 @@ function sentence(text: string): string {
   return trimmed[0]!.toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.')
 }
 
-type Result = { kind: 'copied'; role: LinkRole; until: string | null; auth: boolean } | { kind: 'manual'; role: LinkRole; url: string } | { kind: 'error'; message: string }
+type Result =
+  | { kind: 'copied'; role: LinkRole; until: string | null; auth: boolean }
+  | { kind: 'manual'; role: LinkRole; url: string }
+  | { kind: 'error'; message: string }
 
 export interface ShareButtonProps {
   docId: string
@@ -83,7 +86,8 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
   const tokenRef = useRef(token)
   tokenRef.current = token
   const client = useMemo(
-    () => given ?? createDocsClient({ baseUrl, token: () => (typeof tokenRef.current === 'function' ? tokenRef.current() : tokenRef.current) }),
+    () =>
+      given ?? createDocsClient({ baseUrl, token: () => (typeof tokenRef.current === 'function' ? tokenRef.current() : tokenRef.current) }),
     [given, baseUrl],
   )
   const [open, setOpen] = useState(false)
@@ -233,7 +237,14 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
           {result?.kind === 'manual' && (
             <label className="tandem-popover__manual">
               <span>Copying was blocked; copy this link yourself:</span>
-              <input className="tandem-input" readOnly value={result.url} onFocus={(event) => event.currentTarget.select()} autoFocus />
+              <input
+                className="tandem-input"
+                readOnly
+                value={result.url}
+                onFocus={(event) => event.currentTarget.select()}
+                // biome-ignore lint/a11y/noAutofocus: the link appears because the person asked to copy it
+                autoFocus
+              />
             </label>
           )}
           <p className="tandem-popover__foot">

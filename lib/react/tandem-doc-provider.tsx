@@ -1,6 +1,6 @@
 'use client'
 
-import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react'
+import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react'
 import { createConnection, type TandemConnection } from '../editor/connection'
 import type { DocAccess } from '../editor/doc-access'
 import type { TandemUser } from '../editor/identity'

@@ -1,7 +1,7 @@
 'use client'
 
 import { useEffect, useState } from 'react'
-import { createDocAccess, fetchAuthMode, type AccessState, type DocAccess } from '../editor/doc-access'
+import { type AccessState, createDocAccess, type DocAccess, fetchAuthMode } from '../editor/doc-access'
 import { takeAccessToken } from '../editor/tokens'
 
 /**
@@ -55,6 +55,7 @@ export function useDocAccess(docId: string, options: UseDocAccessOptions): { acc
   const [state, setState] = useState<AccessState>(CHECKING)
   const ready = enabled && accessToken !== undefined
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the name is passed on by the effect below, without starting over
   useEffect(() => {
     if (!ready) return
     const created = createDocAccess({ docId, accessToken: accessToken ?? null, name, baseUrl })
@@ -68,8 +69,6 @@ export function useDocAccess(docId: string, options: UseDocAccessOptions): { acc
       setAccess((current) => (current === created ? null : current))
       setState(CHECKING)
     }
-    // The name is passed on by the effect below, without starting over.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [docId, accessToken, ready, baseUrl])
 
   useEffect(() => {

@@ -1,7 +1,7 @@
 'use client'
 
 import { useCallback, useEffect, useState } from 'react'
-import { loadIdentity, saveName, type KeyValueStore, type LocalIdentity } from '../editor/identity'
+import { type KeyValueStore, type LocalIdentity, loadIdentity, saveName } from '../editor/identity'
 
 function browserStore(): KeyValueStore | null {
   try {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { AuthError } from './auth-error'
-import { grantsDocument, roleAtLeast, type Identity, type Role } from './claims'
+import { grantsDocument, type Identity, type Role, roleAtLeast } from './claims'
 import type { RevocationList } from './revocations'
 import type { TokenService } from './tokens'
 

@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import { AuthError } from './auth-error'
-import { claimsSchema, type Claims, type Identity, identityFromClaims } from './claims'
+import { type Claims, claimsSchema, type Identity, identityFromClaims } from './claims'
 
 export type VerificationKey =
   | { readonly kind: 'secret'; readonly secret: string }

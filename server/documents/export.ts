@@ -33,7 +33,10 @@ function children(node: Y.XmlElement | Y.XmlFragment): Array<Y.XmlElement | Y.Xm
 // ---- plain text ----
 
 function inlineText(node: Y.XmlElement | Y.XmlText): string {
-  if (node instanceof Y.XmlText) return runsOf(node).map((r) => r.text).join('')
+  if (node instanceof Y.XmlText)
+    return runsOf(node)
+      .map((r) => r.text)
+      .join('')
   if (node.nodeName === 'hardBreak') return '\n'
   return children(node).map(inlineText).join('')
 }
@@ -67,7 +70,7 @@ function markdownInline(node: Y.XmlElement | Y.XmlText): string {
     .map(({ text, marks }) => {
       let out = text
       const has = (name: string) => marks.some((m) => m.name === name)
-      if (has('code')) return '`' + out + '`'
+      if (has('code')) return `\`${out}\``
       if (has('bold')) out = `**${out}**`
       if (has('italic')) out = `*${out}*`
       if (has('strike')) out = `~~${out}~~`
@@ -92,7 +95,7 @@ function markdownBlock(node: Y.XmlElement | Y.XmlText, indent = ''): string {
         .map((item, i) => {
           const bullet = node.nodeName === 'orderedList' ? `${i + 1}. ` : '- '
           const inner = item instanceof Y.XmlElement ? children(item) : [item]
-          const [first, ...rest] = inner.map((child) => markdownBlock(child, indent + '   '))
+          const [first, ...rest] = inner.map((child) => markdownBlock(child, `${indent}   `))
           return [`${indent}${bullet}${(first ?? '').trimStart()}`, ...rest].join('\n')
         })
         .join('\n')

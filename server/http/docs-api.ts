@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { MAX_TITLE_LENGTH, TITLE_FIELD, isValidDocId } from '../../lib/protocol'
+import { isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
 import { grantsDocument } from '../auth/claims'
 import { toHtml, toMarkdown, toPlainText } from '../documents/export'
@@ -36,7 +36,6 @@ const titleSchema = z.string().trim().max(MAX_TITLE_LENGTH, `title longer than $
 const createBody = z.object({ title: titleSchema.optional(), id: z.string().optional() }).strict()
 const putBody = z.object({ title: titleSchema.optional() }).strict()
 const patchBody = z.object({ title: titleSchema }).strict()
-
 
 function toJson(meta: DocumentMeta) {
   return {

@@ -4,7 +4,7 @@ import { AuthError } from '../auth/auth-error'
 import type { Metrics } from '../metrics'
 import type { AdminApi } from './admin-api'
 import type { DocsApi } from './docs-api'
-import { handleHealth, type ReadinessCheck, handleReady } from './health'
+import { handleHealth, handleReady, type ReadinessCheck } from './health'
 import { HttpError, sendJson, sendText } from './respond'
 import type { TokenApi } from './token-api'
 

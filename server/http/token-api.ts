@@ -15,9 +15,7 @@ import { HttpError, parseBody, readJson, sendJson } from './respond'
  */
 const SESSION_TOKEN_SECONDS = 60 * 60
 const exchangeBody = z.object({ docId: z.string(), name: z.string().trim().min(1).max(100).optional() }).strict()
-const linkBody = z
-  .object({ role: z.enum(['viewer', 'editor']), expiresInDays: z.number().int().min(1).max(365).default(30) })
-  .strict()
+const linkBody = z.object({ role: z.enum(['viewer', 'editor']), expiresInDays: z.number().int().min(1).max(365).default(30) }).strict()
 
 export class TokenApi {
   constructor(private readonly auth: Authenticator) {}
@@ -81,4 +79,3 @@ export class TokenApi {
     })
   }
 }
-

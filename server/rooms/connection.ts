@@ -1,4 +1,4 @@
-import { CloseCode, ProtocolError, readMessage, type CloseReason, type IncomingMessage } from '../../lib/protocol'
+import { CloseCode, type CloseReason, type IncomingMessage, ProtocolError, readMessage } from '../../lib/protocol'
 import type { Identity } from '../auth/claims'
 import type { PeerSocket } from './socket'
 

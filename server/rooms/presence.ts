@@ -27,9 +27,7 @@ export class RoomPresence {
       const current = this.clients.get(entry.clientId)
       const isRemoval = entry.state === null
       const accepted =
-        current === undefined ||
-        current.clock < entry.clock ||
-        (current.clock === entry.clock && isRemoval && current.json !== null)
+        current === undefined || current.clock < entry.clock || (current.clock === entry.clock && isRemoval && current.json !== null)
       if (!accepted) continue
       this.clients.set(entry.clientId, {
         clock: entry.clock,

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
-import { CloseCode, writeSyncStep2, type CloseReason } from '../../lib/protocol'
+import { CloseCode, type CloseReason, writeSyncStep2 } from '../../lib/protocol'
 import type { Storage, StoredDocument } from '../storage/storage'
 import type { CommitQueue } from './commit-queue'
 import type { Compactor } from './compactor'
-import { Connection, type BacklogLimits, type ConnectionInfo } from './connection'
-import { Room, type LimitHitReporter, type PresenceLimits, type RoomHooks } from './room'
+import { type BacklogLimits, Connection, type ConnectionInfo } from './connection'
+import { type LimitHitReporter, type PresenceLimits, Room, type RoomHooks } from './room'
 import type { PeerSocket } from './socket'
 import { docFromStorage } from './yjs-merge'
 
@@ -189,10 +189,7 @@ export class RoomManager {
       onLimitHit: this.options.onLimitHit,
     })
     this.entries.set(docId, { phase: 'open', room })
-    this.options.logger.debug(
-      { docId, updates: stored.updates.length, ms: Math.round(performance.now() - started) },
-      'document loaded',
-    )
+    this.options.logger.debug({ docId, updates: stored.updates.length, ms: Math.round(performance.now() - started) }, 'document loaded')
     if (stored.updates.length >= this.options.compactAfterUpdates) this.compact(docId)
     return room
   }
@@ -307,7 +304,13 @@ export class RoomManager {
       room?.destroy()
       return this.options.storage.deleteDocument(docId)
     })()
-    const closing: RoomEntry = { phase: 'closing', done: done.then(() => undefined, () => undefined) }
+    const closing: RoomEntry = {
+      phase: 'closing',
+      done: done.then(
+        () => undefined,
+        () => undefined,
+      ),
+    }
     this.entries.set(docId, closing)
     try {
       return await done

@@ -1,19 +1,19 @@
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import {
+  type AwarenessEntry,
   CloseCode,
+  type CloseReason,
+  type IncomingMessage,
   MAX_TITLE_LENGTH,
   ProtocolError,
-  TITLE_FIELD,
   readAwarenessUpdate,
+  TITLE_FIELD,
   writeAwareness,
   writePermissionDenied,
   writeSyncStep1,
   writeSyncStep2,
   writeUpdate,
-  type AwarenessEntry,
-  type CloseReason,
-  type IncomingMessage,
 } from '../../lib/protocol'
 import type { Identity } from '../auth/claims'
 import { TokenBucket } from '../limits/token-bucket'

@@ -1,12 +1,4 @@
-import type {
-  CompactionResult,
-  DocumentMeta,
-  MergeUpdates,
-  PendingUpdate,
-  Revocation,
-  Storage,
-  StoredDocument,
-} from './storage'
+import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Revocation, Storage, StoredDocument } from './storage'
 
 interface MemoryDocument {
   meta: DocumentMeta

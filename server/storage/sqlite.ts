@@ -1,15 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import type {
-  CompactionResult,
-  DocumentMeta,
-  MergeUpdates,
-  PendingUpdate,
-  Revocation,
-  Storage,
-  StoredDocument,
-} from './storage'
+import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Revocation, Storage, StoredDocument } from './storage'
 
 export interface SqliteOptions {
   /** Directory that holds tandem.db (created if missing). */
@@ -102,9 +94,7 @@ export class SqliteStorage implements Storage {
       getDocument: this.db.prepare<[string], MetaRow>(`SELECT * FROM documents WHERE id = ?`),
       listDocuments: this.db.prepare<[], MetaRow>(`SELECT * FROM documents ORDER BY updated_at DESC, id`),
       getSnapshot: this.db.prepare<[string], { data: Buffer }>(`SELECT data FROM snapshots WHERE doc_id = ?`),
-      getUpdates: this.db.prepare<[string], { seq: number; data: Buffer }>(
-        `SELECT seq, data FROM updates WHERE doc_id = ? ORDER BY seq`,
-      ),
+      getUpdates: this.db.prepare<[string], { seq: number; data: Buffer }>(`SELECT seq, data FROM updates WHERE doc_id = ? ORDER BY seq`),
       putSnapshot: this.db.prepare(
         `INSERT INTO snapshots (doc_id, data) VALUES (?, ?) ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data`,
       ),
@@ -187,7 +177,10 @@ export class SqliteStorage implements Storage {
       const stored = this.statements.getSnapshot.get(docId)?.data
       const snapshot = stored ? bytes(stored) : null
       if (!last) return { mergedUpdates: 0, snapshotBytes: snapshot?.length ?? 0 }
-      const merged = merge(snapshot, rows.map((row) => bytes(row.data)))
+      const merged = merge(
+        snapshot,
+        rows.map((row) => bytes(row.data)),
+      )
       this.statements.putSnapshot.run(docId, merged)
       this.statements.deleteUpdatesUpTo.run(docId, last.seq)
       return { mergedUpdates: rows.length, snapshotBytes: merged.length }

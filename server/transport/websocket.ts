@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
 import { CloseCode, type CloseReason } from '../../lib/protocol'
 import { TokenBucket } from '../limits/token-bucket'
-import { messageKindOf, type Metrics } from '../metrics'
+import { type Metrics, messageKindOf } from '../metrics'
 import type { PeerSocket } from '../rooms/socket'
 
 /**

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAppServer, type AppServer } from '../helpers/app-server'
+import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
 import { signToken, TEST_SECRET } from '../helpers/tokens'
 
@@ -104,7 +104,11 @@ describe.skipIf(!availability.run)('access control in Chromium (auth on)', () =>
     expect(viewUrl.startsWith(`${server.url}/d/${docId}?token=`)).toBe(true)
     await owner.screenshot({ path: artifactPath('share-menu.png') })
     await owner.getByTestId('copy-edit-link').click()
-    await owner.waitForFunction((previous) => navigator.clipboard.readText().then((text) => text !== previous && text.includes('token=')), viewUrl, { timeout: 5_000 })
+    await owner.waitForFunction(
+      (previous) => navigator.clipboard.readText().then((text) => text !== previous && text.includes('token=')),
+      viewUrl,
+      { timeout: 5_000 },
+    )
     const editUrl = await clipboard(owner)
     expect(editUrl.startsWith(`${server.url}/d/${docId}?token=`)).toBe(true)
     await owner.keyboard.press('Escape')
@@ -183,16 +187,25 @@ describe.skipIf(!availability.run)('access control in Chromium (auth on)', () =>
     expect(await stranger.getByTestId('connection-status').count()).toBe(0)
     await stranger.screenshot({ path: artifactPath('access-denied.png') })
     await stranger.goto(`${server.url}/`)
-    await stranger.locator('[data-testid="access-denied"][data-reason="MissingToken"]', { hasText: 'How to get access' }).waitFor({ timeout: 10_000 })
+    await stranger
+      .locator('[data-testid="access-denied"][data-reason="MissingToken"]', { hasText: 'How to get access' })
+      .waitFor({ timeout: 10_000 })
     await stranger.screenshot({ path: artifactPath('access-denied-home.png') })
 
     // A link for another document, and an expired link, say so.
     const otherDocToken = await signToken({ sub: 'x', docs: ['some-other-doc'], role: 'editor' })
     await stranger.goto(`${server.url}/d/${docId}?token=${otherDocToken}`)
-    await stranger.locator('[data-testid="access-denied"][data-reason="WrongDocument"]', { hasText: 'This link doesn’t give access to this document' }).waitFor({ timeout: 10_000 })
-    const expired = await signToken({ sub: 'x', docs: ['*'], role: 'editor' }, { issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresIn: -3600 })
+    await stranger
+      .locator('[data-testid="access-denied"][data-reason="WrongDocument"]', { hasText: 'This link doesn’t give access to this document' })
+      .waitFor({ timeout: 10_000 })
+    const expired = await signToken(
+      { sub: 'x', docs: ['*'], role: 'editor' },
+      { issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresIn: -3600 },
+    )
     await stranger.goto(`${server.url}/d/${docId}?token=${expired}`)
-    await stranger.locator('[data-testid="access-denied"][data-reason="Expired"]', { hasText: 'This link has expired' }).waitFor({ timeout: 10_000 })
+    await stranger
+      .locator('[data-testid="access-denied"][data-reason="Expired"]', { hasText: 'This link has expired' })
+      .waitFor({ timeout: 10_000 })
 
     // The embed view honours the link too: read-only, no toolbar, the token cleaned from its URL.
     const embed = await viewer.context().newPage()
@@ -224,7 +237,9 @@ describe.skipIf(!availability.run)('access control in Chromium (auth on)', () =>
     })
     expect(revoked.status).toBe(200)
     for (const page of [owner, viewer, cleo]) {
-      await page.locator('[data-testid="access-denied"][data-reason="Revoked"]', { hasText: 'Your access was revoked' }).waitFor({ timeout: 5_000 })
+      await page
+        .locator('[data-testid="access-denied"][data-reason="Revoked"]', { hasText: 'Your access was revoked' })
+        .waitFor({ timeout: 5_000 })
     }
     console.log(`[e2e] access scenario took ${((Date.now() - started) / 1000).toFixed(1)} s of browser time`)
   })

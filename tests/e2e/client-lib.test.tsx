@@ -4,11 +4,11 @@ import { createRoot, type Root } from 'react-dom/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import NodeWebSocket from 'ws'
 import { createConnection, type SaveState, type TandemConnection } from '../../lib/editor/connection'
-import { createCollaborativeEditor, type CollaborativeEditorHandle } from '../../lib/editor/create-editor'
+import { type CollaborativeEditorHandle, createCollaborativeEditor } from '../../lib/editor/create-editor'
 import type { ReadonlySignal } from '../../lib/editor/signal'
 import { CONTENT_FIELD, TITLE_FIELD } from '../../lib/protocol/document-fields'
 import { TandemDocProvider, useConnectionStatus, useDoc, usePresence, useSaveState } from '../../lib/react'
-import { freePort, startAppServer, type AppServer } from '../helpers/app-server'
+import { type AppServer, freePort, startAppServer } from '../helpers/app-server'
 
 /**
  * lib/ without a browser, against the real `npm start` process (one server for the file):
@@ -29,7 +29,7 @@ afterAll(async () => {
   await server?.stop()
 })
 
-const collabUrl = () => server.url.replace('http:', 'ws:') + '/collab'
+const collabUrl = () => `${server.url.replace('http:', 'ws:')}/collab`
 
 function connect(docId: string, name: string, url = collabUrl()): TandemConnection {
   const connection = createConnection({
@@ -186,7 +186,9 @@ describe('connection wrapper against the real server', () => {
 
   it('deleting the document ends the session for good (no reconnect loop)', async () => {
     const id = docId('deleted')
-    expect((await fetch(`${server.url}/api/docs/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(201)
+    expect(
+      (await fetch(`${server.url}/api/docs/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+    ).toBe(201)
     const a = connect(id, 'Ada')
     await waitFor(a.synced, (s) => s)
     const response = await fetch(`${server.url}/api/docs/${a.docId}`, { method: 'DELETE' })
@@ -245,7 +247,7 @@ describe('TandemDocProvider', () => {
     const seen: Seen = {}
     const createdBefore = sockets.length
     let root: Root | null = null
-    const serverUrl = server.url.replace('http:', 'ws:') + '/collab'
+    const serverUrl = `${server.url.replace('http:', 'ws:')}/collab`
     await act(async () => {
       root = createRoot(container)
       root.render(

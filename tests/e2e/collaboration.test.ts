@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startAppServer, type AppServer } from '../helpers/app-server'
+import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
 
 /**
@@ -84,7 +84,9 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
 
     // The title is shared live.
     await ada.locator('[data-testid="doc-title"]').fill('Launch plan')
-    await grace.waitForFunction(() => (document.querySelector('[data-testid="doc-title"]') as HTMLInputElement | null)?.value === 'Launch plan')
+    await grace.waitForFunction(
+      () => (document.querySelector('[data-testid="doc-title"]') as HTMLInputElement | null)?.value === 'Launch plan',
+    )
 
     // Saved once the server has stored (and echoed) everything.
     await ada.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 5_000 })
@@ -156,11 +158,17 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     const keystrokes = 40
     for (let i = 0; i < keystrokes; i++) {
       await writer.keyboard.press('x')
-      await reader.waitForFunction((n) => (window as unknown as { __seen: number[] }).__seen.length >= n, i + 1, { timeout: 5_000, polling: 5 })
+      await reader.waitForFunction((n) => (window as unknown as { __seen: number[] }).__seen.length >= n, i + 1, {
+        timeout: 5_000,
+        polling: 5,
+      })
     }
     const keyTimes = await writer.evaluate(() => (window as unknown as { __keyTimes: number[] }).__keyTimes)
     const seen = await reader.evaluate(() => (window as unknown as { __seen: number[] }).__seen)
-    const latencies = seen.slice(0, keystrokes).map((t, i) => t - (keyTimes[i] ?? t)).sort((a, b) => a - b)
+    const latencies = seen
+      .slice(0, keystrokes)
+      .map((t, i) => t - (keyTimes[i] ?? t))
+      .sort((a, b) => a - b)
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN
     console.log(
       `[e2e] keystroke → remote render over ${latencies.length} keystrokes: p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms, max ${pct(100).toFixed(1)} ms`,
@@ -195,7 +203,9 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await waitForEditorText(ada, 'Ada line + Bob')
     await ada.locator('.ProseMirror h2').click()
     await ada.getByRole('button', { name: 'Undo' }).click()
-    await bob.waitForFunction(() => !(document.querySelector('.ProseMirror')?.textContent ?? '').includes('Ada line'), undefined, { timeout: 5_000 })
+    await bob.waitForFunction(() => !(document.querySelector('.ProseMirror')?.textContent ?? '').includes('Ada line'), undefined, {
+      timeout: 5_000,
+    })
     const afterUndo = await editorText(bob)
     expect(afterUndo).not.toContain('bold words')
     expect(afterUndo).toContain('+ Bob')
@@ -263,7 +273,11 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     const docId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '')
     await page.getByRole('dialog').getByRole('textbox').fill('Creator')
     await page.getByRole('dialog').getByRole('button', { name: 'Continue' }).click()
-    await page.waitForFunction(() => (document.querySelector('[data-testid="doc-title"]') as HTMLInputElement | null)?.value === 'Quarterly notes', undefined, { timeout: 10_000 })
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid="doc-title"]') as HTMLInputElement | null)?.value === 'Quarterly notes',
+      undefined,
+      { timeout: 10_000 },
+    )
 
     await page.goto(`${server.url}/`)
     const row = page.locator(`[data-testid="doc-row"][data-doc-id="${docId}"]`)
@@ -321,7 +335,11 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
       body: JSON.stringify({ title: 'Renamed over REST' }),
     })
     expect(renamed.status).toBe(200)
-    await page.waitForFunction(() => (document.querySelector('[data-testid="doc-title"]') as HTMLInputElement | null)?.value === 'Renamed over REST', undefined, { timeout: 5_000 })
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid="doc-title"]') as HTMLInputElement | null)?.value === 'Renamed over REST',
+      undefined,
+      { timeout: 5_000 },
+    )
     await page.waitForFunction(() => document.title.startsWith('Renamed over REST'))
 
     expect((await fetch(`${server.url}/api/docs/${docId}`, { method: 'DELETE' })).status).toBe(204)

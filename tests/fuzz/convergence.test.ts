@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { connectClient, type TestClient } from '../helpers/clients'
-import { createRng, seedsFromEnv, type Rng } from '../helpers/seeded-random'
-import { startServer, removeDir, type RunningServer } from '../helpers/server'
+import { createRng, type Rng, seedsFromEnv } from '../helpers/seeded-random'
+import { type RunningServer, removeDir, startServer } from '../helpers/server'
 import { readStoredDoc, stateVectorObject } from '../helpers/storage-inspect'
 import { sleep, waitFor } from '../helpers/wait'
 
@@ -183,10 +183,10 @@ interface RunOptions {
 async function runSeed(seed: number, options: RunOptions): Promise<void> {
   const rng = createRng(seed)
   const started = Date.now()
-  console.log(`[fuzz] start seed=${seed} (replay: TANDEM_FUZZ_SEED=${seed}) compactAfter=${options.compactAfter ?? 'default'} teardown=${options.teardown}`)
-  const running: RunningServer = await startServer(
-    options.compactAfter ? { compactAfterUpdates: options.compactAfter } : {},
+  console.log(
+    `[fuzz] start seed=${seed} (replay: TANDEM_FUZZ_SEED=${seed}) compactAfter=${options.compactAfter ?? 'default'} teardown=${options.teardown}`,
   )
+  const running: RunningServer = await startServer(options.compactAfter ? { compactAfterUpdates: options.compactAfter } : {})
   let serverStopped = false
   cleanups.push(async () => {
     if (!serverStopped) await running.stop()

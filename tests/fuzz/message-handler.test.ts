@@ -29,7 +29,7 @@ import {
 import { MemoryPeer } from '../helpers/memory-peer'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
 import { seedsFromEnv } from '../helpers/seeded-random'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 
@@ -111,7 +111,7 @@ function buildCorpus(): Corpus {
   subdocHolder.set('k', new Y.Map())
   const bDiff = Y.encodeStateAsUpdate(b, bBefore)
 
-  incremental.forEach((u, i) => add(`update a#${i}`, updateFrame(u)))
+  for (const [i, u] of incremental.entries()) add(`update a#${i}`, updateFrame(u))
   add('sync step 2 a (full)', syncStep2Frame(Y.encodeStateAsUpdate(a)))
   add('update b (diff)', updateFrame(bDiff))
   add('sync step 2 b (full)', syncStep2Frame(Y.encodeStateAsUpdate(b)))
@@ -182,13 +182,21 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: smallBytes }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('splice' as const), other: corpusIndex, cut: fc.nat(), from: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('relength' as const), delta: fc.integer({ min: -3, max: 3 }).filter((d) => d !== 0) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('relength' as const), delta: fc.integer({ min: -3, max: 3 }).filter((d) => d !== 0) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('overlong' as const), extra: fc.integer({ min: 1, max: 9 }) }) },
   {
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant('bigLength' as const),
-      value: fc.oneof(fc.constant(2 ** 31), fc.constant(2 ** 32 + 1), fc.constant(Number.MAX_SAFE_INTEGER), fc.integer({ min: 0, max: 1 << 20 })),
+      value: fc.oneof(
+        fc.constant(2 ** 31),
+        fc.constant(2 ** 32 + 1),
+        fc.constant(Number.MAX_SAFE_INTEGER),
+        fc.integer({ min: 0, max: 1 << 20 }),
+      ),
     }),
   },
 )
@@ -297,7 +305,9 @@ function materialize(spec: FrameSpec): Uint8Array {
       const parts = splitLength(frame)
       // Frames without a length-prefixed payload (query awareness, permission denied): whole-frame mutations.
       if (!parts) return spec.mutations.reduce(mutate, frame)
-      const payload = spec.mutations.filter((m) => m.op !== 'relength' && m.op !== 'overlong' && m.op !== 'bigLength').reduce(mutate, parts.rest)
+      const payload = spec.mutations
+        .filter((m) => m.op !== 'relength' && m.op !== 'overlong' && m.op !== 'bigLength')
+        .reduce(mutate, parts.rest)
       return concatBytes(parts.head, varUint(payload.length), payload)
     }
   }
@@ -359,7 +369,10 @@ function coverage(doc: Y.Doc): { structs: Record<string, Array<[number, number]>
   }
   const deleteRanges = new Map<number, Array<[number, number]>>()
   for (const [client, items] of ds.clients) {
-    deleteRanges.set(client, items.map((item): [number, number] => [item.clock, item.clock + item.len]))
+    deleteRanges.set(
+      client,
+      items.map((item): [number, number] => [item.clock, item.clock + item.len]),
+    )
   }
   return { structs: merge(structRanges), deleted: merge(deleteRanges) }
 }
@@ -410,7 +423,10 @@ function describeFrames(specs: readonly FrameSpec[]): string {
     .map((spec) => {
       const bytes = materialize(spec)
       const base = spec.kind === 'random' ? 'random' : CORPUS.names[spec.index]
-      const how = spec.kind === 'mutated' || spec.kind === 'inner' ? ` ${spec.kind === 'inner' ? 'payload' : 'frame'} +${spec.mutations.map((m) => m.op).join('+')}` : ''
+      const how =
+        spec.kind === 'mutated' || spec.kind === 'inner'
+          ? ` ${spec.kind === 'inner' ? 'payload' : 'frame'} +${spec.mutations.map((m) => m.op).join('+')}`
+          : ''
       return `${base}${how} [${Buffer.from(bytes.subarray(0, 24)).toString('hex')}${bytes.length > 24 ? '…' : ''}]`
     })
     .join('; ')
@@ -539,7 +555,9 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
               figures.frames++
             }
             // Barrier: every frame handled; then every commit done; then every echo delivered.
-            if ((await hostileBarrier(hostile)) && (await running.server.commitQueue.drain(), await hostileBarrier(hostile))) {
+            const handled = await hostileBarrier(hostile)
+            if (handled) await running.server.commitQueue.drain()
+            if (handled && (await hostileBarrier(hostile))) {
               weClosed = true
               hostile.ws.close(1000)
             }
@@ -561,7 +579,8 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
             const relayedNow = relayed.slice(relayedBefore)
             const echoed = hostile.received.filter((f) => frameKind(f) === 'update').map(syncPayload)
             expect(echoed.length, `more echoes than relays after: ${context}`).toBeLessThanOrEqual(relayedNow.length)
-            echoed.forEach((update, i) => expect(Buffer.from(update).equals(Buffer.from(relayedNow[i]!)), `echo ${i} differs`).toBe(true))
+            for (const [i, update] of echoed.entries())
+              expect(Buffer.from(update).equals(Buffer.from(relayedNow[i]!)), `echo ${i} differs`).toBe(true)
             if (weClosed) expect(echoed.length, `a connection open to the end gets every echo: ${context}`).toBe(relayedNow.length)
             figures.relayed += relayedNow.length
             figures.echoed += echoed.length
@@ -569,13 +588,19 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
             // just sent the recorder for an empty state vector (the shared full-state frame) —
             // sees exactly the same.
             const liveDoc = running.server.rooms.loadedRoom(DOC)!.doc
-            expect(Y.equalSnapshots(Y.snapshot(liveDoc), Y.snapshot(reference)), `live document ≠ relayed reference after: ${context}`).toBe(true)
+            expect(
+              Y.equalSnapshots(Y.snapshot(liveDoc), Y.snapshot(reference)),
+              `live document ≠ relayed reference after: ${context}`,
+            ).toBe(true)
             const newcomer = new Y.Doc()
             Y.applyUpdate(newcomer, lastFullState!)
             expect(JSON.stringify(contents(newcomer)), `a newcomer sees other content than the others after: ${context}`).toBe(
               JSON.stringify(contents(reference)),
             )
-            expect(Y.equalSnapshots(Y.snapshot(newcomer), Y.snapshot(reference)), `a newcomer's state ≠ the others' after: ${context}`).toBe(true)
+            expect(
+              Y.equalSnapshots(Y.snapshot(newcomer), Y.snapshot(reference)),
+              `a newcomer's state ≠ the others' after: ${context}`,
+            ).toBe(true)
             newcomer.destroy()
             // A2: no presence of the hostile connection outlives it.
             const live = running.server.rooms.loadedRoom(DOC)!.presence.states()
@@ -608,7 +633,9 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
       expect(reference.getText('t').toString()).toContain('known content, written before the fuzz')
       expect(reference.getMap('m').get('known')).toEqual({ answer: 42 })
       // The fuzz produced a few valid updates, and the server accepted them.
-      console.log(`[fuzz] server level: ${relayed.length} relayed updates; reference text ${JSON.stringify(reference.getText('t').toString().slice(0, 80))}`)
+      console.log(
+        `[fuzz] server level: ${relayed.length} relayed updates; reference text ${JSON.stringify(reference.getText('t').toString().slice(0, 80))}`,
+      )
     } finally {
       fresh.destroy()
     }
@@ -731,13 +758,18 @@ describe('fuzz: hostile frames straight into the room (RoomManager, in-memory pe
               if (closedBy !== null) expect(ALLOWED_CLOSES.has(closedBy), `closed with ${closedBy} by: ${context}`).toBe(true)
               figures.closes.set(String(closedBy ?? 'open'), (figures.closes.get(String(closedBy ?? 'open')) ?? 0) + 1)
               expect(capture.errors(), `errors logged after: ${context}`).toEqual([])
-              expect(bystander.isOpen && writer.isOpen, `an honest peer was closed (${bystander.closeCode ?? writer.closeCode}) by: ${context}`).toBe(true)
+              expect(
+                bystander.isOpen && writer.isOpen,
+                `an honest peer was closed (${bystander.closeCode ?? writer.closeCode}) by: ${context}`,
+              ).toBe(true)
               // D9: a read-only connection changes nothing.
               if (!canWrite) expect(relays.length, `a read-only connection's update was relayed: ${context}`).toBe(0)
               // D4: what the hostile socket got back as updates is a prefix of what was relayed.
               const echoed = socket.frames.filter((f) => frameKind(f) === 'update')
               expect(echoed.length, `echoes beyond relays: ${context}`).toBeLessThanOrEqual(relays.length)
-              echoed.forEach((f, i) => expect(Buffer.from(f).equals(Buffer.from(relays[i]!)), `echo ${i} ≠ relay ${i}: ${context}`).toBe(true))
+              for (const [i, f] of echoed.entries()) {
+                expect(Buffer.from(f).equals(Buffer.from(relays[i]!)), `echo ${i} ≠ relay ${i}: ${context}`).toBe(true)
+              }
               // The room, the bystander (through relays only) and the reference agree exactly.
               expectSameDoc(room.doc, reference, `room vs relayed reference after: ${context}`)
               expectSameDoc(bystander.doc, reference, `bystander vs reference after: ${context}`)
@@ -749,7 +781,9 @@ describe('fuzz: hostile frames straight into the room (RoomManager, in-memory pe
               )
               // A2: nothing the hostile connection introduced is still present, here or at the bystander.
               expect([...room.presence.states().keys()], `ghost presence in the room after: ${context}`).toEqual([bystander.doc.clientID])
-              expect([...bystander.awareness.getStates().keys()], `ghost presence at the bystander after: ${context}`).toEqual([bystander.doc.clientID])
+              expect([...bystander.awareness.getStates().keys()], `ghost presence at the bystander after: ${context}`).toEqual([
+                bystander.doc.clientID,
+              ])
               // D3 + L4: storage holds the same, before and after its log is compacted into a snapshot.
               expectSameDoc(await storedDoc(storage, docId), reference, `storage (log) after: ${context}`)
               let compacted = false
@@ -811,7 +845,14 @@ describe('fuzz findings, replayed through the real server', () => {
     // Found with TANDEM_FUZZ_SEED=345395626: the full state of the corpus document with one
     // byte flipped (the XmlText's parent id now points at itself); Y.decodeUpdate accepts it,
     // Y.applyUpdate throws "Unexpected case" (StructStore.findIndexSS via Item.getMissing).
-    const frame = materialize({ kind: 'mutated', index: CORPUS.names.indexOf('sync step 2 a (full)'), mutations: [{ op: 'flip', at: 123520617, xor: 1 }, { op: 'overlong', extra: 1 }] })
+    const frame = materialize({
+      kind: 'mutated',
+      index: CORPUS.names.indexOf('sync step 2 a (full)'),
+      mutations: [
+        { op: 'flip', at: 123520617, xor: 1 },
+        { op: 'overlong', extra: 1 },
+      ],
+    })
     const payload = syncPayload(frame)
     expect(() => Y.decodeUpdate(payload)).not.toThrow()
     expect(() => Y.applyUpdate(new Y.Doc(), payload)).toThrow()
@@ -842,7 +883,7 @@ describe('fuzz findings, replayed through the real server', () => {
     }
   })
 
-  it('[D3][D4][S2][D10] an update that forges an honest client\'s next ids on a missing dependency: a newcomer, the live document and the honest writer still agree', async () => {
+  it("[D3][D4][S2][D10] an update that forges an honest client's next ids on a missing dependency: a newcomer, the live document and the honest writer still agree", async () => {
     // Found by the room-level fuzz (default seed, when runs shared one document): an update with
     // a missing dependency is stored, relayed and kept pending; when the real owner of those
     // ids then writes, the live document shows its text, but an encoding of the document (a
@@ -887,7 +928,13 @@ describe('fuzz findings, replayed through the real server', () => {
       const newcomerDoc = new Y.Doc()
       Y.applyUpdate(newcomerDoc, Y.encodeStateAsUpdate(running.server.rooms.loadedRoom(DOC)!.doc))
       const fresh = await connectSynced(running.wsUrl, DOC)
-      const seen = { writer: writer.doc.getText('t').toString(), bystander: bystander.doc.getText('t').toString(), live, newcomer: fresh.doc.getText('t').toString(), encoded: newcomerDoc.getText('t').toString() }
+      const seen = {
+        writer: writer.doc.getText('t').toString(),
+        bystander: bystander.doc.getText('t').toString(),
+        live,
+        newcomer: fresh.doc.getText('t').toString(),
+        encoded: newcomerDoc.getText('t').toString(),
+      }
       fresh.destroy()
       console.log(`[fuzz] forged ids: ${JSON.stringify(seen)}`)
       expect(seen).toEqual({ writer: 'abcde', bystander: 'abcde', live: 'abcde', newcomer: 'abcde', encoded: 'abcde' })

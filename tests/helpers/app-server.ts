@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
@@ -108,9 +108,7 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
  * Runs the real `npm start` entry (server/main.ts) as its own process (node + tsx, so the PID
  * is the server's) on a free port with a temporary data directory.
  */
-export async function startAppServer(
-  options: { port?: number; dataDir?: string; env?: Record<string, string> } = {},
-): Promise<AppServer> {
+export async function startAppServer(options: { port?: number; dataDir?: string; env?: Record<string, string> } = {}): Promise<AppServer> {
   await ensureFreshBuild()
   const port = options.port ?? (await freePort())
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tandem-e2e-')))

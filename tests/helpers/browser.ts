@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser } from 'playwright-core'
+import { type Browser, chromium } from 'playwright-core'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const ARTIFACTS_DIR = path.join(root, 'test-artifacts')
@@ -23,9 +23,13 @@ export function browserAvailability(): { run: boolean; executablePath: string | 
   const executablePath = findChromium()
   if (executablePath) return { run: true, executablePath }
   if (process.env.CI === 'true') {
-    throw new Error('Chromium not found (looked at CHROME_PATH, /usr/bin/chromium …) and CI=true: browser tests must run. Install it with `apt-get install -y chromium`.')
+    throw new Error(
+      'Chromium not found (looked at CHROME_PATH, /usr/bin/chromium …) and CI=true: browser tests must run. Install it with `apt-get install -y chromium`.',
+    )
   }
-  console.warn('\n⚠️  [e2e] SKIPPING browser tests: Chromium not found. Install it with `apt-get update && apt-get install -y chromium` or set CHROME_PATH.\n')
+  console.warn(
+    '\n⚠️  [e2e] SKIPPING browser tests: Chromium not found. Install it with `apt-get update && apt-get install -y chromium` or set CHROME_PATH.\n',
+  )
   return { run: false, executablePath: null }
 }
 

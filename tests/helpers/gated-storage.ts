@@ -1,11 +1,4 @@
-import type {
-  CompactionResult,
-  MergeUpdates,
-  PendingUpdate,
-  Revocation,
-  Storage,
-  StoredDocument,
-} from '../../server/storage/storage'
+import type { CompactionResult, MergeUpdates, PendingUpdate, Revocation, Storage, StoredDocument } from '../../server/storage/storage'
 
 /**
  * A real storage backend with controllable timing and faults: it forwards to the backend it

@@ -1,4 +1,4 @@
-import { parseConfig, type Config } from '../../server/config'
+import { type Config, parseConfig } from '../../server/config'
 import { createTandemServer, type ServerDeps, type TandemServer } from '../../server/create-server'
 import { makeTempDir, removeDir } from './temp-dir'
 

@@ -1,19 +1,19 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import * as decoding from 'lib0/decoding'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CloseCode } from '../../lib/protocol'
 import { connectClient, connectSynced, peerNames, type TestClient } from '../helpers/clients'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { editorToken, signToken, TEST_SECRET } from '../helpers/tokens'
 import { sleep, waitFor } from '../helpers/wait'
 
 let servers: RunningServer[] = []
-let clients: TestClient[] = []
-let dirs: string[] = []
+const clients: TestClient[] = []
+const dirs: string[] = []
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy()
   for (const s of servers.splice(0)) await s.stop()
@@ -144,7 +144,10 @@ describe('roles', () => {
     expect(list.json.documents.map((d: { id: string }) => d.id).sort()).toEqual(['alpha', 'team-x'])
     expect((await api(server, 'GET', '/api/docs/alpha', viewer)).status).toBe(200)
     expect((await api(server, 'GET', '/api/docs/beta', viewer)).json.reason).toBe('WrongDocument')
-    expect(await api(server, 'PATCH', '/api/docs/alpha', viewer, { title: 'x' })).toMatchObject({ status: 403, json: { reason: 'InsufficientRole' } })
+    expect(await api(server, 'PATCH', '/api/docs/alpha', viewer, { title: 'x' })).toMatchObject({
+      status: 403,
+      json: { reason: 'InsufficientRole' },
+    })
     expect((await api(server, 'DELETE', '/api/docs/alpha', viewer)).status).toBe(403)
     expect((await api(server, 'POST', '/api/docs', viewer, { id: 'team-new' })).status).toBe(403)
     expect((await api(server, 'POST', '/api/docs', await editorToken('e', ['team-*']), { id: 'team-new' })).status).toBe(201)

@@ -3,7 +3,7 @@ import * as Y from 'yjs'
 import { CloseCode, writeUpdate } from '../../lib/protocol'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 

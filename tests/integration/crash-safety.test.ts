@@ -6,10 +6,10 @@ import { SqliteStorage } from '../../server/storage/sqlite'
 import { connectClient, connectSynced, type TestClient } from '../helpers/clients'
 import { GatedStorage } from '../helpers/gated-storage'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
-import { createRng, seedsFromEnv, type Rng } from '../helpers/seeded-random'
+import { createRng, type Rng, seedsFromEnv } from '../helpers/seeded-random'
 import { startServer } from '../helpers/server'
+import { type ServerProcess, spawnServer } from '../helpers/server-process'
 import { readStoredDoc } from '../helpers/storage-inspect'
-import { spawnServer, type ServerProcess } from '../helpers/server-process'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 
@@ -158,12 +158,7 @@ function mapKeys(doc: Y.Doc): string[] {
 }
 
 /** One round: edits under load, a SIGKILL at `killAfterMs`, then wait until the clients saw the end. */
-async function editAndKill(
-  server: ServerProcess,
-  round: number,
-  rng: Rng,
-  killAfterMs: number,
-): Promise<RoundResult> {
+async function editAndKill(server: ServerProcess, round: number, rng: Rng, killAfterMs: number): Promise<RoundResult> {
   const written = new Map<string, number>() // key → value
 
   // Observers that stay connected for the whole round, one per document.
@@ -291,92 +286,88 @@ async function readBack(server: ServerProcess): Promise<Map<string, unknown>> {
 }
 
 describe('crash safety: SIGKILL of the server process', () => {
-  it(
-    `[S2][D3][D4][D5][D6] ${KILLS} SIGKILLs at seeded moments lose no edit any peer received (seed ${SEED})`,
-    async () => {
-      const started = Date.now()
-      const rng = createRng(SEED)
-      console.log(`[crash] seed=${SEED} (replay: TANDEM_CRASH_SEED=${SEED}) kills=${KILLS} dataDir=${dataDir}`)
-      const totals: Totals = {
-        kills: 0,
-        written: 0,
-        seenByPeers: 0,
-        seenByObservers: 0,
-        echoed: 0,
-        lostOfSeen: 0,
-        unseenWritten: 0,
-        unseenSurvived: 0,
-      }
-      /** Every edit any peer has received, over all rounds: key → value. */
-      const mustSurvive = new Map<string, number>()
-      /** Every edit written, over all rounds (nothing else may appear in storage). */
-      const allWritten = new Map<string, number>()
-      // The script, drawn up front so that timing cannot shift later draws: when to kill, and
-      // how often each process compacts (16: a kill can land during or right after a compaction).
-      const plan = Array.from({ length: KILLS + 1 }, () => ({
-        killAfterMs: rng.between(100, 900),
-        compactAfter: rng.chance(0.5) ? '16' : '500',
-      }))
-      const spawnArgs = (round: number) => ['--port', '0', '--data-dir', dataDir, '--compact-after', plan[round - 1]!.compactAfter]
+  it(`[S2][D3][D4][D5][D6] ${KILLS} SIGKILLs at seeded moments lose no edit any peer received (seed ${SEED})`, async () => {
+    const started = Date.now()
+    const rng = createRng(SEED)
+    console.log(`[crash] seed=${SEED} (replay: TANDEM_CRASH_SEED=${SEED}) kills=${KILLS} dataDir=${dataDir}`)
+    const totals: Totals = {
+      kills: 0,
+      written: 0,
+      seenByPeers: 0,
+      seenByObservers: 0,
+      echoed: 0,
+      lostOfSeen: 0,
+      unseenWritten: 0,
+      unseenSurvived: 0,
+    }
+    /** Every edit any peer has received, over all rounds: key → value. */
+    const mustSurvive = new Map<string, number>()
+    /** Every edit written, over all rounds (nothing else may appear in storage). */
+    const allWritten = new Map<string, number>()
+    // The script, drawn up front so that timing cannot shift later draws: when to kill, and
+    // how often each process compacts (16: a kill can land during or right after a compaction).
+    const plan = Array.from({ length: KILLS + 1 }, () => ({
+      killAfterMs: rng.between(100, 900),
+      compactAfter: rng.chance(0.5) ? '16' : '500',
+    }))
+    const spawnArgs = (round: number) => ['--port', '0', '--data-dir', dataDir, '--compact-after', plan[round - 1]!.compactAfter]
 
-      current = await spawnServer(spawnArgs(1))
-      for (let round = 1; round <= KILLS; round++) {
-        const killAfterMs = plan[round - 1]!.killAfterMs
-        const { written, observed, echoed, joiners, probes } = await editAndKill(current, round, rng, killAfterMs)
-        const seen = new Set([...observed.keys(), ...echoed])
-        for (const key of seen) mustSurvive.set(key, written.get(key) as number)
-        for (const [key, value] of written) allWritten.set(key, value)
-        totals.kills++
-        totals.written += written.size
-        totals.seenByPeers += seen.size
-        totals.seenByObservers += observed.size
-        totals.echoed += echoed.size
+    current = await spawnServer(spawnArgs(1))
+    for (let round = 1; round <= KILLS; round++) {
+      const killAfterMs = plan[round - 1]!.killAfterMs
+      const { written, observed, echoed, joiners, probes } = await editAndKill(current, round, rng, killAfterMs)
+      const seen = new Set([...observed.keys(), ...echoed])
+      for (const key of seen) mustSurvive.set(key, written.get(key) as number)
+      for (const [key, value] of written) allWritten.set(key, value)
+      totals.kills++
+      totals.written += written.size
+      totals.seenByPeers += seen.size
+      totals.seenByObservers += observed.size
+      totals.echoed += echoed.size
 
-        // A new process on the same data dir; a fresh client reads everything back.
-        current = await spawnServer(spawnArgs(round + 1))
-        const stored = await readBack(current)
-        const lost = [...mustSurvive].filter(([key, value]) => stored.get(key) !== value)
-        const unseen = [...written.keys()].filter((key) => !seen.has(key))
-        const unseenSurvived = unseen.filter((key) => stored.has(key)).length
-        totals.lostOfSeen += lost.length
-        totals.unseenWritten += unseen.length
-        totals.unseenSurvived += unseenSurvived
-        console.log(
-          `[crash] round ${round} (compact-after ${plan[round - 1]!.compactAfter}): SIGKILL after ${killAfterMs} ms — written ${written.size}, seen by peers ${seen.size} ` +
-            `(held by observers ${observed.size}; ${joiners} joiners, ${probes} step-2 probes; echoed ${echoed.size}), unseen ${unseen.length} ` +
-            `(survived anyway ${unseenSurvived}), stored in all ${stored.size}, lost of seen ${lost.length}`,
-        )
-        expect(
-          lost.slice(0, 10).map(([key, value]) => ({
-            key,
-            value,
-            stored: stored.get(key),
-            seenBy: observed.get(key) ?? (echoed.has(key) ? 'echo to its writer' : 'a peer in an earlier round'),
-          })),
-          `round ${round}: edits a peer had received but that are gone after the restart (${lost.length} in all)`,
-        ).toEqual([])
-        // And nothing appears that nobody wrote, with other values than written.
-        const phantoms = [...stored].filter(([key, value]) => allWritten.get(key) !== value)
-        expect(phantoms.slice(0, 10), 'stored entries that no writer wrote').toEqual([])
-      }
-
-      // The test must have tested something: edits were seen by peers in every round.
-      expect(totals.kills).toBe(KILLS)
-      expect(totals.seenByPeers).toBeGreaterThan(KILLS * 20)
-      expect(totals.echoed).toBeGreaterThan(0)
-
-      // Finally a graceful stop of the last process.
-      current.child.kill('SIGTERM')
-      expect(await current.exited).toBe(0)
+      // A new process on the same data dir; a fresh client reads everything back.
+      current = await spawnServer(spawnArgs(round + 1))
+      const stored = await readBack(current)
+      const lost = [...mustSurvive].filter(([key, value]) => stored.get(key) !== value)
+      const unseen = [...written.keys()].filter((key) => !seen.has(key))
+      const unseenSurvived = unseen.filter((key) => stored.has(key)).length
+      totals.lostOfSeen += lost.length
+      totals.unseenWritten += unseen.length
+      totals.unseenSurvived += unseenSurvived
       console.log(
-        `[crash] seed=${SEED}: kills=${totals.kills} edits written=${totals.written} seen by peers=${totals.seenByPeers} ` +
-          `(held by observers=${totals.seenByObservers}, echoed to writers=${totals.echoed}) ` +
-          `lost of seen=${totals.lostOfSeen} unseen=${totals.unseenWritten} (survived anyway ${totals.unseenSurvived}) ` +
-          `in ${Date.now() - started} ms`,
+        `[crash] round ${round} (compact-after ${plan[round - 1]!.compactAfter}): SIGKILL after ${killAfterMs} ms — written ${written.size}, seen by peers ${seen.size} ` +
+          `(held by observers ${observed.size}; ${joiners} joiners, ${probes} step-2 probes; echoed ${echoed.size}), unseen ${unseen.length} ` +
+          `(survived anyway ${unseenSurvived}), stored in all ${stored.size}, lost of seen ${lost.length}`,
       )
-    },
-    90_000,
-  )
+      expect(
+        lost.slice(0, 10).map(([key, value]) => ({
+          key,
+          value,
+          stored: stored.get(key),
+          seenBy: observed.get(key) ?? (echoed.has(key) ? 'echo to its writer' : 'a peer in an earlier round'),
+        })),
+        `round ${round}: edits a peer had received but that are gone after the restart (${lost.length} in all)`,
+      ).toEqual([])
+      // And nothing appears that nobody wrote, with other values than written.
+      const phantoms = [...stored].filter(([key, value]) => allWritten.get(key) !== value)
+      expect(phantoms.slice(0, 10), 'stored entries that no writer wrote').toEqual([])
+    }
+
+    // The test must have tested something: edits were seen by peers in every round.
+    expect(totals.kills).toBe(KILLS)
+    expect(totals.seenByPeers).toBeGreaterThan(KILLS * 20)
+    expect(totals.echoed).toBeGreaterThan(0)
+
+    // Finally a graceful stop of the last process.
+    current.child.kill('SIGTERM')
+    expect(await current.exited).toBe(0)
+    console.log(
+      `[crash] seed=${SEED}: kills=${totals.kills} edits written=${totals.written} seen by peers=${totals.seenByPeers} ` +
+        `(held by observers=${totals.seenByObservers}, echoed to writers=${totals.echoed}) ` +
+        `lost of seen=${totals.lostOfSeen} unseen=${totals.unseenWritten} (survived anyway ${totals.unseenSurvived}) ` +
+        `in ${Date.now() - started} ms`,
+    )
+  }, 90_000)
 })
 
 /**

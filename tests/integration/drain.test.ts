@@ -2,7 +2,7 @@ import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { connectClient, connectSynced, type TestClient } from '../helpers/clients'
-import { spawnServer, type ServerProcess } from '../helpers/server-process'
+import { type ServerProcess, spawnServer } from '../helpers/server-process'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 
@@ -11,9 +11,9 @@ import { sleep, waitFor } from '../helpers/wait'
  * Every client is closed with 1001 at its own moment within the drain window, the process
  * exits 0 before its deadline, and every update any client saw echoed is stored.
  */
-let processes: ServerProcess[] = []
-let clients: TestClient[] = []
-let dirs: string[] = []
+const processes: ServerProcess[] = []
+const clients: TestClient[] = []
+const dirs: string[] = []
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy()
   for (const p of processes.splice(0)) {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { createConnection, type TandemConnection } from '../../lib/editor/connection'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { removeDir } from '../helpers/temp-dir'
 import { waitFor } from '../helpers/wait'
 
@@ -28,8 +28,7 @@ function connect(url: string, name: string, color: string): TandemConnection {
   return connection
 }
 
-const colorsSeenBy = (c: TandemConnection) =>
-  new Map(c.peers.value.map((peer) => [peer.name, peer.color.toLowerCase()] as const))
+const colorsSeenBy = (c: TandemConnection) => new Map(c.peers.value.map((peer) => [peer.name, peer.color.toLowerCase()] as const))
 
 describe('caret colours', () => {
   it('two people whose stable colours collide are shown in different colours; the same name keeps its colour', async () => {

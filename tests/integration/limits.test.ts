@@ -17,7 +17,7 @@ import {
 } from '../helpers/frames'
 import { GatedStorage } from '../helpers/gated-storage'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 
@@ -48,7 +48,11 @@ afterEach(async () => {
   cleanups = []
 })
 
-async function serve(overrides: Parameters<typeof startServer>[0], deps?: Parameters<typeof startServer>[1], dataDir?: string): Promise<RunningServer> {
+async function serve(
+  overrides: Parameters<typeof startServer>[0],
+  deps?: Parameters<typeof startServer>[1],
+  dataDir?: string,
+): Promise<RunningServer> {
   const running = await startServer(overrides, deps, dataDir)
   cleanups.push(async () => {
     await running.stop()
@@ -602,7 +606,10 @@ describe('presence limits', () => {
     // A2: the offender's earlier state is removed for everyone at once.
     await waitFor(() => !bystander.provider.awareness.getStates().has(CLIENT), "the offender's presence is removed")
     await sleep(50)
-    expect(seenJson.some((json) => json.includes('bbbb')), 'the oversized state never reached anyone').toBe(false)
+    expect(
+      seenJson.some((json) => json.includes('bbbb')),
+      'the oversized state never reached anyone',
+    ).toBe(false)
     expect(running.server.rooms.loadedRoom('sizes')?.presence.states().has(CLIENT)).toBe(false)
     const after = await limitHits(running.httpUrl)
     expect((after.awareness_state_size ?? 0) - (before.awareness_state_size ?? 0)).toBe(1)

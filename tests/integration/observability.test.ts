@@ -4,13 +4,13 @@ import { MemoryStorage } from '../../server/storage/memory'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { GatedStorage } from '../helpers/gated-storage'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { removeDir } from '../helpers/temp-dir'
 import { editorToken, TEST_SECRET } from '../helpers/tokens'
 import { waitFor } from '../helpers/wait'
 
-let servers: RunningServer[] = []
-let clients: TestClient[] = []
+const servers: RunningServer[] = []
+const clients: TestClient[] = []
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy()
   for (const s of servers.splice(0)) {

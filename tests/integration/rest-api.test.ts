@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CloseCode } from '../../lib/protocol'
 import { connectSynced } from '../helpers/clients'
 import { openRaw } from '../helpers/raw-socket'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { removeDir } from '../helpers/temp-dir'
 import { waitFor } from '../helpers/wait'
 

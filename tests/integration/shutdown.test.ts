@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { writeUpdate } from '../../lib/protocol'
 import { connectSynced, type TestClient } from '../helpers/clients'
-import { openRaw, upgradeStatus, type RawSocket } from '../helpers/raw-socket'
-import { spawnServer, type ServerProcess } from '../helpers/server-process'
+import { openRaw, type RawSocket, upgradeStatus } from '../helpers/raw-socket'
+import { type ServerProcess, spawnServer } from '../helpers/server-process'
 import { readStoredDoc } from '../helpers/storage-inspect'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
@@ -127,7 +127,9 @@ describe('graceful shutdown of the server process', () => {
     const a1 = await watchedClient(server.wsUrl, 'shut-a')
     const a2 = await watchedClient(server.wsUrl, 'shut-a')
     const b1 = await watchedClient(server.wsUrl, 'shut-b')
-    cleanups.push(() => [a1, a2, b1].forEach((c) => c.destroy()))
+    cleanups.push(() => {
+      for (const c of [a1, a2, b1]) c.destroy()
+    })
     const raw = new RawWriter('raw', await openRaw(`${server.wsUrl}/shut-a`))
     const watchB = await openRaw(`${server.wsUrl}/shut-b`)
     cleanups.push(() => {
@@ -188,15 +190,23 @@ describe('graceful shutdown of the server process', () => {
     const onDiskB = await readStoredDoc(dataDir, 'shut-b')
     expect(onDisk.hasPending || onDiskB.hasPending, 'stored updates with missing predecessors').toBe(false)
     const diskKeys = new Set([...onDisk.doc.getMap('m').keys(), ...onDiskB.doc.getMap('m').keys()])
-    expect([...mustHave].filter((key) => !diskKeys.has(key)), 'echoed/relayed edits missing on disk').toEqual([])
+    expect(
+      [...mustHave].filter((key) => !diskKeys.has(key)),
+      'echoed/relayed edits missing on disk',
+    ).toEqual([])
 
     // And through a new server process on the same data dir.
     const again = await startProcess(dataDir)
     const checkA = await connectSynced(again.wsUrl, 'shut-a')
     const checkB = await connectSynced(again.wsUrl, 'shut-b')
-    cleanups.push(() => [checkA, checkB].forEach((c) => c.destroy()))
+    cleanups.push(() => {
+      for (const c of [checkA, checkB]) c.destroy()
+    })
     const restartedKeys = new Set([...checkA.doc.getMap('m').keys(), ...checkB.doc.getMap('m').keys()])
-    expect([...mustHave].filter((key) => !restartedKeys.has(key)), 'echoed/relayed edits missing after restart').toEqual([])
+    expect(
+      [...mustHave].filter((key) => !restartedKeys.has(key)),
+      'echoed/relayed edits missing after restart',
+    ).toEqual([])
     for (const key of mustHave) {
       const value = (key.startsWith('b1-') ? checkB : checkA).doc.getMap('m').get(key)
       expect(value, key).toBe(Number(key.split('-')[1]))
@@ -287,6 +297,8 @@ describe('graceful shutdown of the server process', () => {
     // The unresponsive peer was cut off: the process did not wait for it forever (its
     // shutdown deadline, `shutdownTimeoutMs`, is 10 s by default).
     expect(stopMs).toBeLessThan(10_000)
-    console.log(`[shutdown] during the drain: late upgrade → ${response.split('\r\n')[0]}, new connection → ${fresh}; exit 0 after ${stopMs} ms`)
+    console.log(
+      `[shutdown] during the drain: late upgrade → ${response.split('\r\n')[0]}, new connection → ${fresh}; exit 0 after ${stopMs} ms`,
+    )
   })
 })

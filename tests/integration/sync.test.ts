@@ -1,16 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
+import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { connectClient, connectSynced, peerNames, type TestClient } from '../helpers/clients'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
-import { startServer, type RunningServer } from '../helpers/server'
+import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
 
 /** A real server on port 0 and stock y-websocket clients over real WebSockets. */
 let servers: RunningServer[] = []
-let clients: TestClient[] = []
-let dirs: string[] = []
+const clients: TestClient[] = []
+const dirs: string[] = []
 
 afterEach(async () => {
   for (const client of clients.splice(0)) client.destroy()
@@ -38,10 +38,7 @@ describe('sync with stock y-websocket clients', () => {
     const b = await client(`${wsUrl}/collab`, 'shared')
     a.doc.getText('t').insert(0, 'from a ')
     b.doc.getText('t').insert(0, 'from b ')
-    await waitFor(
-      () => a.doc.getText('t').toString() === b.doc.getText('t').toString() && a.doc.getText('t').length === 14,
-      'convergence',
-    )
+    await waitFor(() => a.doc.getText('t').toString() === b.doc.getText('t').toString() && a.doc.getText('t').length === 14, 'convergence')
   })
 
   it('[P3] a client that joins later receives everything, and the stored state survives a restart', async () => {

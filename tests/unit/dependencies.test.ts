@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 
 const root = path.resolve(__dirname, '../..')
 const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
-  packages: Record<string, { version?: string }>
+  packages: Record<string, { version?: string; hasInstallScript?: boolean; optional?: boolean }>
 }
 
 describe('dependency tree', () => {
@@ -20,5 +20,14 @@ describe('dependency tree', () => {
         expect(range, `${name} in ${field}`).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/)
       }
     }
+  })
+
+  it('builds no native module the app does not use (benchmark peers live in bench/package.json)', () => {
+    const withInstallScripts = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.hasInstallScript)
+      .map(([location]) => location.replace(/^.*node_modules\//, ''))
+      .sort()
+    // better-sqlite3 is the embedded storage; esbuild (through tsx and vitest) only unpacks its binary.
+    expect(withInstallScripts).toEqual(['better-sqlite3', 'esbuild'])
   })
 })

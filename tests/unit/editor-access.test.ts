@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { bindDocAccess, createDocAccess, exchangeToken, fetchAuthMode, type AccessBindable, type AccessState } from '../../lib/editor/doc-access'
+import { type AccessBindable, bindDocAccess, createDocAccess, exchangeToken, fetchAuthMode } from '../../lib/editor/doc-access'
 import {
   ACCESS_TOKEN_KEY,
   creatablePrefix,
@@ -83,18 +83,37 @@ describe('tokens: reading, remembering, and removing ?token=', () => {
       .setIssuedAt(1_000)
       .setExpirationTime(4_600)
       .sign(new TextEncoder().encode('x'.repeat(32)))
-    expect(decodeTokenClaims(token)).toEqual({ sub: 'ada', name: 'Ada Lövelace ✓', docs: ['team-*'], role: 'editor', iat: 1_000, exp: 4_600 })
+    expect(decodeTokenClaims(token)).toEqual({
+      sub: 'ada',
+      name: 'Ada Lövelace ✓',
+      docs: ['team-*'],
+      role: 'editor',
+      iat: 1_000,
+      exp: 4_600,
+    })
   })
 
   it('treats anything that is not a JWT with an object payload as no claims, and drops unknown roles', () => {
-    for (const bad of [null, undefined, '', 'abc', 'a.b', 'a.%%%.c', `x.${Buffer.from('[1]').toString('base64url')}.y`, `x.${Buffer.from('not json').toString('base64url')}.y`]) {
+    for (const bad of [
+      null,
+      undefined,
+      '',
+      'abc',
+      'a.b',
+      'a.%%%.c',
+      `x.${Buffer.from('[1]').toString('base64url')}.y`,
+      `x.${Buffer.from('not json').toString('base64url')}.y`,
+    ]) {
       expect(decodeTokenClaims(bad)).toBeNull()
     }
     expect(decodeTokenClaims(jwt({ sub: 's', role: 'owner', name: '  ' }))).toEqual({ sub: 's' })
   })
 
   it('splits the token off a URL and keeps every other parameter', () => {
-    expect(splitTokenFromUrl('https://x.org/d/doc?token=abc&name=Cleo#top')).toEqual({ token: 'abc', cleanUrl: 'https://x.org/d/doc?name=Cleo#top' })
+    expect(splitTokenFromUrl('https://x.org/d/doc?token=abc&name=Cleo#top')).toEqual({
+      token: 'abc',
+      cleanUrl: 'https://x.org/d/doc?name=Cleo#top',
+    })
     expect(splitTokenFromUrl('https://x.org/?token=abc')).toEqual({ token: 'abc', cleanUrl: 'https://x.org/' })
     expect(splitTokenFromUrl('https://x.org/d/doc?name=Cleo')).toEqual({ token: null, cleanUrl: 'https://x.org/d/doc?name=Cleo' })
     expect(splitTokenFromUrl('https://x.org/?token=')).toEqual({ token: null, cleanUrl: 'https://x.org/' })
@@ -168,9 +187,28 @@ describe('exchangeToken: what the server says about one document', () => {
     const link = jwt({ sub: 'link-1', docs: ['doc'], role: 'viewer', exp: 9_999_999_999 })
     const api = fakeTokenApi([session('Vera', 'viewer', 1_000)])
     const now = 1_700_000_000_000 // the server's clock (iat 1000) is decades behind: irrelevant
-    const state = await exchangeToken({ docId: 'doc', accessToken: link, name: ' Vera ', fetch: api.fetch, now: () => now, baseUrl: 'https://t.example/' })
-    expect(api.calls[0]).toMatchObject({ url: 'https://t.example/api/tokens', authorization: `Bearer ${link}`, body: { docId: 'doc', name: 'Vera' } })
-    expect(state).toMatchObject({ status: 'granted', role: 'viewer', name: 'Vera', nameFromToken: false, requestedName: 'Vera', expiresAt: now + HOUR_S * 1000, refreshAt: now + 0.8 * HOUR_S * 1000 })
+    const state = await exchangeToken({
+      docId: 'doc',
+      accessToken: link,
+      name: ' Vera ',
+      fetch: api.fetch,
+      now: () => now,
+      baseUrl: 'https://t.example/',
+    })
+    expect(api.calls[0]).toMatchObject({
+      url: 'https://t.example/api/tokens',
+      authorization: `Bearer ${link}`,
+      body: { docId: 'doc', name: 'Vera' },
+    })
+    expect(state).toMatchObject({
+      status: 'granted',
+      role: 'viewer',
+      name: 'Vera',
+      nameFromToken: false,
+      requestedName: 'Vera',
+      expiresAt: now + HOUR_S * 1000,
+      refreshAt: now + 0.8 * HOUR_S * 1000,
+    })
   })
 
   it('says whether the name comes from the access token itself', async () => {
@@ -188,19 +226,33 @@ describe('exchangeToken: what the server says about one document', () => {
       [403, 'Revoked'],
     ] as const) {
       const api = fakeTokenApi([{ status, body: { error: 'nope', reason } }])
-      await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: api.fetch })).resolves.toEqual({ status: 'denied', reason, httpStatus: status, message: 'nope' })
+      await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: api.fetch })).resolves.toEqual({
+        status: 'denied',
+        reason,
+        httpStatus: status,
+        message: 'nope',
+      })
     }
     const odd = fakeTokenApi([{ status: 403, body: { error: 'who knows', reason: 'Cosmic' } }])
-    await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: odd.fetch })).resolves.toMatchObject({ status: 'denied', reason: 'Unknown' })
+    await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: odd.fetch })).resolves.toMatchObject({
+      status: 'denied',
+      reason: 'Unknown',
+    })
   })
 
   it('network errors and server errors are "unreachable", never a denial', async () => {
-    await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: fakeTokenApi(['network-error']).fetch })).resolves.toMatchObject({ status: 'unreachable' })
-    await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: fakeTokenApi([{ status: 500, body: { error: 'internal error' } }]).fetch })).resolves.toEqual({
+    await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: fakeTokenApi(['network-error']).fetch })).resolves.toMatchObject({
+      status: 'unreachable',
+    })
+    await expect(
+      exchangeToken({ docId: 'doc', accessToken: 'x', fetch: fakeTokenApi([{ status: 500, body: { error: 'internal error' } }]).fetch }),
+    ).resolves.toEqual({
       status: 'unreachable',
       message: 'internal error',
     })
-    await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: fakeTokenApi([{ status: 502 }]).fetch })).resolves.toMatchObject({ status: 'unreachable' })
+    await expect(exchangeToken({ docId: 'doc', accessToken: 'x', fetch: fakeTokenApi([{ status: 502 }]).fetch })).resolves.toMatchObject({
+      status: 'unreachable',
+    })
   })
 
   it('409 (the server verifies but cannot mint): connect with the access token itself', async () => {
@@ -293,7 +345,14 @@ describe('createDocAccess: keeping access current', () => {
     const timers = fakeClock()
     let wall = timers.now()
     const api = fakeTokenApi([session('Cleo', 'editor', 1_000, 30)]) // a 30-second token
-    const access = createDocAccess({ docId: 'doc', accessToken: LINK, fetch: api.fetch, ...timers, now: () => wall, recheckIntervalMs: 60_000 })
+    const access = createDocAccess({
+      docId: 'doc',
+      accessToken: LINK,
+      fetch: api.fetch,
+      ...timers,
+      now: () => wall,
+      recheckIntervalMs: 60_000,
+    })
     await access.check()
     wall += 5_000
     access.connectionTrouble({ code: 1006, opened: false })
@@ -363,9 +422,15 @@ describe('bindDocAccess: tokens into the provider, denials stop it', () => {
       shouldConnect: true,
       connect: () => void log.push('connect'),
       disconnect: () => void log.push('disconnect'),
-      on: (event: string, listener: (event: never) => void) => void (listeners[event] ??= []).push(listener),
-      off: (event: string, listener: (event: never) => void) => void (listeners[event] = (listeners[event] ?? []).filter((l) => l !== listener)),
-      emit: (event: string, payload: unknown) => (listeners[event] ?? []).forEach((l) => l(payload as never)),
+      on: (event: string, listener: (event: never) => void) => {
+        listeners[event] = [...(listeners[event] ?? []), listener]
+      },
+      off: (event: string, listener: (event: never) => void) => {
+        listeners[event] = (listeners[event] ?? []).filter((l) => l !== listener)
+      },
+      emit: (event: string, payload: unknown) => {
+        for (const l of listeners[event] ?? []) l(payload as never)
+      },
     }
     let token: string | null = null
     const connection = {

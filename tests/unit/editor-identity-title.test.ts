@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { colorForSeed, initialsOf, loadIdentity, normalizeName, saveName, USER_COLORS, type KeyValueStore } from '../../lib/editor/identity'
-import { bindTitleInput, diffText, mapPosition, type TitleInput } from '../../lib/editor/title-binding'
+import { colorForSeed, initialsOf, type KeyValueStore, loadIdentity, normalizeName, saveName, USER_COLORS } from '../../lib/editor/identity'
 import { formatRelativeTime } from '../../lib/editor/relative-time'
+import { bindTitleInput, diffText, mapPosition, type TitleInput } from '../../lib/editor/title-binding'
 import { collabUrlFromLocation } from '../../lib/editor/urls'
 
 const memoryStore = (): KeyValueStore & { map: Map<string, string> } => {

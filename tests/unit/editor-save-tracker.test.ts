@@ -1,7 +1,7 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
 import { describe, expect, it } from 'vitest'
+import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { SaveTracker, subtractRanges } from '../../lib/editor/save-tracker'
 import { peekSyncMessage } from '../../lib/editor/sync-messages'

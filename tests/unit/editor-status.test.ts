@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ActivityLog } from '../../lib/editor/activity'
 import type { Peer } from '../../lib/editor/presence'
-import { nextStatus, type ConnectionEvent, type ConnectionStatus } from '../../lib/editor/status'
+import { type ConnectionEvent, type ConnectionStatus, nextStatus } from '../../lib/editor/status'
 
 const run = (events: ConnectionEvent[], start: ConnectionStatus = 'connecting') => {
   const seen: ConnectionStatus[] = []

@@ -1,15 +1,15 @@
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import { describe, expect, it } from 'vitest'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
-import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
   CloseCode,
-  ProtocolError,
   closeCodeName,
   isDocumentWrite,
   isValidDocId,
+  ProtocolError,
   readAwarenessUpdate,
   readMessage,
   writeAwareness,
@@ -20,7 +20,10 @@ import {
   writeUpdate,
 } from '../../lib/protocol'
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ')
+const hex = (bytes: Uint8Array) =>
+  Buffer.from(bytes)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ')
 const bytes = (text: string) => new Uint8Array(Buffer.from(text.replace(/ /g, ''), 'hex'))
 
 function closeCodeOf(frame: Uint8Array): number {

@@ -440,7 +440,7 @@ describe('room: presence in large rooms', () => {
     const members = Array.from({ length: 20 }, () => join())
     await waitFor(() => members.every((m) => m.peer.synced), 'all synced')
     const counts = members.map((m) => m.peer.frames.length)
-    members.forEach((m, i) => m.peer.setPresence({ user: { name: `user-${i}` } }))
+    for (const [i, m] of members.entries()) m.peer.setPresence({ user: { name: `user-${i}` } })
     const everyoneSeesEveryone = () => members.every((m) => m.peer.peerNames().length === 19)
     await waitFor(everyoneSeesEveryone, 'everyone sees everyone', 2_000)
     // 20 changes reached 20 members in a few messages each, not 19 messages each.

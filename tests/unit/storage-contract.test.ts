@@ -56,7 +56,14 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
 
   it('append then load returns the updates in order, per document', async () => {
     start()
-    await storage.append([{ docId: 'a', update: u(1) }, { docId: 'b', update: u(9) }, { docId: 'a', update: u(2) }], 10)
+    await storage.append(
+      [
+        { docId: 'a', update: u(1) },
+        { docId: 'b', update: u(9) },
+        { docId: 'a', update: u(2) },
+      ],
+      10,
+    )
     await storage.append([{ docId: 'a', update: u(3) }], 11)
     expect(await storage.load('a')).toEqual({ snapshot: null, updates: [u(1), u(2), u(3)] })
     expect(await storage.load('b')).toEqual({ snapshot: null, updates: [u(9)] })
@@ -74,7 +81,10 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   it('append is atomic: a batch that fails stores nothing', async () => {
     start()
     await storage.append([{ docId: 'a', update: u(1) }], 1)
-    const broken = [{ docId: 'a', update: u(2) }, { docId: null as unknown as string, update: u(3) }]
+    const broken = [
+      { docId: 'a', update: u(2) },
+      { docId: null as unknown as string, update: u(3) },
+    ]
     await expect(storage.append(broken, 2)).rejects.toThrow()
     expect((await storage.load('a')).updates).toEqual([u(1)])
   })
@@ -83,7 +93,13 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     start()
     await storage.append([{ docId: 'a', update: u(1) }], 100)
     await storage.append([{ docId: 'b', update: u(1), title: 'Bee' }], 200)
-    await storage.append([{ docId: 'a', update: u(2), title: 'Ay' }, { docId: 'a', update: u(3) }], 300)
+    await storage.append(
+      [
+        { docId: 'a', update: u(2), title: 'Ay' },
+        { docId: 'a', update: u(3) },
+      ],
+      300,
+    )
     expect(await storage.getDocument('a')).toEqual({ id: 'a', title: 'Ay', createdAt: 100, updatedAt: 300 })
     expect((await storage.listDocuments()).map((d) => d.id)).toEqual(['a', 'b'])
     expect(await storage.getDocument('nope')).toBeNull()
@@ -100,7 +116,13 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
 
   it('compact replaces snapshot + log with the merge, and later appends follow it', async () => {
     start()
-    await storage.append([{ docId: 'a', update: u(1) }, { docId: 'a', update: u(2) }], 1)
+    await storage.append(
+      [
+        { docId: 'a', update: u(1) },
+        { docId: 'a', update: u(2) },
+      ],
+      1,
+    )
     const result = await storage.compact('a', concat)
     expect(result.mergedUpdates).toBe(2)
     await storage.append([{ docId: 'a', update: u(3) }], 2)
@@ -108,7 +130,13 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     await storage.compact('a', concat)
     expect(await storage.load('a')).toEqual({ snapshot: u(1, 2, 3), updates: [] })
     expect((await storage.compact('a', concat)).mergedUpdates).toBe(0)
-    await storage.append([{ docId: 'a', update: u(4) }, { docId: 'a', update: u(5) }], 3)
+    await storage.append(
+      [
+        { docId: 'a', update: u(4) },
+        { docId: 'a', update: u(5) },
+      ],
+      3,
+    )
     expect(await storage.load('a')).toEqual({ snapshot: u(1, 2, 3), updates: [u(4), u(5)] })
   })
 
@@ -125,7 +153,13 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
 
   it('deleteDocument removes metadata, snapshot and log', async () => {
     start()
-    await storage.append([{ docId: 'a', update: u(1) }, { docId: 'b', update: u(2) }], 1)
+    await storage.append(
+      [
+        { docId: 'a', update: u(1) },
+        { docId: 'b', update: u(2) },
+      ],
+      1,
+    )
     await storage.compact('a', concat)
     await storage.append([{ docId: 'a', update: u(3) }], 2)
     expect(await storage.deleteDocument('a')).toBe(true)
