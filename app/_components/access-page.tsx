@@ -1,7 +1,7 @@
 'use client'
 
 import { useEffect } from 'react'
-import type { AccessDenialReason } from '../../lib/editor/doc-access'
+import type { AccessDenialReason } from '../../lib/client/doc-access'
 import { AccessMessage, type AccessPlace } from '../../lib/react'
 import { Logo } from './logo'
 

@@ -1,10 +1,10 @@
 'use client'
 
 import { type ReactNode, useEffect, useRef, useState } from 'react'
-import type { DocAccess } from '../../lib/editor/doc-access'
-import { createDocsClient } from '../../lib/editor/docs-client'
-import type { LocalIdentity } from '../../lib/editor/identity'
-import { roleCanEdit } from '../../lib/editor/tokens'
+import type { DocAccess } from '../../lib/client/doc-access'
+import { createDocsClient } from '../../lib/client/docs-client'
+import type { LocalIdentity } from '../../lib/client/identity'
+import { roleCanEdit } from '../../lib/client/tokens'
 import { CloseCode } from '../../lib/protocol/close-codes'
 import {
   ActivityFeed,

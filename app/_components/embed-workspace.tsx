@@ -1,6 +1,6 @@
 'use client'
 
-import { roleCanEdit } from '../../lib/editor/tokens'
+import { roleCanEdit } from '../../lib/client/tokens'
 import {
   AccessMessage,
   AvatarStack,

@@ -1,8 +1,8 @@
 'use client'
 
 import { useMemo, useState } from 'react'
-import { createDocsClient } from '../../lib/editor/docs-client'
-import { creatablePrefix, decodeTokenClaims, forgetAccessToken, roleCanEdit } from '../../lib/editor/tokens'
+import { createDocsClient } from '../../lib/client/docs-client'
+import { creatablePrefix, decodeTokenClaims, forgetAccessToken, roleCanEdit } from '../../lib/client/tokens'
 import { AccessMessage, Avatar, DocumentList, useAccessToken, useAuthMode, useLocalIdentity } from '../../lib/react'
 import { Logo } from './logo'
 

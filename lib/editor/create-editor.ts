@@ -1,5 +1,5 @@
 import { Editor } from '@tiptap/core'
-import { type ConnectionOptions, createConnection, type TandemConnection } from './connection'
+import { type ConnectionOptions, createConnection, type TandemConnection } from '../client/connection'
 import { tandemExtensions } from './extensions'
 
 export interface CollaborativeEditorOptions extends ConnectionOptions {

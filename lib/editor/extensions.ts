@@ -4,9 +4,9 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import StarterKit from '@tiptap/starter-kit'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
+import type { TandemUser } from '../client/identity'
 import { CONTENT_FIELD } from '../protocol/document-fields'
 import { renderCaret, renderSelection } from './caret'
-import type { TandemUser } from './identity'
 
 export interface TandemExtensionOptions {
   doc: Y.Doc

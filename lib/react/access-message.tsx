@@ -1,7 +1,7 @@
 'use client'
 
 import type { ReactNode } from 'react'
-import type { AccessDenialReason } from '../editor/doc-access'
+import type { AccessDenialReason } from '../client/doc-access'
 import { EyeIcon, LockIcon } from './icons'
 
 export type AccessPlace = 'document' | 'home'

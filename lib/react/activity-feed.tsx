@@ -1,8 +1,8 @@
 'use client'
 
 import { useEffect, useState } from 'react'
-import type { ActivityEntry } from '../editor/activity'
-import { formatClockTime } from '../editor/relative-time'
+import type { ActivityEntry } from '../client/activity'
+import { formatClockTime } from '../client/relative-time'
 import { useActivity } from './hooks'
 
 function describe(entry: ActivityEntry): string {

@@ -3,7 +3,7 @@
 import type { Editor } from '@tiptap/core'
 import { EditorContent, useEditor } from '@tiptap/react'
 import { useEffect } from 'react'
-import type { TandemConnection } from '../editor/connection'
+import type { TandemConnection } from '../client/connection'
 import { tandemExtensions } from '../editor/extensions'
 import { EditorToolbar } from './editor-toolbar'
 import { useSynced } from './hooks'

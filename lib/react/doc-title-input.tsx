@@ -1,7 +1,7 @@
 'use client'
 
 import { useEffect, useRef } from 'react'
-import { bindTitleInput } from '../editor/title-binding'
+import { bindTitleInput } from '../client/title-binding'
 import { MAX_TITLE_LENGTH, TITLE_FIELD } from '../protocol/document-fields'
 import { useTandemConnection } from './tandem-doc-provider'
 

@@ -1,8 +1,8 @@
 'use client'
 
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { createDocsClient, type DocMeta, DocsApiError, type DocsClient } from '../editor/docs-client'
-import { formatRelativeTime } from '../editor/relative-time'
+import { createDocsClient, type DocMeta, DocsApiError, type DocsClient } from '../client/docs-client'
+import { formatRelativeTime } from '../client/relative-time'
 import { MAX_TITLE_LENGTH } from '../protocol/document-fields'
 
 type Load = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ready'; docs: DocMeta[] }

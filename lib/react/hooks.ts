@@ -2,11 +2,11 @@
 
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type * as Y from 'yjs'
-import type { ActivityEntry } from '../editor/activity'
-import type { ClosedReason, SaveState, TandemConnection } from '../editor/connection'
-import { groupPeople, type Peer, type Person } from '../editor/presence'
-import type { ReadonlySignal } from '../editor/signal'
-import type { ConnectionStatus } from '../editor/status'
+import type { ActivityEntry } from '../client/activity'
+import type { ClosedReason, SaveState, TandemConnection } from '../client/connection'
+import { groupPeople, type Peer, type Person } from '../client/presence'
+import type { ReadonlySignal } from '../client/signal'
+import type { ConnectionStatus } from '../client/status'
 import { TITLE_FIELD } from '../protocol/document-fields'
 import { useTandemConnection } from './tandem-doc-provider'
 

@@ -1,7 +1,7 @@
 'use client'
 
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
-import { MAX_NAME_LENGTH, normalizeName } from '../editor/identity'
+import { MAX_NAME_LENGTH, normalizeName } from '../client/identity'
 
 /**
  * Asks for a display name (modal `<dialog>`: focus is trapped and restored by the browser).

@@ -1,7 +1,7 @@
 'use client'
 
-import { initialsOf } from '../editor/identity'
-import type { Person } from '../editor/presence'
+import { initialsOf } from '../client/identity'
+import type { Person } from '../client/presence'
 import { usePeople } from './hooks'
 
 export function Avatar({ name, color, size = 'md' }: { name: string; color: string; size?: 'sm' | 'md' }) {

@@ -1,7 +1,7 @@
 'use client'
 
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
-import { createDocsClient, DocsApiError, type DocsClient } from '../editor/docs-client'
+import { createDocsClient, DocsApiError, type DocsClient } from '../client/docs-client'
 import { CheckIcon, EyeIcon, LinkIcon, PencilIcon } from './icons'
 
 type LinkRole = 'editor' | 'viewer'

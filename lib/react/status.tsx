@@ -1,7 +1,7 @@
 'use client'
 
-import type { SaveState } from '../editor/connection'
-import type { ConnectionStatus } from '../editor/status'
+import type { SaveState } from '../client/connection'
+import type { ConnectionStatus } from '../client/status'
 import { useClosedReason, useConnectionStatus, useSaveState, useSmoothedSaveState } from './hooks'
 
 const STATUS_LABEL: Record<ConnectionStatus, string> = {

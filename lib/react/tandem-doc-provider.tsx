@@ -1,9 +1,9 @@
 'use client'
 
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react'
-import { createConnection, type TandemConnection } from '../editor/connection'
-import type { DocAccess } from '../editor/doc-access'
-import type { TandemUser } from '../editor/identity'
+import { createConnection, type TandemConnection } from '../client/connection'
+import type { DocAccess } from '../client/doc-access'
+import type { TandemUser } from '../client/identity'
 
 const TandemDocContext = createContext<TandemConnection | null>(null)
 

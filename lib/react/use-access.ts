@@ -1,8 +1,8 @@
 'use client'
 
 import { useEffect, useState } from 'react'
-import { type AccessState, createDocAccess, type DocAccess, fetchAuthMode } from '../editor/doc-access'
-import { takeAccessToken } from '../editor/tokens'
+import { type AccessState, createDocAccess, type DocAccess, fetchAuthMode } from '../client/doc-access'
+import { takeAccessToken } from '../client/tokens'
 
 /**
  * This origin's access token: taken from `?token=` (then remembered, and removed from the

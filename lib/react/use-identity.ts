@@ -1,7 +1,7 @@
 'use client'
 
 import { useCallback, useEffect, useState } from 'react'
-import { type KeyValueStore, type LocalIdentity, loadIdentity, saveName } from '../editor/identity'
+import { type KeyValueStore, type LocalIdentity, loadIdentity, saveName } from '../client/identity'
 
 function browserStore(): KeyValueStore | null {
   try {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { createConnection, type TandemConnection } from '../../lib/editor/connection'
+import { createConnection, type TandemConnection } from '../../lib/client/connection'
 import { type RunningServer, startServer } from '../helpers/server'
 import { removeDir } from '../helpers/temp-dir'
 import { waitFor } from '../helpers/wait'

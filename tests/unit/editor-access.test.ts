@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { type AccessBindable, bindDocAccess, createDocAccess, exchangeToken, fetchAuthMode } from '../../lib/editor/doc-access'
+import { type AccessBindable, bindDocAccess, createDocAccess, exchangeToken, fetchAuthMode } from '../../lib/client/doc-access'
 import {
   ACCESS_TOKEN_KEY,
   creatablePrefix,
@@ -9,7 +9,7 @@ import {
   roleCanEdit,
   splitTokenFromUrl,
   takeAccessToken,
-} from '../../lib/editor/tokens'
+} from '../../lib/client/tokens'
 
 /** An unsigned JWT-shaped token (the client never verifies signatures). */
 function jwt(payload: Record<string, unknown>): string {

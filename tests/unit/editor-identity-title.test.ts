@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { colorForSeed, initialsOf, type KeyValueStore, loadIdentity, normalizeName, saveName, USER_COLORS } from '../../lib/editor/identity'
-import { formatRelativeTime } from '../../lib/editor/relative-time'
-import { bindTitleInput, diffText, mapPosition, type TitleInput } from '../../lib/editor/title-binding'
-import { collabUrlFromLocation } from '../../lib/editor/urls'
+import { colorForSeed, initialsOf, type KeyValueStore, loadIdentity, normalizeName, saveName, USER_COLORS } from '../../lib/client/identity'
+import { formatRelativeTime } from '../../lib/client/relative-time'
+import { bindTitleInput, diffText, mapPosition, type TitleInput } from '../../lib/client/title-binding'
+import { collabUrlFromLocation } from '../../lib/client/urls'
 
 const memoryStore = (): KeyValueStore & { map: Map<string, string> } => {
   const map = new Map<string, string>()
@@ -130,7 +130,7 @@ describe('small helpers', () => {
 
 describe('distinct colours', () => {
   it('keeps the preferred colour when free and takes the next free one otherwise', async () => {
-    const { distinctColor, USER_COLORS } = await import('../../lib/editor/identity')
+    const { distinctColor, USER_COLORS } = await import('../../lib/client/identity')
     const [first, second, third] = USER_COLORS as [string, string, string]
     expect(distinctColor(first, new Set())).toBe(first)
     expect(distinctColor(first, new Set([first]))).toBe(second)

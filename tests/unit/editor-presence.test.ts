@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { groupPeople, readPeers, setLocalUser, subscribePeers } from '../../lib/editor/presence'
+import { groupPeople, readPeers, setLocalUser, subscribePeers } from '../../lib/client/presence'
 
 /** Two real Awareness instances with updates copied across, as a relaying server would. */
 function pair() {

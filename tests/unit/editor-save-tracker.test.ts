@@ -3,8 +3,8 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { SaveTracker, subtractRanges } from '../../lib/editor/save-tracker'
-import { peekSyncMessage } from '../../lib/editor/sync-messages'
+import { SaveTracker, subtractRanges } from '../../lib/client/save-tracker'
+import { peekSyncMessage } from '../../lib/client/sync-messages'
 
 /**
  * A client Y.Doc and a "server" Y.Doc wired by hand: local updates are queued as they would be

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ActivityLog } from '../../lib/editor/activity'
-import type { Peer } from '../../lib/editor/presence'
-import { type ConnectionEvent, type ConnectionStatus, nextStatus } from '../../lib/editor/status'
+import { ActivityLog } from '../../lib/client/activity'
+import type { Peer } from '../../lib/client/presence'
+import { type ConnectionEvent, type ConnectionStatus, nextStatus } from '../../lib/client/status'
 
 const run = (events: ConnectionEvent[], start: ConnectionStatus = 'connecting') => {
   const seen: ConnectionStatus[] = []
@@ -90,7 +90,7 @@ describe('activity log', () => {
 
 describe('reconnect policy', () => {
   it('gives up only where retrying cannot help', async () => {
-    const { shouldReconnectAfterClose } = await import('../../lib/editor/connection')
+    const { shouldReconnectAfterClose } = await import('../../lib/client/connection')
     for (const code of [4401, 4403, 4404, 4400, 4415, 4422]) expect(shouldReconnectAfterClose(code)).toBe(false)
     for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4408, 4429, 4500]) expect(shouldReconnectAfterClose(code)).toBe(true)
   })

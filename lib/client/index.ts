@@ -1,0 +1,27 @@
+/**
+ * The framework-free client: the sync connection (status, "Saved", presence, activity), access
+ * tokens and the documents REST client. Internals (diffing, save-range arithmetic, sync message
+ * peeking) stay importable by path for tests but are not part of this API.
+ */
+export type { ActivityEntry, ActivityKind } from './activity'
+export { type ClosedReason, type ConnectionOptions, createConnection, type SaveState, type TandemConnection } from './connection'
+export {
+  type AccessDenialReason,
+  type AccessState,
+  bindDocAccess,
+  type ConnectionTrouble,
+  createDocAccess,
+  type DocAccess,
+  type DocAccessOptions,
+  exchangeToken,
+  fetchAuthMode,
+  type GrantedAccess,
+} from './doc-access'
+export { createDocsClient, type DocMeta, DocsApiError, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
+export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, saveName, type TandemUser, USER_COLORS } from './identity'
+export type { Peer, Person } from './presence'
+export type { ReadonlySignal } from './signal'
+export type { ConnectionStatus } from './status'
+export { bindTitleInput, type TitleInput } from './title-binding'
+export { forgetAccessToken, loadAccessToken, saveAccessToken, takeAccessToken } from './tokens'
+export { collabUrlFromLocation, documentUrl } from './urls'
