@@ -1,12 +1,15 @@
+import { simpleDiffString } from 'lib0/diff'
 import type * as Y from 'yjs'
+import { clampText } from '../protocol/document-fields'
 
 /**
  * Binds a text input to a shared Y.Text (the document title) in both directions, by hand
  * rather than through a controlled React input, so that a remote edit keeps the local caret
  * where it belongs instead of jumping to the end.
  *
- * Local edits are applied as the minimal splice (common prefix and suffix kept), so two people
- * typing in the title at once both keep their characters.
+ * Local edits are applied as the minimal splice (common prefix and suffix kept, never splitting a
+ * surrogate pair: lib0's `simpleDiffString`), so two people typing in the title at once both keep
+ * their characters.
  */
 export interface TitleInput {
   value: string
@@ -19,20 +22,6 @@ export interface TitleInput {
 }
 
 export const TITLE_ORIGIN = Symbol('tandem-title-input')
-
-/** The smallest edit turning `before` into `after`: delete `remove` chars at `index`, insert `insert`. */
-export function diffText(before: string, after: string): { index: number; remove: number; insert: string } {
-  let start = 0
-  const max = Math.min(before.length, after.length)
-  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++
-  let endBefore = before.length
-  let endAfter = after.length
-  while (endBefore > start && endAfter > start && before.charCodeAt(endBefore - 1) === after.charCodeAt(endAfter - 1)) {
-    endBefore--
-    endAfter--
-  }
-  return { index: start, remove: endBefore - start, insert: after.slice(start, endAfter) }
-}
 
 type Delta = Array<{ retain?: number; insert?: unknown; delete?: number }>
 
@@ -58,11 +47,10 @@ export function bindTitleInput(input: TitleInput, text: Y.Text, maxLength?: numb
   input.value = text.toString()
 
   const onInput = () => {
-    let next = input.value
-    if (maxLength !== undefined && next.length > maxLength) next = next.slice(0, maxLength)
+    const next = maxLength === undefined ? input.value : clampText(input.value, maxLength)
     const current = text.toString()
     if (next === current) return
-    const { index, remove, insert } = diffText(current, next)
+    const { index, remove, insert } = simpleDiffString(current, next)
     text.doc?.transact(() => {
       if (remove > 0) text.delete(index, remove)
       if (insert.length > 0) text.insert(index, insert)

@@ -9,6 +9,23 @@ export const TITLE_FIELD = 'title'
 /** Longest title the server keeps in document metadata (the Y.Text itself is not cut). */
 export const MAX_TITLE_LENGTH = 200
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+
+/**
+ * `text` cut to at most `maxLength` UTF-16 code units without splitting what a reader sees as
+ * one character: a surrogate pair (emoji), a flag, a letter with combining marks. A plain
+ * `slice` can leave half an emoji, which every replica then shows as garbage.
+ */
+export function clampText(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text
+  let end = 0
+  for (const { index, segment } of graphemes.segment(text)) {
+    if (index + segment.length > maxLength) break
+    end = index + segment.length
+  }
+  return text.slice(0, end)
+}
+
 /**
  * Document ids: 1–128 characters of A–Z a–z 0–9 _ - . and never "." or "..". Anything else
  * is refused before a WebSocket opens, so an id is always safe in a URL path and a file name.

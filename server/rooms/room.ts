@@ -4,6 +4,7 @@ import {
   type AwarenessEntry,
   CloseCode,
   type CloseReason,
+  clampText,
   type IncomingMessage,
   MAX_TITLE_LENGTH,
   ProtocolError,
@@ -331,7 +332,7 @@ export class Room implements MessageSink {
 
   private commit(update: Uint8Array, onStored?: () => void): void {
     // Metadata keeps a bounded copy; the Y.Text itself is the client's business.
-    const title = this.titleChanged ? this.title.slice(0, MAX_TITLE_LENGTH) : undefined
+    const title = this.titleChanged ? clampText(this.title, MAX_TITLE_LENGTH) : undefined
     this.pendingUpdates++
     this.commitQueue.enqueue(this.docId, update, title, () => {
       this.pendingUpdates--

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { colorForSeed, initialsOf, type KeyValueStore, loadIdentity, normalizeName, saveName, USER_COLORS } from '../../lib/client/identity'
 import { formatRelativeTime } from '../../lib/client/relative-time'
-import { bindTitleInput, diffText, mapPosition, type TitleInput } from '../../lib/client/title-binding'
+import { bindTitleInput, mapPosition } from '../../lib/client/title-binding'
 import { collabUrlFromLocation } from '../../lib/client/urls'
+import { FakeInput } from '../helpers/fake-input'
 
 const memoryStore = (): KeyValueStore & { map: Map<string, string> } => {
   const map = new Map<string, string>()
@@ -51,36 +52,7 @@ describe('identity', () => {
   })
 })
 
-class FakeInput implements TitleInput {
-  value = ''
-  selectionStart: number | null = 0
-  selectionEnd: number | null = 0
-  private listener: (() => void) | null = null
-  ownerDocument = { activeElement: this as unknown }
-  setSelectionRange(start: number, end: number) {
-    this.selectionStart = start
-    this.selectionEnd = end
-  }
-  addEventListener(_type: 'input', listener: () => void) {
-    this.listener = listener
-  }
-  removeEventListener() {
-    this.listener = null
-  }
-  type(value: string, caret: number) {
-    this.value = value
-    this.setSelectionRange(caret, caret)
-    this.listener?.()
-  }
-}
-
 describe('title binding', () => {
-  it('diffs to the minimal splice', () => {
-    expect(diffText('Hello world', 'Hello brave world')).toEqual({ index: 6, remove: 0, insert: 'brave ' })
-    expect(diffText('abc', 'ac')).toEqual({ index: 1, remove: 1, insert: '' })
-    expect(diffText('same', 'same')).toEqual({ index: 4, remove: 0, insert: '' })
-  })
-
   it('maps the local caret through remote inserts and deletes', () => {
     expect(mapPosition(5, [{ insert: 'abc' }])).toBe(8)
     expect(mapPosition(5, [{ retain: 6 }, { insert: 'abc' }])).toBe(5)
