@@ -4,7 +4,7 @@ import { type ReactNode, useEffect, useRef, useState } from 'react'
 import type { DocAccess } from '../../lib/client/doc-access'
 import { createDocsClient } from '../../lib/client/docs-client'
 import type { LocalIdentity } from '../../lib/client/identity'
-import { roleCanEdit } from '../../lib/client/tokens'
+import { roleCanWrite } from '../../lib/protocol/access'
 import { CloseCode } from '../../lib/protocol/close-codes'
 import {
   ActivityFeed,
@@ -39,7 +39,7 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   const started = useRef(false)
 
   const role = state.status === 'open' ? 'editor' : state.status === 'granted' ? state.role : null
-  const canEdit = roleCanEdit(role)
+  const canEdit = roleCanWrite(role)
 
   // Opening a link to a document that does not exist yet creates it (idempotent PUT); only
   // editors may, and with auth on the session token authorises it.

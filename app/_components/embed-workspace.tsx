@@ -1,6 +1,6 @@
 'use client'
 
-import { roleCanEdit } from '../../lib/client/tokens'
+import { roleCanWrite } from '../../lib/protocol/access'
 import {
   AccessMessage,
   AvatarStack,
@@ -38,7 +38,7 @@ export function EmbedWorkspace({ docId, nameOverride, toolbar }: { docId: string
       </div>
     )
   }
-  const canEdit = state.status === 'open' || roleCanEdit(state.role)
+  const canEdit = state.status === 'open' || roleCanWrite(state.role)
   const name = (state.status === 'granted' && state.nameFromToken ? state.name : null) ?? guestName
   return (
     <TandemDocProvider docId={docId} user={{ name, color: identity.color }} access={access}>

@@ -2,7 +2,8 @@
 
 import { useMemo, useState } from 'react'
 import { createDocsClient } from '../../lib/client/docs-client'
-import { creatablePrefix, decodeTokenClaims, forgetAccessToken, roleCanEdit } from '../../lib/client/tokens'
+import { creatablePrefix, decodeTokenClaims, forgetAccessToken } from '../../lib/client/tokens'
+import { roleCanWrite } from '../../lib/protocol/access'
 import { AccessMessage, Avatar, DocumentList, useAccessToken, useAuthMode, useLocalIdentity } from '../../lib/react'
 import { Logo } from './logo'
 
@@ -21,7 +22,7 @@ export function HomeWorkspace() {
 
   const auth = mode === 'auth' || (mode === 'unknown' && accessToken != null)
   const role = auth ? (claims?.role ?? 'viewer') : 'editor'
-  const canEdit = roleCanEdit(role)
+  const canEdit = roleCanWrite(role)
   const prefix = auth ? creatablePrefix(claims?.docs) : ''
   const deniedReason = denied ?? (mode === 'auth' && accessToken === null ? 'MissingToken' : null)
   const ready = accessToken !== undefined && mode !== 'checking'

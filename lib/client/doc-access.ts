@@ -13,21 +13,13 @@
  * it opens a socket) and a revoked or expired link turns into a clear "denied" state instead
  * of endless reconnecting.
  */
+import { type AccessFailure, isAccessFailure, type Role } from '../protocol/access'
 import { CloseCode } from '../protocol/close-codes'
 import { type ReadonlySignal, Signal } from './signal'
-import { type AccessRole, decodeTokenClaims } from './tokens'
+import { decodeTokenClaims } from './tokens'
 
-export const DENIAL_REASONS = [
-  'MissingToken',
-  'InvalidToken',
-  'InvalidSignature',
-  'Expired',
-  'Revoked',
-  'WrongDocument',
-  'InsufficientRole',
-  'OriginNotAllowed',
-] as const
-export type AccessDenialReason = (typeof DENIAL_REASONS)[number] | 'Unknown'
+/** Why access was refused: a failure the server named, or 'Unknown' when it named none we know. */
+export type AccessDenialReason = AccessFailure | 'Unknown'
 
 export type AccessState =
   /** The first check has not answered yet. */
@@ -38,7 +30,7 @@ export type AccessState =
       status: 'granted'
       /** The token for the WebSocket (`?token=`) and API calls (`Bearer`). */
       token: string
-      role: AccessRole
+      role: Role
       /** The name others see (from the token, or the name sent with the exchange). */
       name: string | null
       /** True when the access token itself names the person (their name cannot be changed here). */
@@ -70,10 +62,6 @@ export interface ExchangeOptions {
 /** Refresh once this share of a session token's lifetime has passed. */
 export const REFRESH_AT_FRACTION = 0.8
 
-function isDenialReason(value: unknown): value is AccessDenialReason {
-  return typeof value === 'string' && (DENIAL_REASONS as readonly string[]).includes(value)
-}
-
 function errorMessage(data: unknown, fallback: string): string {
   const error = (data as { error?: unknown } | null)?.error
   return typeof error === 'string' && error ? error : fallback
@@ -93,7 +81,7 @@ function localLifetime(token: string, expiresAtIso: unknown, now: number): numbe
 
 function granted(
   token: string,
-  role: AccessRole,
+  role: Role,
   name: string | null,
   nameFromToken: boolean,
   requestedName: string | null,
@@ -154,7 +142,7 @@ export async function exchangeToken(options: ExchangeOptions): Promise<AccessSta
     return { status: 'unreachable', message: 'unexpected answer from /api/tokens' }
   }
   if (response.status === 401 || response.status === 403) {
-    const reason = isDenialReason(body.reason) ? body.reason : 'Unknown'
+    const reason = isAccessFailure(body.reason) ? body.reason : 'Unknown'
     return { status: 'denied', reason, httpStatus: response.status, message: errorMessage(data, `HTTP ${response.status}`) }
   }
   // 409: the server verifies tokens minted by another service and cannot mint session tokens.

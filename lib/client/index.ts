@@ -3,6 +3,8 @@
  * tokens and the documents REST client. Internals (diffing, save-range arithmetic, sync message
  * peeking) stay importable by path for tests but are not part of this API.
  */
+
+export { grantsDocument, ROLES, type Role, roleCanWrite } from '../protocol/access'
 export type { ActivityEntry, ActivityKind } from './activity'
 export { type ClosedReason, type ConnectionOptions, createConnection, type SaveState, type TandemConnection } from './connection'
 export {

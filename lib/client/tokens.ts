@@ -5,71 +5,41 @@
  * browser never sees the secret): its claims are read only as hints for the UI, and the
  * server decides every request.
  */
+import { decodeJwt } from 'jose'
+import { isRole, type Role } from '../protocol/access'
 import type { KeyValueStore } from './identity'
 
 export const ACCESS_TOKEN_KEY = 'tandem:access-token'
 export const TOKEN_PARAM = 'token'
-
-export type AccessRole = 'viewer' | 'commenter' | 'editor'
 
 /** The claims Tandem reads (see the README's Security section); any may be missing. */
 export interface TokenClaims {
   sub?: string
   name?: string
   docs?: string[]
-  role?: AccessRole
+  role?: Role
   /** Seconds since the epoch. */
   exp?: number
   iat?: number
 }
 
-const ROLES: readonly string[] = ['viewer', 'commenter', 'editor']
-
-function base64UrlDecode(segment: string): string | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(segment)) return null
-  const base64 = segment.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (segment.length % 4)) % 4)
-  try {
-    const binary = atob(base64)
-    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0))
-    return new TextDecoder().decode(bytes)
-  } catch {
-    return null
-  }
-}
-
 /** Reads a JWT's payload WITHOUT verifying it (UI hints only); null when it is not a JWT. */
 export function decodeTokenClaims(token: string | null | undefined): TokenClaims | null {
   if (typeof token !== 'string') return null
-  const parts = token.split('.')
-  if (parts.length !== 3 || !parts[1]) return null
-  const json = base64UrlDecode(parts[1])
-  if (json === null) return null
-  let payload: unknown
+  let payload: Record<string, unknown>
   try {
-    payload = JSON.parse(json)
+    payload = decodeJwt(token)
   } catch {
     return null
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null
-  const p = payload as Record<string, unknown>
   const claims: TokenClaims = {}
-  if (typeof p.sub === 'string') claims.sub = p.sub
-  if (typeof p.name === 'string' && p.name.trim()) claims.name = p.name
-  if (Array.isArray(p.docs)) claims.docs = p.docs.filter((d): d is string => typeof d === 'string')
-  if (typeof p.role === 'string' && ROLES.includes(p.role)) claims.role = p.role as AccessRole
-  if (typeof p.exp === 'number') claims.exp = p.exp
-  if (typeof p.iat === 'number') claims.iat = p.iat
+  if (typeof payload.sub === 'string') claims.sub = payload.sub
+  if (typeof payload.name === 'string' && payload.name.trim()) claims.name = payload.name
+  if (Array.isArray(payload.docs)) claims.docs = payload.docs.filter((d): d is string => typeof d === 'string')
+  if (isRole(payload.role)) claims.role = payload.role
+  if (typeof payload.exp === 'number') claims.exp = payload.exp
+  if (typeof payload.iat === 'number') claims.iat = payload.iat
   return claims
-}
-
-/** Only editors change documents; viewers and commenters read and show presence. */
-export function roleCanEdit(role: AccessRole | null | undefined): boolean {
-  return role === 'editor'
-}
-
-/** Mirrors the server's rule (exact id, `prefix*`, or `*`), for UI hints only. */
-export function docsGrant(docs: readonly string[] | undefined, docId: string): boolean {
-  return (docs ?? []).some((pattern) => (pattern.endsWith('*') ? docId.startsWith(pattern.slice(0, -1)) : pattern === docId))
 }
 
 /**

@@ -32,6 +32,9 @@ export function clampText(text: string, maxLength: number): string {
  */
 const DOC_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/
 
+/** What a client is told when its document id breaks the rule above (HTTP 400). */
+export const INVALID_DOC_ID_MESSAGE = 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - . (not . or ..)'
+
 export function isValidDocId(id: string): boolean {
   return DOC_ID_PATTERN.test(id) && id !== '.' && id !== '..'
 }

@@ -2,58 +2,69 @@
 
 import type { ReactNode } from 'react'
 import type { AccessDenialReason } from '../client/doc-access'
+import { type AccessFailure, isAccessFailure } from '../protocol/access'
 import { EyeIcon, LockIcon } from './icons'
 
 export type AccessPlace = 'document' | 'home'
 
+type Copy = { title: string; text: string }
+
+/**
+ * What to tell a person refused for each reason the server can give, on a document page
+ * (`doc`) or the documents list. A Record over every AccessFailure: a new failure in the shared
+ * vocabulary does not compile until it has words here.
+ */
+const DENIAL_COPY: Record<AccessFailure, (doc: boolean) => Copy> = {
+  MissingToken: (doc) =>
+    doc
+      ? {
+          title: 'You need an invitation link to open this document',
+          text: 'This Tandem server is private. Ask someone who can edit this document to share a link with you, then open that link.',
+        }
+      : {
+          title: 'You need an invitation link',
+          text: 'This Tandem server is private: documents open only through links that carry access.',
+        },
+  WrongDocument: () => ({
+    title: 'This link doesn’t give access to this document',
+    text: 'Your link is for another document. Ask someone who can edit this one to share a link to it.',
+  }),
+  Revoked: (doc) => ({
+    title: 'Your access was revoked',
+    text: doc
+      ? 'Access through your link was turned off. If you still need this document, ask its owner for a new link.'
+      : 'Access through your link was turned off. Ask for a new link if you still need it.',
+  }),
+  Expired: (doc) => ({
+    title: 'This link has expired',
+    text: doc
+      ? 'Links work for a limited time. Ask someone who can edit this document for a fresh one.'
+      : 'Links work for a limited time. Open a newer link, or ask for one.',
+  }),
+  InvalidToken: () => INVALID_LINK,
+  InvalidSignature: () => INVALID_LINK,
+  InsufficientRole: () => ({
+    title: 'Your link doesn’t allow this',
+    text: 'It gives read-only access. Ask someone who can edit for an edit link.',
+  }),
+  OriginNotAllowed: () => ({
+    title: 'This site may not connect to Tandem',
+    text: 'The server does not accept connections from this address.',
+  }),
+}
+
+const INVALID_LINK: Copy = {
+  title: 'This link isn’t valid',
+  text: 'It may have been cut short when it was copied, or it belongs to another Tandem server. Ask for a new link.',
+}
+
 /** What to tell a person who may not open something, by the server's reason. */
-export function accessDenialCopy(reason: AccessDenialReason | string, place: AccessPlace = 'document'): { title: string; text: string } {
+export function accessDenialCopy(reason: AccessDenialReason | string, place: AccessPlace = 'document'): Copy {
   const doc = place === 'document'
-  switch (reason) {
-    case 'MissingToken':
-      return doc
-        ? {
-            title: 'You need an invitation link to open this document',
-            text: 'This Tandem server is private. Ask someone who can edit this document to share a link with you, then open that link.',
-          }
-        : {
-            title: 'You need an invitation link',
-            text: 'This Tandem server is private: documents open only through links that carry access.',
-          }
-    case 'WrongDocument':
-      return {
-        title: 'This link doesn’t give access to this document',
-        text: 'Your link is for another document. Ask someone who can edit this one to share a link to it.',
-      }
-    case 'Revoked':
-      return {
-        title: 'Your access was revoked',
-        text: doc
-          ? 'Access through your link was turned off. If you still need this document, ask its owner for a new link.'
-          : 'Access through your link was turned off. Ask for a new link if you still need it.',
-      }
-    case 'Expired':
-      return {
-        title: 'This link has expired',
-        text: doc
-          ? 'Links work for a limited time. Ask someone who can edit this document for a fresh one.'
-          : 'Links work for a limited time. Open a newer link, or ask for one.',
-      }
-    case 'InvalidToken':
-    case 'InvalidSignature':
-      return {
-        title: 'This link isn’t valid',
-        text: 'It may have been cut short when it was copied, or it belongs to another Tandem server. Ask for a new link.',
-      }
-    case 'InsufficientRole':
-      return { title: 'Your link doesn’t allow this', text: 'It gives read-only access. Ask someone who can edit for an edit link.' }
-    case 'OriginNotAllowed':
-      return { title: 'This site may not connect to Tandem', text: 'The server does not accept connections from this address.' }
-    default:
-      return {
-        title: doc ? 'You don’t have access to this document' : 'You don’t have access',
-        text: 'The server refused this link. Ask for a new one.',
-      }
+  if (isAccessFailure(reason)) return DENIAL_COPY[reason](doc)
+  return {
+    title: doc ? 'You don’t have access to this document' : 'You don’t have access',
+    text: 'The server refused this link. Ask for a new one.',
   }
 }
 

@@ -1,4 +1,8 @@
 import { z } from 'zod'
+import { ROLES, type Role } from '../../lib/protocol'
+
+// The access vocabulary lives in lib/protocol; re-exported for the server modules that read it here.
+export { grantsDocument, ROLES, type Role, roleAtLeast, roleCanWrite } from '../../lib/protocol'
 
 /**
  * The token claims any service can mint (JWT, HS256 with the shared secret, or RS256/ES256
@@ -10,8 +14,6 @@ import { z } from 'zod'
  *   exp   expiry (seconds since the epoch) — required
  *   iat   issue time; tokens issued at or before a revocation are refused
  */
-export const ROLES = ['viewer', 'commenter', 'editor'] as const
-export type Role = (typeof ROLES)[number]
 
 export const claimsSchema = z.object({
   sub: z.string().min(1).max(256),
@@ -44,19 +46,4 @@ export function identityFromClaims(claims: Claims): Identity {
     issuedAt: (claims.iat ?? 0) * 1000,
     expiresAt: claims.exp * 1000,
   }
-}
-
-/** Whether a token's `docs` claim covers a document: exact id, "prefix*", or "*". */
-export function grantsDocument(docs: readonly string[], docId: string): boolean {
-  return docs.some((pattern) => (pattern.endsWith('*') ? docId.startsWith(pattern.slice(0, -1)) : pattern === docId))
-}
-
-/** Only editors change documents; viewers and commenters sync and show presence. */
-export function roleCanWrite(role: Role): boolean {
-  return role === 'editor'
-}
-
-const RANK: Record<Role, number> = { viewer: 0, commenter: 1, editor: 2 }
-export function roleAtLeast(role: Role, needed: Role): boolean {
-  return RANK[role] >= RANK[needed]
 }

@@ -1,15 +1,8 @@
 import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { type AccessBindable, bindDocAccess, createDocAccess, exchangeToken, fetchAuthMode } from '../../lib/client/doc-access'
-import {
-  ACCESS_TOKEN_KEY,
-  creatablePrefix,
-  decodeTokenClaims,
-  docsGrant,
-  roleCanEdit,
-  splitTokenFromUrl,
-  takeAccessToken,
-} from '../../lib/client/tokens'
+import { ACCESS_TOKEN_KEY, creatablePrefix, decodeTokenClaims, splitTokenFromUrl, takeAccessToken } from '../../lib/client/tokens'
+import { grantsDocument, roleCanWrite } from '../../lib/protocol/access'
 
 /** An unsigned JWT-shaped token (the client never verifies signatures). */
 function jwt(payload: Record<string, unknown>): string {
@@ -164,11 +157,16 @@ describe('tokens: reading, remembering, and removing ?token=', () => {
   })
 
   it('roles, grants and the prefix new documents may use', () => {
-    expect([roleCanEdit('editor'), roleCanEdit('commenter'), roleCanEdit('viewer'), roleCanEdit(null)]).toEqual([true, false, false, false])
-    expect(docsGrant(['team-*'], 'team-a')).toBe(true)
-    expect(docsGrant(['team-*'], 'other')).toBe(false)
-    expect(docsGrant(['*'], 'x')).toBe(true)
-    expect(docsGrant(['a'], 'a')).toBe(true)
+    expect([roleCanWrite('editor'), roleCanWrite('commenter'), roleCanWrite('viewer'), roleCanWrite(null)]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ])
+    expect(grantsDocument(['team-*'], 'team-a')).toBe(true)
+    expect(grantsDocument(['team-*'], 'other')).toBe(false)
+    expect(grantsDocument(['*'], 'x')).toBe(true)
+    expect(grantsDocument(['a'], 'a')).toBe(true)
     expect(creatablePrefix(['*'])).toBe('')
     expect(creatablePrefix(['a', 'team-*'])).toBe('team-')
     expect(creatablePrefix(['a', 'b'])).toBeNull()

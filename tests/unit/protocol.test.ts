@@ -7,7 +7,6 @@ import * as Y from 'yjs'
 import {
   CloseCode,
   closeCodeName,
-  isDocumentWrite,
   isValidDocId,
   ProtocolError,
   readAwarenessUpdate,
@@ -135,15 +134,7 @@ describe('protocol: refusing bad frames', () => {
   })
 })
 
-describe('protocol: read-only rule and ids', () => {
-  it('[D9] only sync step 2 and update are document writes', () => {
-    expect(isDocumentWrite(readMessage(bytes('00 01 02 00 00')))).toBe(true)
-    expect(isDocumentWrite(readMessage(bytes('00 02 02 00 00')))).toBe(true)
-    expect(isDocumentWrite(readMessage(bytes('00 00 01 00')))).toBe(false)
-    expect(isDocumentWrite(readMessage(bytes('03')))).toBe(false)
-    expect(isDocumentWrite(readMessage(bytes('01 01 00')))).toBe(false)
-  })
-
+describe('protocol: ids', () => {
   it('[U1] document ids follow the documented rule', () => {
     for (const id of ['a', 'Doc-1_v2.md', 'x'.repeat(128), '...', '.a', 'a..b']) expect(isValidDocId(id)).toBe(true)
     for (const id of ['', '.', '..', 'x'.repeat(129), 'a/b', 'a b', 'ä', 'a%20b', 'a?b', 'a\u0000']) {
