@@ -4,12 +4,13 @@ import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CloseCode } from '../../lib/protocol'
+import { serverRoundTrip } from '../helpers/barrier'
 import { connectClient, connectSynced, peerNames, type TestClient } from '../helpers/clients'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { editorToken, signToken, TEST_SECRET } from '../helpers/tokens'
-import { sleep, waitFor } from '../helpers/wait'
+import { waitFor } from '../helpers/wait'
 
 let servers: RunningServer[] = []
 const clients: TestClient[] = []
@@ -108,7 +109,7 @@ describe('roles', () => {
     await waitFor(() => peerNames(viewer).includes('Editor') && peerNames(editor).includes('Viewer'), 'presence both ways')
     viewer.doc.getText('t').insert(0, 'SNEAKY ')
     await waitFor(() => denied.length > 0, 'permission denied')
-    await sleep(100)
+    await serverRoundTrip(editor)
     expect(editor.doc.getText('t').toString()).toBe('visible to all')
     const fresh = await client(server.wsUrl, 'doc', await editorToken('other', ['doc']))
     expect(fresh.doc.getText('t').toString()).toBe('visible to all')
@@ -169,9 +170,10 @@ describe('revocation', () => {
     expect(bystander.provider.wsconnected).toBe(true)
     expect(await upgradeStatus(ws(server, 'doc', token))).toBe(403)
     expect(await api(server, 'GET', '/api/docs', token)).toMatchObject({ status: 403, json: { reason: 'Revoked' } })
-    // A token issued after the revocation (iat is in whole seconds) is accepted again.
-    await sleep(1_100)
-    expect(await upgradeStatus(ws(server, 'doc', await editorToken('mallory', ['*'])))).toBe(101)
+    // A token issued after the revocation (iat is in whole seconds: the next second) is accepted again.
+    const nextSecond = Math.floor(Date.now() / 1000) + 1
+    const reissued = await signToken({ sub: 'mallory', docs: ['*'], role: 'editor' }, { issuedAt: nextSecond })
+    expect(await upgradeStatus(ws(server, 'doc', reissued))).toBe(101)
     // The revocation is stored: a restarted server still refuses the old token.
     for (const c of clients.splice(0)) c.destroy()
     await server.stop()

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CloseCode, writeUpdate } from '../../lib/protocol'
+import { serverRoundTrip } from '../helpers/barrier'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
 import { type RunningServer, startServer } from '../helpers/server'
 import { removeDir } from '../helpers/temp-dir'
-import { sleep, waitFor } from '../helpers/wait'
+import { waitFor } from '../helpers/wait'
 
 /**
  * Abuse through real sockets: each bad frame must close only its own connection with the
@@ -98,7 +99,7 @@ describe('bad input closes only the offender', () => {
     expect(() => Y.applyUpdate(naive, truncated)).toThrow()
     expect(naive.getText('t').toString()).toContain('IN')
     await sendAndExpectClose(writeUpdate(truncated), CloseCode.InvalidUpdate.code)
-    await sleep(30)
+    await serverRoundTrip(bystander)
     expect(bystander.doc.getText('t').toString()).toBe('intact')
     expect(await storedText()).toBe('intact')
     await expectServerStillServes()

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CONTENT_FIELD, writeSyncStep1, writeUpdate } from '../../lib/protocol'
 import { SqliteStorage } from '../../server/storage/sqlite'
+import { presenceRoundTrip } from '../helpers/barrier'
 import { connectClient, connectSynced, type TestClient } from '../helpers/clients'
 import { GatedStorage } from '../helpers/gated-storage'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
@@ -417,7 +418,10 @@ describe('content is revealed only once stored', () => {
     try {
       const reader = connectClient(running.wsUrl, docId)
       try {
-        await sleep(400)
+        // The reader's sync step 1 goes out on open; once presence comes back for a query sent
+        // after it, the server has handled that step 1, and a sync step 2 sent at once would be here.
+        await waitFor(() => reader.provider.wsconnected, 'the reader to connect')
+        await presenceRoundTrip(reader)
         expect(room()?.pending, 'the commit is still held').toBeGreaterThan(0)
         expect(reader.provider.synced, 'sync step 2 was sent while an update was pending').toBe(false)
         expect(reader.doc.getXmlFragment(CONTENT_FIELD).toString()).not.toContain(MARK)

@@ -160,7 +160,8 @@ describe('graceful shutdown of the server process', () => {
         await sleep(2)
       }
     })()
-    await sleep(30)
+    // The signal lands while both are writing.
+    await waitFor(() => written >= 40, 'phase 2 writes under way')
     const signalled = Date.now()
     server.child.kill('SIGTERM')
 
@@ -270,7 +271,9 @@ describe('graceful shutdown of the server process', () => {
 
     const observer = await openRaw(`${server.wsUrl}/shut-obs`)
     cleanups.push(() => observer.ws.terminate())
-    await sleep(50)
+    // The server accepts connections in the order they queued: once it greets the observer
+    // (sync step 1), it has accepted the late connection, which connected first.
+    await waitFor(() => observer.received.length > 0, 'the server to greet the observer')
 
     const signalled = Date.now()
     server.child.kill('SIGTERM')

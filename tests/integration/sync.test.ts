@@ -1,11 +1,12 @@
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { serverRoundTrip } from '../helpers/barrier'
 import { connectClient, connectSynced, peerNames, type TestClient } from '../helpers/clients'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
-import { sleep, waitFor } from '../helpers/wait'
+import { waitFor } from '../helpers/wait'
 
 /** A real server on port 0 and stock y-websocket clients over real WebSockets. */
 let servers: RunningServer[] = []
@@ -90,7 +91,7 @@ describe('sync with stock y-websocket clients', () => {
     a.provider.disconnect()
     a.doc.getText('t').insert(4, ' offline-a')
     b.doc.getText('t').insert(0, 'online-b ')
-    await sleep(50)
+    await serverRoundTrip(b)
     expect(b.doc.getText('t').toString()).not.toContain('offline-a')
     a.provider.connect()
     await waitFor(() => a.doc.getText('t').toString() === b.doc.getText('t').toString(), 'merge')
