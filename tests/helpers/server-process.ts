@@ -23,11 +23,15 @@ export interface ServerProcess {
  * PID we signal is the server's) and waits for it to print its address.
  */
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(root, 'server', 'cli.ts'), '--host', '127.0.0.1', ...args], {
-    cwd: root,
-    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, path.join(root, 'server', 'bin', 'cli.ts'), '--host', '127.0.0.1', ...args],
+    {
+      cwd: root,
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))

@@ -3,8 +3,8 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import next from 'next'
-import type { RequestFallback, UpgradeFallback } from './create-server'
-import type { Logger } from './log'
+import type { RequestFallback, UpgradeFallback } from '../create-server'
+import type { Logger } from '../log'
 
 /**
  * The Next.js half of `npm start`: builds the app when no build exists (so a fresh clone

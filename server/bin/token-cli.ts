@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
-import { ROLES, type Role } from './auth/claims'
-import { TokenService } from './auth/tokens'
+import { ROLES, type Role } from '../auth/claims'
+import { TokenService } from '../auth/tokens'
 
 /**
  * `npm run token -- --sub alice --name Alice --docs '*' --role editor --days 30`

@@ -1,10 +1,10 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { configFromCommandLine } from './config'
-import { createTandemServer } from './create-server'
-import { createLogger } from './log'
+import { configFromCommandLine } from '../config'
+import { createTandemServer } from '../create-server'
+import { createLogger } from '../log'
+import { exitOnSignals } from '../shutdown'
 import { ensureBuild, prepareNextApp } from './next-app'
-import { exitOnSignals } from './shutdown'
 
 /**
  * `npm start` (and `npm run dev` with --dev): one process, one port — the Next.js app, the
@@ -15,7 +15,7 @@ async function main(argv: string[]): Promise<void> {
   const flags = argv.filter((arg) => arg !== '--dev')
   const config = configFromCommandLine(flags, process.env, 'npm start --')
   if (!config) return
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
   const logger = createLogger(config.logLevel)
   if (!dev) ensureBuild(root, logger)
   const nextApp = await prepareNextApp({ dir: root, dev, hostname: config.host, port: config.port })

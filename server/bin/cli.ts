@@ -1,6 +1,6 @@
-import { configFromCommandLine } from './config'
-import { createTandemServer } from './create-server'
-import { exitOnSignals } from './shutdown'
+import { configFromCommandLine } from '../config'
+import { createTandemServer } from '../create-server'
+import { exitOnSignals } from '../shutdown'
 
 /** `npm run server`: the sync server alone, for stock y-websocket clients. */
 async function main(argv: string[]): Promise<void> {
