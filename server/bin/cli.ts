@@ -1,22 +1,19 @@
 import { configFromCommandLine } from '../config'
 import { createTandemServer } from '../create-server'
+import { createLogger } from '../log'
 import { exitOnSignals } from '../shutdown'
+import { printBanner, syncServerBanner } from './banner'
+import { runEntryPoint } from './run'
 
 /** `npm run server`: the sync server alone, for stock y-websocket clients. */
 async function main(argv: string[]): Promise<void> {
   const config = configFromCommandLine(argv, process.env, 'npm run server --')
   if (!config) return
-  const server = createTandemServer(config, { mode: 'standalone' })
+  const logger = createLogger(config.logLevel, config.logFormat)
+  const server = createTandemServer(config, { mode: 'standalone', logger })
   exitOnSignals(server)
   const address = await server.listen()
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  console.log(
-    `Tandem sync server on ws://${host}:${address.port} — documents at /<docId> and /collab/<docId>, ` +
-      `storage: ${config.storage}${config.storage === 'sqlite' ? ` in ${config.dataDir}` : ''}`,
-  )
+  printBanner(syncServerBanner(config, address), logger, config.logFormat)
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err)
-  process.exit(1)
-})
+runEntryPoint(() => main(process.argv.slice(2)))

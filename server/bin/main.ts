@@ -4,7 +4,8 @@ import { configFromCommandLine } from '../config'
 import { createTandemServer } from '../create-server'
 import { createLogger } from '../log'
 import { exitOnSignals } from '../shutdown'
-import { ensureBuild, prepareNextApp } from './next-app'
+import { appBanner, printBanner } from './banner'
+import { runEntryPoint } from './run'
 
 /**
  * `npm start` (and `npm run dev` with --dev): one process, one port — the Next.js app, the
@@ -16,17 +17,17 @@ async function main(argv: string[]): Promise<void> {
   const config = configFromCommandLine(flags, process.env, 'npm start --')
   if (!config) return
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-  const logger = createLogger(config.logLevel)
+  const logger = createLogger(config.logLevel, config.logFormat)
+  // Next reads this when it starts (and `next build` inherits it): no usage reports sent.
+  process.env.NEXT_TELEMETRY_DISABLED = '1'
+  // Loaded only now, after the variable is set, and never for --help.
+  const { ensureBuild, prepareNextApp } = await import('./next-app')
   if (!dev) ensureBuild(root, logger)
   const nextApp = await prepareNextApp({ dir: root, dev, hostname: config.host, port: config.port })
   const server = createTandemServer(config, { mode: 'app', logger })
   exitOnSignals(server, () => nextApp.close())
   const address = await server.listen({ request: nextApp.request, upgrade: nextApp.upgrade })
-  const shownHost = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(address.address) ? 'localhost' : address.address
-  console.log(`Tandem is running at http://${shownHost}:${address.port}${dev ? ' (dev mode)' : ''}`)
+  printBanner(appBanner(config, address, dev), logger, config.logFormat)
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err)
-  process.exit(1)
-})
+runEntryPoint(() => main(process.argv.slice(2)))
