@@ -53,7 +53,7 @@ const SETTINGS = {
     flag: 'data-dir',
     env: 'TANDEM_DATA_DIR',
     schema: z.string().min(1).default('./data'),
-    description: 'Directory of the SQLite database (tandem.db).',
+    description: 'Directory of the SQLite database (tandem.db); one server at a time may use it.',
   },
   storage: {
     flag: 'storage',

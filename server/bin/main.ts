@@ -18,13 +18,14 @@ async function main(argv: string[]): Promise<void> {
   if (!config) return
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
   const logger = createLogger(config.logLevel, config.logFormat)
+  // Storage first: a data directory in use is refused at once, before a build or Next's start.
+  const server = createTandemServer(config, { mode: 'app', logger })
   // Next reads this when it starts (and `next build` inherits it): no usage reports sent.
   process.env.NEXT_TELEMETRY_DISABLED = '1'
-  // Loaded only now, after the variable is set, and never for --help.
+  // Loaded only now, after the variable is set, and never for --help or a refusal.
   const { ensureBuild, prepareNextApp } = await import('./next-app')
   if (!dev) ensureBuild(root, logger)
   const nextApp = await prepareNextApp({ dir: root, dev, hostname: config.host, port: config.port })
-  const server = createTandemServer(config, { mode: 'app', logger })
   exitOnSignals(server, () => nextApp.close())
   const address = await server.listen({ request: nextApp.request, upgrade: nextApp.upgrade })
   printBanner(appBanner(config, address, dev), logger, config.logFormat)
