@@ -1,6 +1,6 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // The custom server (server/main.ts) imports yjs itself; keeping it external stops Next from
+  // The custom server (server/bin/main.ts) imports yjs itself; keeping it external stops Next from
   // bundling a second copy into the server build ("Yjs was already imported").
   serverExternalPackages: ['yjs', 'better-sqlite3', 'ws'],
   reactStrictMode: true,

@@ -123,7 +123,7 @@ function git(): BenchResults['git'] {
 }
 
 const SETUP = [
-  `Tandem runs as \`npm run server\` does — \`node --import tsx server/cli.ts\` — started directly (not through npm or the tsx CLI, which would put a wrapper process in front), so the PID measured is the server's. Open mode (no auth); every limit keeps its default except ${Object.entries(
+  `Tandem runs as \`npm run server\` does — \`node --import tsx server/bin/cli.ts\` — started directly (not through npm or the tsx CLI, which would put a wrapper process in front), so the PID measured is the server's. Open mode (no auth); every limit keeps its default except ${Object.entries(
     TANDEM_BENCH_ENV,
   )
     .filter(([key]) => key !== 'TANDEM_LOG_LEVEL')

@@ -1,23 +1,33 @@
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
+import { claimsSchema } from './auth/claims'
+import { wrapWords } from './text-wrap'
 
 /**
- * Every setting of the server, parsed once at start from flags and environment variables
- * (a flag wins over its variable). Nothing else in the server reads process.env.
+ * Every setting of the server and of the token command, parsed once at start from flags and
+ * environment variables (a flag wins over its variable). Nothing else reads process.env.
  */
 interface SettingSpec {
   readonly flag: string
-  readonly env: string
+  /** The environment variable; settings of one run only (the token's subject) have none. */
+  readonly env?: string
   readonly schema: z.ZodType
   readonly description: string
+  /** What --help shows as the default when the schema's own (often none) says too little. */
+  readonly shownDefault?: string
+  /** Never echoed in an error message (it may be a real secret with a typo). */
+  readonly secret?: boolean
 }
+
+type SettingsTable = Readonly<Record<string, SettingSpec>>
+type Parsed<T extends SettingsTable> = { readonly [K in keyof T]: z.output<T[K]['schema']> }
 
 const int = (min: number) => z.coerce.number().int().min(min)
 /** A comma-separated list ("a, b") as an array; empty means none. */
-const list = () =>
+const list = (fallback = '') =>
   z
     .string()
-    .default('')
+    .default(fallback)
     .transform((value) =>
       value
         .split(',')
@@ -43,7 +53,7 @@ const SETTINGS = {
     flag: 'data-dir',
     env: 'TANDEM_DATA_DIR',
     schema: z.string().min(1).default('./data'),
-    description: 'Directory of the SQLite database (tandem.db).',
+    description: 'Directory of the SQLite database (tandem.db); one server at a time may use it.',
   },
   storage: {
     flag: 'storage',
@@ -165,12 +175,15 @@ const SETTINGS = {
     env: 'TANDEM_AUTH_SECRET',
     schema: z.string().min(32, 'use at least 32 characters').optional(),
     description: 'HS256 secret: when set, every connection and /api call needs a signed token.',
+    shownDefault: 'unset',
+    secret: true,
   },
   authPublicKeyFile: {
     flag: 'auth-public-key-file',
     env: 'TANDEM_AUTH_PUBLIC_KEY_FILE',
     schema: optionalText(),
     description: 'PEM public key to verify RS256/ES256 tokens minted by another service (instead of a secret).',
+    shownDefault: 'unset',
   },
   authAlgorithm: {
     flag: 'auth-algorithm',
@@ -183,68 +196,193 @@ const SETTINGS = {
     env: 'TANDEM_ADMIN_SECRET',
     schema: z.string().min(32, 'use at least 32 characters').optional(),
     description: 'Bearer secret of the admin API (revocation); defaults to the auth secret.',
+    shownDefault: 'auth secret',
+    secret: true,
   },
   allowedOrigins: {
     flag: 'allowed-origins',
     env: 'TANDEM_ALLOWED_ORIGINS',
     schema: list(),
     description: 'Comma-separated Origins allowed to open WebSockets (empty: any).',
+    shownDefault: 'any',
   },
   trustedProxies: {
     flag: 'trusted-proxies',
     env: 'TANDEM_TRUSTED_PROXIES',
     schema: list(),
     description: 'Comma-separated proxy addresses whose X-Forwarded-For is believed for per-address limits.',
+    shownDefault: 'none',
   },
   logLevel: {
     flag: 'log-level',
     env: 'TANDEM_LOG_LEVEL',
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    description: 'Log level of the JSON logs on stdout.',
+    description: 'Lowest level of the logs on stdout.',
   },
-} as const satisfies Record<string, SettingSpec>
+  logFormat: {
+    flag: 'log-format',
+    env: 'TANDEM_LOG_FORMAT',
+    schema: z.enum(['auto', 'pretty', 'json']).default('auto'),
+    description: 'auto: readable lines when stdout is a terminal, JSON lines (for log collectors) otherwise; or force pretty or json.',
+  },
+} as const satisfies SettingsTable
 
-type Settings = typeof SETTINGS
-export type Config = { readonly [K in keyof Settings]: z.output<Settings[K]['schema']> }
+export type Config = Parsed<typeof SETTINGS>
 
-/** Thrown for a bad flag or variable; the message names it and says what is allowed. */
+/**
+ * `npm run token`: what to put in the token (checked against the claims schema the server
+ * verifies with, so a token it mints is one the server accepts) and the secret to sign it with.
+ */
+const TOKEN_SETTINGS = {
+  sub: {
+    flag: 'sub',
+    schema: claimsSchema.shape.sub,
+    description: "User id (the token's sub claim).",
+    shownDefault: 'required',
+  },
+  name: {
+    flag: 'name',
+    schema: claimsSchema.shape.name,
+    description: 'Display name others see; without it the person picks one.',
+    shownDefault: 'unset',
+  },
+  docs: {
+    flag: 'docs',
+    schema: list('*').pipe(claimsSchema.shape.docs),
+    description: "Comma-separated document ids and prefix* patterns, or '*' for every document.",
+  },
+  role: {
+    flag: 'role',
+    schema: claimsSchema.shape.role.default('editor'),
+    description: 'viewer, commenter or editor.',
+  },
+  days: {
+    flag: 'days',
+    schema: z.coerce.number({ error: 'expected a number of days' }).positive('must be more than 0').default(30),
+    description: 'Days until the token expires.',
+  },
+  url: {
+    flag: 'url',
+    schema: z.url({ error: 'expected a URL such as https://docs.example.com' }).default('http://localhost:3000'),
+    description: 'Address of the app, for the printed link.',
+  },
+  authSecret: {
+    ...SETTINGS.authSecret,
+    schema: z.string({ error: 'set it to the secret the server uses' }).min(32, 'use at least 32 characters'),
+    description: 'HS256 secret of the server that will verify the token.',
+    shownDefault: 'required',
+  },
+} as const satisfies SettingsTable
+
+export type TokenRequest = Parsed<typeof TOKEN_SETTINGS>
+
+/** Thrown for a bad flag or variable; the one-line message names it and says what is allowed. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
+function parseSettings<T extends SettingsTable>(
+  table: T,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Parsed<T> {
   const options: Record<string, { type: 'string' }> = {}
-  for (const spec of Object.values(SETTINGS)) options[spec.flag] = { type: 'string' }
+  for (const spec of Object.values(table)) options[spec.flag] = { type: 'string' }
   let flags: Record<string, string | boolean | undefined>
   try {
     flags = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true }).values
   } catch (err) {
-    throw new ConfigError(`${(err as Error).message}\nRun with --help to list the settings.`)
+    // Node's message names the flag, over several lines, and may suggest `--` for positionals,
+    // which means nothing here.
+    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' ')
+    throw new ConfigError(`${message} (--help lists the settings)`)
   }
   const result: Record<string, unknown> = {}
-  for (const [key, spec] of Object.entries(SETTINGS) as Array<[string, SettingSpec]>) {
+  for (const [key, spec] of Object.entries(table)) {
     // An empty value means "not set", so `FOO= npm start` falls back to the default.
-    const given = flags[spec.flag] ?? env[spec.env]
+    const given = flags[spec.flag] ?? (spec.env ? env[spec.env] : undefined)
     const raw = given === '' ? undefined : given
     const parsed = spec.schema.safeParse(raw)
     if (!parsed.success) {
+      const name = spec.env ? `--${spec.flag} / ${spec.env}` : `--${spec.flag}`
+      if (raw === undefined) throw new ConfigError(`${name} is required: ${spec.description}`)
       const issue = parsed.error.issues[0]?.message ?? 'invalid value'
-      throw new ConfigError(`--${spec.flag} / ${spec.env}: ${issue} (got ${JSON.stringify(raw)})`)
+      const got = spec.secret && typeof raw === 'string' ? `${raw.length} characters` : JSON.stringify(raw)
+      throw new ConfigError(`${name}: ${issue} (got ${got})`)
     }
     result[key] = parsed.data
   }
-  return result as Config
+  return result as Parsed<T>
 }
 
-/** The --help text: every setting with its flag, variable and default. */
-export function configHelp(command: string): string {
-  const lines = [`Usage: ${command} [--flag value …]`, '', 'Every flag can also be set by its environment variable.', '']
-  for (const spec of Object.values(SETTINGS) as SettingSpec[]) {
-    const fallback = spec.schema.safeParse(undefined)
-    const shown = fallback.success ? ` (default: ${String(fallback.data)})` : ''
-    lines.push(`  --${spec.flag.padEnd(20)} ${spec.env.padEnd(26)} ${spec.description}${shown}`)
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
+  return parseSettings(SETTINGS, argv, env)
+}
+
+export function parseTokenRequest(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): TokenRequest {
+  return parseSettings(TOKEN_SETTINGS, argv, env)
+}
+
+/** Help columns never get narrower than this, whatever the terminal's width. */
+const MIN_DESCRIPTION_WIDTH = 40
+/** …nor wider: long lines are hard to read. */
+const MAX_DESCRIPTION_WIDTH = 72
+
+function shownDefault(spec: SettingSpec): string {
+  if (spec.shownDefault) return spec.shownDefault
+  const fallback = spec.schema.safeParse(undefined)
+  return fallback.success && fallback.data !== undefined ? String(fallback.data) : 'unset'
+}
+
+/** The settings as aligned columns (flag, variable, default, description), wrapped to `width`. */
+function settingsTable(table: SettingsTable, width: number): string[] {
+  const rows = Object.values(table).map((spec) => ({
+    flag: `--${spec.flag}`,
+    env: spec.env ?? '',
+    fallback: shownDefault(spec),
+    description: spec.description,
+  }))
+  const header = { flag: 'FLAG', env: 'VARIABLE', fallback: 'DEFAULT', description: 'DESCRIPTION' }
+  const all = [header, ...rows]
+  const flagWidth = Math.max(...all.map((row) => row.flag.length))
+  const envWidth = Math.max(...all.map((row) => row.env.length))
+  const fallbackWidth = Math.max(...all.map((row) => row.fallback.length))
+  const indent = 2 + flagWidth + 2 + (envWidth > 0 ? envWidth + 2 : 0) + fallbackWidth + 2
+  const descriptionWidth = Math.max(MIN_DESCRIPTION_WIDTH, Math.min(MAX_DESCRIPTION_WIDTH, width - indent))
+  const lines: string[] = []
+  for (const row of all) {
+    const [first = '', ...rest] = wrapWords(row.description, descriptionWidth)
+    const env = envWidth > 0 ? `${row.env.padEnd(envWidth)}  ` : ''
+    lines.push(`  ${row.flag.padEnd(flagWidth)}  ${env}${row.fallback.padEnd(fallbackWidth)}  ${first}`.trimEnd())
+    for (const more of rest) lines.push(`${' '.repeat(indent)}${more}`)
   }
-  return lines.join('\n')
+  return lines
+}
+
+/** Width of help text when the output is not a terminal. */
+const DEFAULT_HELP_WIDTH = 120
+
+/** The --help text of the server: every setting with its flag, variable and default. */
+export function configHelp(command: string, width = DEFAULT_HELP_WIDTH): string {
+  return [
+    `Usage: ${command} [--flag value …]`,
+    '',
+    'Every flag can also be set by its environment variable (the flag wins).',
+    '',
+    ...settingsTable(SETTINGS, width),
+  ].join('\n')
+}
+
+/** The --help text of `npm run token`. */
+export function tokenHelp(command: string, width = DEFAULT_HELP_WIDTH): string {
+  return [
+    `Usage: ${command} --sub ID [--name NAME] [--docs LIST] [--role ROLE] [--days N] [--url ADDRESS]`,
+    '',
+    'Mints a token signed with TANDEM_AUTH_SECRET: prints it on stdout, and on stderr its expiry',
+    'and a link that opens the app with it.',
+    '',
+    ...settingsTable(TOKEN_SETTINGS, width),
+  ].join('\n')
 }
 
 /** The settings table, for tests that keep the README in step. */
@@ -253,23 +391,43 @@ export function settingNames(): Array<{ flag: string; env: string }> {
 }
 
 /**
- * For the command-line entry points: prints --help and returns null, or exits with code 2
- * and the message on a bad setting, or returns the config.
+ * For the command-line entry points: prints the help and returns null, or exits with code 2
+ * and a one-line message on a bad setting, or returns the parsed settings.
  */
-export function configFromCommandLine(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-  command: string,
-): Config | null {
+function fromCommandLine<T>(argv: readonly string[], parse: () => T, help: (width?: number) => string): T | null {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(configHelp(command))
+    console.log(help(process.stdout.columns))
     return null
   }
   try {
-    return parseConfig(argv, env)
+    return parse()
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     console.error(err.message)
     process.exit(2)
   }
+}
+
+export function configFromCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  command: string,
+): Config | null {
+  return fromCommandLine(
+    argv,
+    () => parseConfig(argv, env),
+    (width) => configHelp(command, width),
+  )
+}
+
+export function tokenRequestFromCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  command: string,
+): TokenRequest | null {
+  return fromCommandLine(
+    argv,
+    () => parseTokenRequest(argv, env),
+    (width) => tokenHelp(command, width),
+  )
 }

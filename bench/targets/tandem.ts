@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { ROOT, type StartOptions, startNode, type TargetSpec } from './spawn'
 
 let tandemRoot = ROOT
@@ -23,6 +25,11 @@ export const TANDEM_BENCH_ENV: Readonly<Record<string, string>> = {
   TANDEM_LOG_LEVEL: 'warn',
 }
 
+/** The `npm run server` entry of the measured tree; commits before server/bin/ kept it in server/. */
+function serverEntry(root: string): string {
+  return fs.existsSync(path.join(root, 'server', 'bin', 'cli.ts')) ? 'server/bin/cli.ts' : 'server/cli.ts'
+}
+
 export function tandemTarget(storage: 'memory' | 'sqlite'): TargetSpec {
   const spec: TargetSpec = {
     name: `tandem-${storage}`,
@@ -31,14 +38,14 @@ export function tandemTarget(storage: 'memory' | 'sqlite'): TargetSpec {
     persistent: storage === 'sqlite',
     tandem: true,
     description:
-      `\`node --import tsx server/cli.ts --storage ${storage}\` (what \`npm run server\` runs), open mode, ` +
+      `\`node --import tsx server/bin/cli.ts --storage ${storage}\` (what \`npm run server\` runs), open mode, ` +
       'defaults except TANDEM_MAX_CONNECTIONS_PER_IP=100000' +
       (storage === 'sqlite' ? '; SQLite WAL, synchronous=NORMAL (the default)' : ''),
     start: (options: StartOptions) =>
       startNode(
         spec,
         { cwd: tandemRoot, ...options },
-        ['server/cli.ts', '--host', '127.0.0.1', '--port', '0', '--storage', storage, '--data-dir', options.dataDir],
+        [serverEntry(tandemRoot), '--host', '127.0.0.1', '--port', '0', '--storage', storage, '--data-dir', options.dataDir],
         { ...TANDEM_BENCH_ENV },
         /Tandem sync server on ws:\/\/127\.0\.0\.1:(\d+)/,
       ),

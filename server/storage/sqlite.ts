@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { DataDirLock } from './data-dir-lock'
 import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Revocation, Storage, StoredDocument } from './storage'
 
 export interface SqliteOptions {
@@ -11,6 +12,12 @@ export interface SqliteOptions {
    * process dies (a SIGKILL included); FULL also survives power loss, at an fsync per commit.
    */
   readonly synchronous?: 'NORMAL' | 'FULL'
+  /**
+   * Opens an existing database for reading only, without taking the data-directory lock: a
+   * reader in WAL mode never disturbs the writer, so tools and tests may look at the file while
+   * a server runs. Every write throws.
+   */
+  readonly readonly?: boolean
 }
 
 /** A document's updated_at is rewritten at most this often (see lastTouched). */
@@ -48,6 +55,23 @@ CREATE TABLE IF NOT EXISTS revocations (
 );
 `
 
+function openForWriting(file: string, synchronous: 'NORMAL' | 'FULL'): Database.Database {
+  const db = new Database(file)
+  try {
+    // Small pages keep each commit small: a typical update is tens of bytes and every commit
+    // writes whole pages to the WAL (this only takes effect when the file is created).
+    db.pragma('page_size = 1024')
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${synchronous}`)
+    db.pragma('busy_timeout = 5000')
+    db.exec(SCHEMA)
+    return db
+  } catch (err) {
+    db.close()
+    throw err
+  }
+}
+
 /** better-sqlite3 returns Buffers; the contract promises plain Uint8Arrays (same memory). */
 function bytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
@@ -65,19 +89,26 @@ function toMeta(row: MetaRow): DocumentMeta {
 export class SqliteStorage implements Storage {
   readonly file: string
   private readonly db: Database.Database
+  /** Held from before the database opens until it is closed (D11); null when read-only. */
+  private readonly lock: DataDirLock | null
   private readonly statements
 
   constructor(options: SqliteOptions) {
-    fs.mkdirSync(options.dataDir, { recursive: true })
     this.file = path.join(options.dataDir, 'tandem.db')
-    this.db = new Database(this.file)
-    // Small pages keep each commit small: a typical update is tens of bytes and every commit
-    // writes whole pages to the WAL (this only takes effect when the file is created).
-    this.db.pragma('page_size = 1024')
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
-    this.db.pragma('busy_timeout = 5000')
-    this.db.exec(SCHEMA)
+    if (options.readonly) {
+      this.lock = null
+      this.db = new Database(this.file, { readonly: true, fileMustExist: true })
+    } else {
+      fs.mkdirSync(options.dataDir, { recursive: true })
+      // First, so that a second server refuses before it touches the database at all.
+      this.lock = DataDirLock.acquire(options.dataDir)
+      try {
+        this.db = openForWriting(this.file, options.synchronous ?? 'NORMAL')
+      } catch (err) {
+        this.lock.release()
+        throw err
+      }
+    }
     this.statements = {
       // seq continues after the newest row of this document; the primary key index answers it.
       insertUpdate: this.db.prepare(
@@ -230,5 +261,6 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     this.flushTouches()
     if (this.db.open) this.db.close()
+    this.lock?.release()
   }
 }

@@ -4,7 +4,7 @@ import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
 
 /**
- * Real Chromium against the real `npm start` process (server/main.ts) on a free port with a
+ * Real Chromium against the real `npm start` process (server/bin/main.ts) on a free port with a
  * temporary data directory: one build, one server and one browser for the whole file.
  */
 const availability = browserAvailability()

@@ -44,7 +44,7 @@ const STALE_LOCK_MS = 5 * 60_000
 
 /**
  * Builds the Next app when there is no build, or when app/ or lib/ changed after the last one
- * (server/main.ts only checks that a build exists, which would test stale pages). Test files
+ * (server/bin/main.ts only checks that a build exists, which would test stale pages). Test files
  * run in parallel processes: a lock directory (mkdir is atomic) lets one build while the
  * others wait and then find the build fresh.
  */
@@ -105,7 +105,7 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 }
 
 /**
- * Runs the real `npm start` entry (server/main.ts) as its own process (node + tsx, so the PID
+ * Runs the real `npm start` entry (server/bin/main.ts) as its own process (node + tsx, so the PID
  * is the server's) on a free port with a temporary data directory.
  */
 export async function startAppServer(options: { port?: number; dataDir?: string; env?: Record<string, string> } = {}): Promise<AppServer> {
@@ -113,7 +113,7 @@ export async function startAppServer(options: { port?: number; dataDir?: string;
   const port = options.port ?? (await freePort())
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tandem-e2e-')))
   const env = options.env ?? {}
-  const child = spawn(process.execPath, [tsxCli, path.join(root, 'server', 'main.ts')], {
+  const child = spawn(process.execPath, [tsxCli, path.join(root, 'server', 'bin', 'main.ts')], {
     cwd: root,
     env: {
       ...process.env,

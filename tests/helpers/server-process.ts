@@ -23,11 +23,15 @@ export interface ServerProcess {
  * PID we signal is the server's) and waits for it to print its address.
  */
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(root, 'server', 'cli.ts'), '--host', '127.0.0.1', ...args], {
-    cwd: root,
-    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', tsxLoader, path.join(root, 'server', 'bin', 'cli.ts'), '--host', '127.0.0.1', ...args],
+    {
+      cwd: root,
+      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -57,4 +61,36 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
     output: () => output,
     exited,
   }
+}
+
+export interface Finished {
+  /** The exit code, or the signal's name. */
+  readonly code: number | string
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs an entry point (`server/bin/<name>.ts`, e.g. `token-cli`) with node and tsx's loader, as
+ * its npm script does, and resolves once it has exited. A process whose stdout matches
+ * `killWhen` (a server that started when it should have refused) is SIGKILLed, so it ends too.
+ */
+export function runToExit(name: string, args: string[], env: Record<string, string> = {}, killWhen?: RegExp): Promise<Finished> {
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(root, 'server', 'bin', `${name}.ts`), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    if (killWhen?.test(stdout)) child.kill('SIGKILL')
+  })
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    // 'close', not 'exit': by then both pipes are drained.
+    child.on('close', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', stdout, stderr }))
+  })
 }

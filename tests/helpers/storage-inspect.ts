@@ -9,7 +9,8 @@ import { SqliteStorage } from '../../server/storage/sqlite'
  * cannot apply fails the test instead of being skipped), and any update whose dependencies are
  * missing from storage is reported rather than silently left pending.
  *
- * Only call this while no server has the data dir open.
+ * The file is opened read-only, which takes no data-directory lock (D11), so this works while a
+ * server runs on it too (WAL lets a reader in beside the writer).
  */
 export interface StoredCopy {
   readonly doc: Y.Doc
@@ -26,7 +27,7 @@ export interface StoredCopy {
 export async function readStoredDoc(dataDir: string, docId: string): Promise<StoredCopy> {
   const file = path.join(dataDir, 'tandem.db')
   if (!fs.existsSync(file)) throw new Error(`no database at ${file}`)
-  const storage = new SqliteStorage({ dataDir })
+  const storage = new SqliteStorage({ dataDir, readonly: true })
   try {
     const stored = await storage.load(docId)
     const doc = new Y.Doc()

@@ -13,7 +13,7 @@ import { sleep, waitFor } from '../helpers/wait'
 /**
  * [S1] On SIGTERM or SIGINT the server stops accepting (upgrades get 503), commits everything
  * pending, closes every client with 1001 (GoingAway) and exits with code 0 — checked against
- * the real `server/cli.ts` process.
+ * the real `server/bin/cli.ts` process.
  */
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')

@@ -3,8 +3,8 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import next from 'next'
-import type { RequestFallback, UpgradeFallback } from './create-server'
-import type { Logger } from './log'
+import type { RequestFallback, UpgradeFallback } from '../create-server'
+import type { Logger } from '../log'
 
 /**
  * The Next.js half of `npm start`: builds the app when no build exists (so a fresh clone
@@ -21,7 +21,13 @@ export function ensureBuild(dir: string, logger: Logger): void {
   logger.info('no production build found: running `next build` once (about half a minute)')
   const require = createRequire(import.meta.url)
   const nextBin = require.resolve('next/dist/bin/next')
-  const result = spawnSync(process.execPath, [nextBin, 'build'], { cwd: dir, stdio: 'inherit' })
+  const result = spawnSync(process.execPath, [nextBin, 'build'], {
+    cwd: dir,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    // The build's progress is for a person: it goes to stderr, so stdout holds only the logs
+    // (pure JSON lines when a collector reads them).
+    stdio: ['ignore', 2, 'inherit'],
+  })
   if (result.status !== 0) throw new Error(`next build failed with exit code ${result.status}`)
 }
 
