@@ -92,7 +92,7 @@ function createTokenService(config: Config): TokenService | null {
 }
 
 export function createTandemServer(config: Config, deps: ServerDeps = {}): TandemServer {
-  const logger = deps.logger ?? createLogger(config.logLevel)
+  const logger = deps.logger ?? createLogger(config.logLevel, config.logFormat)
   const storage = deps.storage ?? createStorage(config)
   const mode = deps.mode ?? 'standalone'
   const now = deps.now ?? Date.now
@@ -190,11 +190,11 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
         canWrite: identity === null || roleCanWrite(identity.role),
       })
       const user = identity?.userId ?? null
-      logger.info({ docId, user, address, connection: connection.id }, 'connection opened')
+      logger.debug({ docId, user, address, connection: connection.id }, 'connection opened')
       connection.onClose((reason) => {
         admission.release(address, docId)
         const durationMs = Date.now() - connection.openedAt
-        logger.info({ docId, user, connection: connection.id, durationMs, code: reason.code, reason: reason.reason }, 'connection closed')
+        logger.debug({ docId, user, connection: connection.id, durationMs, code: reason.code, reason: reason.reason }, 'connection closed')
       })
       return connection
     },
@@ -211,13 +211,6 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   })
   let httpServer: http.Server | null = null
   let closing: Promise<void> | null = null
-
-  if (!auth.enabled) {
-    logger.warn(
-      'OPEN MODE: no TANDEM_AUTH_SECRET or TANDEM_AUTH_PUBLIC_KEY_FILE is set, so anyone who can reach this ' +
-        'server can read, edit and delete every document. Set one before exposing it to a network.',
-    )
-  }
 
   /** Closes every connection with 1001, each at a random moment within the spread window. */
   async function drainConnections(): Promise<void> {
