@@ -1,10 +1,10 @@
 import type { Extensions } from '@tiptap/core'
 import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
-import StarterKit from '@tiptap/starter-kit'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import type { TandemUser } from '../client/identity'
+import { documentExtensions } from '../document/schema'
 import { CONTENT_FIELD } from '../protocol/document-fields'
 import { renderCaret, renderSelection } from './caret'
 
@@ -15,17 +15,16 @@ export interface TandemExtensionOptions {
 }
 
 /**
- * The extension set of every Tandem editor. Collaboration brings its own undo manager (it
- * undoes only this client's changes, Mod-z / Mod-Shift-z / Mod-y), so StarterKit's history is
- * off. Content always comes from the Y.Doc: never pass `content` to a collaborative editor,
- * or every client that opens the document inserts it again.
+ * The extension set of every Tandem editor: the document's own extensions (shared with the
+ * server's exports, see lib/document/schema.ts) plus collaboration. Collaboration brings its own
+ * undo manager (it undoes only this client's changes, Mod-z / Mod-Shift-z / Mod-y), which is
+ * why the document extensions leave StarterKit's history off. Content always comes from the
+ * Y.Doc: never pass `content` to a collaborative editor, or every client that opens the
+ * document inserts it again.
  */
 export function tandemExtensions({ doc, awareness, user }: TandemExtensionOptions): Extensions {
   return [
-    StarterKit.configure({
-      undoRedo: false,
-      link: { openOnClick: false, autolink: true },
-    }),
+    ...documentExtensions(),
     Collaboration.configure({ document: doc, field: CONTENT_FIELD }),
     CollaborationCaret.configure({
       // The caret extension only reads `.awareness` from its provider.

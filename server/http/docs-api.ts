@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
+import { toHTML, toMarkdown, toText } from '../../lib/document'
 import { isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
 import { grantsDocument } from '../auth/claims'
-import { toHtml, toMarkdown, toPlainText } from '../documents/export'
 import type { RoomManager } from '../rooms/room-manager'
 import type { DocumentMeta, Storage } from '../storage/storage'
 import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
@@ -109,7 +109,7 @@ export class DocsApi {
     const meta = await this.meta(id)
     const format = url.searchParams.get('format') ?? formatFromAccept(req.headers.accept)
     if (format === 'json') return sendJson(res, 200, toJson(meta))
-    const render = { text: toPlainText, markdown: toMarkdown, html: toHtml }[format]
+    const render = { text: toText, markdown: toMarkdown, html: toHTML }[format]
     if (!render) throw new HttpError(400, `unknown format ${format}: use json, text, markdown or html`)
     const body = await this.deps.rooms.withRoom(id, (room) => room.readStored(render))
     const type = { text: 'text/plain', markdown: 'text/markdown', html: 'text/html' }[format] ?? 'text/plain'

@@ -93,10 +93,31 @@ describe('documents API', () => {
     fragment.insert(0, [heading, paragraph])
     await waitFor(async () => (await api('GET', `/api/docs/${doc.id}?format=text`)).text.includes('Ship it'), 'stored')
     expect((await api('GET', `/api/docs/${doc.id}?format=text`)).text).toBe('Plan\nShip it <now>')
-    expect((await api('GET', `/api/docs/${doc.id}?format=markdown`)).text).toBe('## Plan\n\nShip **it** <now>')
+    expect((await api('GET', `/api/docs/${doc.id}?format=markdown`)).text).toBe('## Plan\n\nShip **it** &lt;now&gt;')
     const html = await api('GET', `/api/docs/${doc.id}`, undefined, { accept: 'text/html' })
     expect(html.type).toContain('text/html')
-    expect(html.text).toBe('<h2>Plan</h2>\n<p>Ship <strong>it</strong> &#60;now&#62;</p>')
+    expect(html.text).toBe('<h2>Plan</h2><p>Ship <strong>it</strong> &lt;now&gt;</p>')
+    editor.destroy()
+  })
+
+  it('[H3] Markdown keeps text that looks like Markdown as text; HTML keeps a code block language', async () => {
+    const { json: doc } = await api('POST', '/api/docs', { title: 'Escaping' })
+    const editor = await connectSynced(running.wsUrl, doc.id)
+    const { XmlElement, XmlText } = await import('yjs')
+    const paragraph = new XmlElement('paragraph')
+    paragraph.insert(0, [new XmlText('# not a heading, *not italic* <script>alert(1)</script>')])
+    const code = new XmlElement('codeBlock')
+    code.setAttribute('language', 'ts')
+    code.insert(0, [new XmlText('if (a < b) run()')])
+    editor.doc.getXmlFragment('content').insert(0, [paragraph, code])
+    await waitFor(async () => (await api('GET', `/api/docs/${doc.id}?format=text`)).text.includes('run()'), 'stored')
+    const markdown = await api('GET', `/api/docs/${doc.id}?format=markdown`)
+    expect(markdown.type).toContain('text/markdown')
+    expect(markdown.text).toBe('\\# not a heading, \\*not italic\\* &lt;script&gt;alert(1)&lt;/script&gt;\n\n```ts\nif (a < b) run()\n```')
+    const html = await api('GET', `/api/docs/${doc.id}?format=html`)
+    expect(html.text).toBe(
+      '<p># not a heading, *not italic* &lt;script&gt;alert(1)&lt;/script&gt;</p><pre><code class="language-ts">if (a &lt; b) run()</code></pre>',
+    )
     editor.destroy()
   })
 
