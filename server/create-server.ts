@@ -20,8 +20,9 @@ import { Metrics } from './metrics'
 import { CommitQueue } from './rooms/commit-queue'
 import { Compactor } from './rooms/compactor'
 import { RoomManager } from './rooms/room-manager'
-import { MemoryStorage } from './storage/memory'
-import { SqliteStorage } from './storage/sqlite'
+import { MemoryRevocationStore } from './storage/memory-revocation-store'
+import { openStores } from './storage/open-stores'
+import type { RevocationStore } from './storage/revocation-store'
 import type { Storage } from './storage/storage'
 import { rejectUpgrade, SyncTransport, type UpgradeRefusal } from './transport/websocket'
 
@@ -33,7 +34,12 @@ import { rejectUpgrade, SyncTransport, type UpgradeRefusal } from './transport/w
  * /<docId> and /collab/<docId>; inside the app only /collab/<docId> (everything else is Next's).
  */
 export interface ServerDeps {
+  /**
+   * Document storage. When given, revocations live in memory unless `revocationStore` is
+   * given too; when not, both come from `config.storage`.
+   */
   readonly storage?: Storage
+  readonly revocationStore?: RevocationStore
   readonly logger?: Logger
   readonly mode?: 'standalone' | 'app'
   readonly now?: () => number
@@ -73,15 +79,6 @@ interface Ticket {
   readonly address: string
 }
 
-export function createStorage(config: Config): Storage {
-  switch (config.storage) {
-    case 'memory':
-      return new MemoryStorage()
-    case 'sqlite':
-      return new SqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous })
-  }
-}
-
 function createTokenService(config: Config): TokenService | null {
   if (config.authSecret) return new TokenService({ kind: 'secret', secret: config.authSecret })
   if (config.authPublicKeyFile) {
@@ -93,7 +90,8 @@ function createTokenService(config: Config): TokenService | null {
 
 export function createTandemServer(config: Config, deps: ServerDeps = {}): TandemServer {
   const logger = deps.logger ?? createLogger(config.logLevel)
-  const storage = deps.storage ?? createStorage(config)
+  const stores = deps.storage ? { storage: deps.storage, revocations: new MemoryRevocationStore() } : openStores(config)
+  const storage = stores.storage
   const mode = deps.mode ?? 'standalone'
   const now = deps.now ?? Date.now
   const random = deps.random ?? Math.random
@@ -129,7 +127,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   })
 
   const tokens = createTokenService(config)
-  const revocations = new RevocationList(storage)
+  const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
   const auth = new Authenticator(tokens, revocations, config.allowedOrigins)
   const admission = new Admission(config)
 
@@ -204,7 +202,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   const handleRequest = createHttpRoutes({
     docsApi: new DocsApi({ storage, rooms, auth, tokenApi, now }),
     tokenApi,
-    adminApi: new AdminApi({ adminSecret: config.adminSecret ?? config.authSecret ?? null, revocations, rooms, storage, now }),
+    adminApi: new AdminApi({ adminSecret: config.adminSecret ?? config.authSecret ?? null, revocations, rooms, now }),
     readiness: [{ name: 'storage', check: () => storage.ping() }],
     metrics,
     logger,

@@ -5,7 +5,6 @@ import { CloseCode, isValidDocId } from '../../lib/protocol'
 import { bearerToken } from '../auth/authenticator'
 import type { RevocationList } from '../auth/revocations'
 import type { RoomManager } from '../rooms/room-manager'
-import type { Storage } from '../storage/storage'
 import { HttpError, parseBody, readJson, sendJson } from './respond'
 
 /**
@@ -17,7 +16,6 @@ export interface AdminApiDeps {
   readonly adminSecret: string | null
   readonly revocations: RevocationList
   readonly rooms: RoomManager
-  readonly storage: Storage
   readonly now: () => number
 }
 
@@ -36,7 +34,7 @@ export class AdminApi {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.authenticate(req)
     if (url.pathname !== '/api/admin/revocations') throw new HttpError(404, 'no such admin endpoint')
-    if (req.method === 'GET') return sendJson(res, 200, { revocations: await this.deps.storage.listRevocations() })
+    if (req.method === 'GET') return sendJson(res, 200, { revocations: await this.deps.revocations.stored() })
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`)
     const { user, document } = parseBody(revokeBody, await readJson(req))
     if (document !== undefined && !isValidDocId(document)) throw new HttpError(400, 'invalid document id')
