@@ -10,7 +10,7 @@ import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
 import type { Config } from './config'
 import { AdminApi } from './http/admin-api'
-import { clientAddress } from './http/client-address'
+import { clientAddressResolver } from './http/client-address'
 import { DocsApi } from './http/docs-api'
 import { createHttpRoutes } from './http/router'
 import { TokenApi } from './http/token-api'
@@ -130,6 +130,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
   const auth = new Authenticator(tokens, revocations, config.allowedOrigins)
   const admission = new Admission(config)
+  const clientAddress = clientAddressResolver(config.trustedProxies)
 
   function docIdOf(request: http.IncomingMessage): string | null | undefined {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
@@ -149,7 +150,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
       logger.info({ docId, reason: err.failure }, 'connection refused')
       return { status: err.status, message: err.message, reason: err.failure }
     }
-    const address = clientAddress(request, config.trustedProxies)
+    const address = clientAddress(request)
     const refusal = admission.admit(address, docId)
     if (refusal) {
       metrics.limitHit(refusal.kind)
