@@ -2,10 +2,9 @@ import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { CloseCode, isValidDocId } from '../lib/protocol'
-import { AuthError } from './auth/auth-error'
+import { CloseCode } from '../lib/protocol'
 import { Authenticator } from './auth/authenticator'
-import { type Identity, roleCanWrite } from './auth/claims'
+import { roleCanWrite } from './auth/claims'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
 import type { Config } from './config'
@@ -24,14 +23,13 @@ import { MemoryRevocationStore } from './storage/memory-revocation-store'
 import { openStores } from './storage/open-stores'
 import type { RevocationStore } from './storage/revocation-store'
 import type { Storage } from './storage/storage'
-import { rejectUpgrade, SyncTransport, type UpgradeRefusal } from './transport/websocket'
+import { rejectUpgrade } from './transport/refusal'
+import { type ServerMode, type Ticket, UpgradePolicy } from './transport/upgrade-policy'
+import { SyncTransport } from './transport/websocket'
 
 /**
  * Composition root: config and dependencies in, a running sync server out. Nothing here is
  * module-global, so tests start as many servers in one process as they like.
- *
- * `mode` decides which upgrade paths are the sync server's: standalone serves documents at
- * /<docId> and /collab/<docId>; inside the app only /collab/<docId> (everything else is Next's).
  */
 export interface ServerDeps {
   /**
@@ -41,7 +39,8 @@ export interface ServerDeps {
   readonly storage?: Storage
   readonly revocationStore?: RevocationStore
   readonly logger?: Logger
-  readonly mode?: 'standalone' | 'app'
+  /** Which upgrade paths are the sync server's (see ServerMode); default standalone. */
+  readonly mode?: ServerMode
   readonly now?: () => number
   /** Randomness for the drain jitter (tests make it deterministic). */
   readonly random?: () => number
@@ -70,13 +69,6 @@ export interface TandemServer {
    * `drainSpreadMs`, close storage.
    */
   close(): Promise<void>
-}
-
-/** What an admitted upgrade carries into its connection. */
-interface Ticket {
-  readonly docId: string
-  readonly identity: Identity | null
-  readonly address: string
 }
 
 function createTokenService(config: Config): TokenService | null {
@@ -126,39 +118,16 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     onLimitHit,
   })
 
-  const tokens = createTokenService(config)
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
-  const auth = new Authenticator(tokens, revocations, config.allowedOrigins)
-  const admission = new Admission(config)
-  const clientAddress = clientAddressResolver(config.trustedProxies)
-
-  function docIdOf(request: http.IncomingMessage): string | null | undefined {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname
-    let docId: string
-    if (path === '/collab' || path.startsWith('/collab/')) docId = path.slice('/collab/'.length)
-    else if (mode === 'standalone') docId = path.slice(1)
-    else return undefined
-    return isValidDocId(docId) ? docId : null
-  }
-
-  async function admitUpgrade(request: http.IncomingMessage, docId: string): Promise<Ticket | UpgradeRefusal> {
-    let identity: Identity | null
-    try {
-      identity = await auth.authorizeConnection(request, docId)
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err
-      logger.info({ docId, reason: err.failure }, 'connection refused')
-      return { status: err.status, message: err.message, reason: err.failure }
-    }
-    const address = clientAddress(request)
-    const refusal = admission.admit(address, docId)
-    if (refusal) {
-      metrics.limitHit(refusal.kind)
-      logger.warn({ docId, address, limit: refusal.kind }, 'connection refused: limit reached')
-      return { status: refusal.status, message: refusal.message, reason: refusal.kind }
-    }
-    return { docId, identity, address }
-  }
+  const auth = new Authenticator(createTokenService(config), revocations, config.allowedOrigins)
+  const policy = new UpgradePolicy({
+    mode,
+    auth,
+    admission: new Admission(config),
+    clientAddress: clientAddressResolver(config.trustedProxies),
+    logger,
+    onLimitHit,
+  })
 
   const transport = new SyncTransport<Ticket>({
     logger,
@@ -168,18 +137,8 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     maxMessagesPerSecond: config.maxMessagesPerSecond,
     maxBytesPerSecond: config.maxBytesPerSecond,
     maxBufferedBytes: config.maxBufferedBytes,
-    admit(request) {
-      const docId = docIdOf(request)
-      if (docId === undefined) return null
-      if (docId === null) {
-        return {
-          status: 400,
-          message: 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - . (not . or ..)',
-          reason: 'invalid_document_id',
-        }
-      }
-      return admitUpgrade(request, docId)
-    },
+    admit: (request) => policy.decide(request),
+    abandon: (ticket) => policy.release(ticket),
     accept(socket, ticket) {
       const { docId, identity, address } = ticket
       const connection = rooms.connect(socket, {
@@ -191,7 +150,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
       const user = identity?.userId ?? null
       logger.info({ docId, user, address, connection: connection.id }, 'connection opened')
       connection.onClose((reason) => {
-        admission.release(address, docId)
+        policy.release(ticket)
         const durationMs = Date.now() - connection.openedAt
         logger.info({ docId, user, connection: connection.id, durationMs, code: reason.code, reason: reason.reason }, 'connection closed')
       })
@@ -284,7 +243,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
       server.on('upgrade', (req, socket, head) => {
         if (transport.handleUpgrade(req, socket, head)) return
         if (fallbacks.upgrade) return fallbacks.upgrade(req, socket, head)
-        rejectUpgrade(socket, 404, 'not found')
+        rejectUpgrade(socket, { status: 404, reason: 'not_found', message: 'not found' })
       })
       httpServer = server
       return new Promise((resolve, reject) => {

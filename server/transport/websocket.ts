@@ -6,6 +6,7 @@ import { CloseCode, type CloseReason } from '../../lib/protocol'
 import { TokenBucket } from '../limits/token-bucket'
 import { type Metrics, messageKindOf } from '../metrics'
 import type { PeerSocket } from '../rooms/socket'
+import { isRefusal, type Refusal, rejectUpgrade } from './refusal'
 
 /**
  * The only module that knows about `ws`: HTTP upgrades, frame size, per-connection rates,
@@ -22,13 +23,6 @@ export interface ConnectionHandler {
   closed(reason: CloseReason): void
 }
 
-export interface UpgradeRefusal {
-  readonly status: number
-  readonly message: string
-  /** Label for the rejected-connections metric. */
-  readonly reason: string
-}
-
 export interface SyncTransportOptions<Ticket> {
   readonly logger: Logger
   readonly metrics: Metrics
@@ -42,8 +36,15 @@ export interface SyncTransportOptions<Ticket> {
    * e.g. Next's HMR, owns it), a refusal to answer with an HTTP error, or a ticket to accept.
    * It may be async (token checks) and runs before any WebSocket exists.
    */
-  admit(request: IncomingMessage): null | UpgradeRefusal | Promise<Ticket | UpgradeRefusal>
+  admit(request: IncomingMessage): null | Refusal | Promise<Ticket | Refusal>
+  /** The ticket's WebSocket is open: hand it to its connection. */
   accept(socket: PeerSocket, ticket: Ticket, request: IncomingMessage): ConnectionHandler
+  /**
+   * A ticket that never became a connection: the client left while it was checked, the
+   * server began shutting down, or ws refused the handshake itself (a bad WebSocket key or
+   * version). Called once, instead of `accept`.
+   */
+  abandon(ticket: Ticket): void
 }
 
 interface LiveSocket {
@@ -86,28 +87,8 @@ class WebSocketPeer implements PeerSocket {
   }
 }
 
-/** Writes a plain HTTP error on a socket that asked to upgrade, then ends it. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = `${message}\n`
-  socket.end(
-    `HTTP/1.1 ${status} ${httpStatusText(status)}\r\n` +
-      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  )
-}
-
-function httpStatusText(status: number): string {
-  const texts: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-    503: 'Service Unavailable',
-  }
-  return texts[status] ?? 'Error'
-}
+const SHUTTING_DOWN: Refusal = { status: 503, reason: 'shutting_down', message: 'server is shutting down' }
+const INTERNAL: Refusal = { status: 500, reason: 'internal', message: 'internal error' }
 
 export class SyncTransport<Ticket> {
   private readonly wss: WebSocketServer
@@ -141,22 +122,32 @@ export class SyncTransport<Ticket> {
       (result) => this.complete(request, socket, head, result),
       (err: unknown) => {
         this.options.logger.error({ err }, 'upgrade check failed')
-        this.refuse(socket, { status: 500, message: 'internal error', reason: 'internal' })
+        this.refuse(socket, INTERNAL)
       },
     )
     return true
   }
 
-  private complete(request: IncomingMessage, socket: Duplex, head: Buffer, result: Ticket | UpgradeRefusal): void {
+  private complete(request: IncomingMessage, socket: Duplex, head: Buffer, result: Ticket | Refusal): void {
     if (isRefusal(result)) return this.refuse(socket, result)
-    if (!this.accepting) return this.refuse(socket, { status: 503, message: 'server is shutting down', reason: 'shutting_down' })
-    if (socket.destroyed) return
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.adopt(ws, result, request))
+    if (!this.accepting) {
+      this.options.abandon(result)
+      return this.refuse(socket, SHUTTING_DOWN)
+    }
+    if (socket.destroyed) return this.options.abandon(result)
+    // Without a verifyClient hook, ws either calls back before handleUpgrade returns or answers
+    // a malformed handshake (400/405) itself and never calls back.
+    let adopted = false
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      adopted = true
+      this.adopt(ws, result, request)
+    })
+    if (!adopted) this.options.abandon(result)
   }
 
-  private refuse(socket: Duplex, refusal: UpgradeRefusal): void {
+  private refuse(socket: Duplex, refusal: Refusal): void {
     this.options.metrics.connectionRejected(refusal.reason)
-    rejectUpgrade(socket, refusal.status, refusal.message)
+    rejectUpgrade(socket, refusal)
   }
 
   private adopt(ws: WebSocket, ticket: Ticket, request: IncomingMessage): void {
@@ -286,8 +277,4 @@ export class SyncTransport<Ticket> {
     for (const entry of this.live) entry.ws.terminate()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
   }
-}
-
-function isRefusal(value: unknown): value is UpgradeRefusal {
-  return typeof value === 'object' && value !== null && 'status' in value && 'reason' in value
 }

@@ -294,6 +294,32 @@ describe('limits at the upgrade (HTTP status before any WebSocket opens)', () =>
     const newcomer = client(await connectSynced(running.wsUrl, 'crowded'))
     await bystanderStillServed(bystander, closes, newcomer)
   })
+
+  it('[B1] an admitted upgrade that never becomes a WebSocket (ws refuses its handshake) gives its slot back', async () => {
+    const running = await serve({ maxConnectionsPerIp: '1', maxConnectionsPerDocument: '1' })
+    const port = Number(new URL(running.httpUrl).port)
+    // A sync path and a valid id, so the upgrade is admitted; then ws answers 400 itself.
+    const badHandshakes = [
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n',
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n',
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n',
+    ]
+    for (const headers of badHandshakes) {
+      const answer = await new Promise<string>((resolve) => {
+        let text = ''
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET /slots HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`))
+        cleanups.push(() => void socket.destroy())
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(text))
+      })
+      expect(answer.split('\r\n')[0], headers).toBe('HTTP/1.1 400 Bad Request')
+    }
+    // Each of them was admitted and counted in; each gave its slot back.
+    const first = await attempt(`${running.wsUrl}/slots`)
+    expect(first.status).toBe(101)
+    expect((await attempt(`${running.wsUrl}/slots`)).status).toBe(429)
+  })
 })
 
 // ---------------------------------------------------------------------------------------------
