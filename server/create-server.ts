@@ -7,6 +7,7 @@ import { Authenticator } from './auth/authenticator'
 import { roleCanWrite } from './auth/claims'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
+import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
 import { AdminApi } from './http/admin-api'
 import { clientAddressResolver } from './http/client-address'
@@ -41,7 +42,10 @@ export interface ServerDeps {
   readonly logger?: Logger
   /** Which upgrade paths are the sync server's (see ServerMode); default standalone. */
   readonly mode?: ServerMode
+  /** Wall-clock time in ms since the epoch, for stored times (updates, revocations). */
   readonly now?: () => number
+  /** Time for per-connection limits and heartbeats (tests drive it). */
+  readonly clock?: Clock
   /** Randomness for the drain jitter (tests make it deterministic). */
   readonly random?: () => number
 }
@@ -86,6 +90,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   const storage = stores.storage
   const mode = deps.mode ?? 'standalone'
   const now = deps.now ?? Date.now
+  const clock = deps.clock ?? systemClock
   const random = deps.random ?? Math.random
 
   const commitQueue = new CommitQueue({ storage, logger, now })
@@ -132,6 +137,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   const transport = new SyncTransport<Ticket>({
     logger,
     metrics,
+    clock,
     maxMessageBytes: config.maxMessageBytes,
     heartbeatMs: config.heartbeatMs,
     maxMessagesPerSecond: config.maxMessagesPerSecond,

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
 import { CloseCode, type CloseReason } from '../../lib/protocol'
+import { type Cancel, type Clock, systemClock } from '../clock'
 import { TokenBucket } from '../limits/token-bucket'
 import { type Metrics, messageKindOf } from '../metrics'
 import type { PeerSocket } from '../rooms/socket'
@@ -31,6 +32,8 @@ export interface SyncTransportOptions<Ticket> {
   readonly maxMessagesPerSecond: number
   readonly maxBytesPerSecond: number
   readonly maxBufferedBytes: number
+  /** Time for rate limits, heartbeats and the close grace (default: the system clock). */
+  readonly clock?: Clock
   /**
    * Decides an upgrade: null when the path is not the sync server's (another upgrade listener,
    * e.g. Next's HMR, owns it), a refusal to answer with an HTTP error, or a ticket to accept.
@@ -58,7 +61,8 @@ interface LiveSocket {
    * read after pause(), so frames are held here, not handed on; the head is already paid for.
    */
   readonly held: Buffer[]
-  drainTimer: NodeJS.Timeout | null
+  /** Cancels the pending hand-on of held frames, if any. */
+  cancelDrain: Cancel | null
 }
 
 class WebSocketPeer implements PeerSocket {
@@ -66,6 +70,7 @@ class WebSocketPeer implements PeerSocket {
     private readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly metrics: Metrics,
+    private readonly clock: Clock,
     private readonly onOverflow: () => void,
   ) {}
 
@@ -83,7 +88,7 @@ class WebSocketPeer implements PeerSocket {
   close(code: number, reason: string): void {
     this.ws.close(code, reason)
     // A peer that does not answer the closing handshake (or reads nothing) is cut after a second.
-    setTimeout(() => this.ws.terminate(), 1_000).unref()
+    this.clock.after(1_000, () => this.ws.terminate(), { keepAlive: false })
   }
 }
 
@@ -93,20 +98,21 @@ const INTERNAL: Refusal = { status: 500, reason: 'internal', message: 'internal 
 export class SyncTransport<Ticket> {
   private readonly wss: WebSocketServer
   private readonly live = new Set<LiveSocket>()
-  private readonly heartbeat: NodeJS.Timeout
+  private readonly clock: Clock
+  private cancelHeartbeat: Cancel
+  /** Resolved (and emptied) whenever the last live socket has gone. */
+  private noSocketsLeft: Array<() => void> = []
   private accepting = true
 
   constructor(private readonly options: SyncTransportOptions<Ticket>) {
+    this.clock = options.clock ?? systemClock
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
       perMessageDeflate: false,
       clientTracking: false,
     })
-    // One timer for all sockets: each round, a socket that has not answered the previous
-    // ping (and sent nothing) is dead. So silence is detected within two intervals.
-    this.heartbeat = setInterval(() => this.checkHeartbeats(), options.heartbeatMs)
-    this.heartbeat.unref()
+    this.cancelHeartbeat = this.scheduleHeartbeat()
   }
 
   get socketCount(): number {
@@ -153,20 +159,21 @@ export class SyncTransport<Ticket> {
   private adopt(ws: WebSocket, ticket: Ticket, request: IncomingMessage): void {
     const { maxMessagesPerSecond, maxBytesPerSecond, maxMessageBytes, metrics } = this.options
     let entry: LiveSocket
-    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, () => {
+    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, this.clock, () => {
       metrics.limitHit('send_buffer')
       entry.handler.close(CloseCode.TryAgainLater)
     })
     const handler = this.options.accept(peer, ticket, request)
+    const now = () => this.clock.now()
     entry = {
       ws,
       handler,
       alive: true,
-      messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond),
+      messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond, now),
       // A single message may be as large as the frame limit, so the burst allows one.
-      bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes)),
+      bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes), now),
       held: [],
-      drainTimer: null,
+      cancelDrain: null,
     }
     this.live.add(entry)
     metrics.connectionOpened()
@@ -186,9 +193,11 @@ export class SyncTransport<Ticket> {
     })
     ws.on('close', (code: number, reason: Buffer) => {
       this.live.delete(entry)
-      if (entry.drainTimer) clearTimeout(entry.drainTimer)
+      entry.cancelDrain?.()
+      entry.cancelDrain = null
       entry.held.length = 0
       handler.closed({ code, reason: reason.toString() })
+      if (this.live.size === 0) this.notifyNoSocketsLeft()
     })
   }
 
@@ -223,11 +232,11 @@ export class SyncTransport<Ticket> {
 
   private scheduleDrain(entry: LiveSocket): void {
     const wait = Math.max(entry.messages.debtMs(), entry.bytes.debtMs(), 1)
-    entry.drainTimer = setTimeout(() => this.drainHeld(entry), wait)
+    entry.cancelDrain = this.clock.after(wait, () => this.drainHeld(entry))
   }
 
   private drainHeld(entry: LiveSocket): void {
-    entry.drainTimer = null
+    entry.cancelDrain = null
     if (entry.ws.readyState !== WebSocket.OPEN) return
     if (Math.max(entry.messages.debtMs(), entry.bytes.debtMs()) > 0) return this.scheduleDrain(entry)
     // The head was paid for when it went into debt.
@@ -243,6 +252,22 @@ export class SyncTransport<Ticket> {
     entry.ws.resume()
   }
 
+  /** One timer for all sockets, re-armed after each round. */
+  private scheduleHeartbeat(): Cancel {
+    return this.clock.after(
+      this.options.heartbeatMs,
+      () => {
+        this.checkHeartbeats()
+        this.cancelHeartbeat = this.scheduleHeartbeat()
+      },
+      { keepAlive: false },
+    )
+  }
+
+  /**
+   * Each round, a socket that has not answered the previous round's ping (and sent nothing
+   * since) is dead, so silence is detected within two intervals.
+   */
   private checkHeartbeats(): void {
     for (const entry of this.live) {
       // A throttled socket is not read, so its pongs wait too; it is not silent, just slowed.
@@ -264,17 +289,36 @@ export class SyncTransport<Ticket> {
     this.accepting = false
   }
 
-  /** Waits up to `graceMs` for closing sockets to finish their handshake, then cuts the rest. */
+  /**
+   * Closes every socket still open with 1001, waits up to `graceMs` for the closing
+   * handshakes to finish, then cuts whatever is left.
+   */
   async close(graceMs: number): Promise<void> {
     this.stopAccepting()
-    clearInterval(this.heartbeat)
-    // Rooms have closed their members already; this reaches sockets still waiting for a load.
+    this.cancelHeartbeat()
     for (const entry of this.live) {
       if (entry.ws.readyState === WebSocket.OPEN) entry.handler.close(CloseCode.GoingAway)
     }
-    const deadline = Date.now() + graceMs
-    while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    await this.allSocketsGone(graceMs)
     for (const entry of this.live) entry.ws.terminate()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+  }
+
+  /** Resolves when no socket is left, or after `graceMs`, whichever comes first. */
+  private allSocketsGone(graceMs: number): Promise<void> {
+    if (this.live.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const cancel = this.clock.after(graceMs, resolve)
+      this.noSocketsLeft.push(() => {
+        cancel()
+        resolve()
+      })
+    })
+  }
+
+  private notifyNoSocketsLeft(): void {
+    const waiters = this.noSocketsLeft
+    this.noSocketsLeft = []
+    for (const resolve of waiters) resolve()
   }
 }
