@@ -1,8 +1,7 @@
 import fs from 'node:fs'
-import http from 'node:http'
+import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { CloseCode } from '../lib/protocol'
 import { Authenticator } from './auth/authenticator'
 import { roleCanWrite } from './auth/claims'
 import { RevocationList } from './auth/revocations'
@@ -12,6 +11,7 @@ import type { Config } from './config'
 import { AdminApi } from './http/admin-api'
 import { clientAddressResolver } from './http/client-address'
 import { DocsApi } from './http/docs-api'
+import { type Fallbacks, HttpListener } from './http/listener'
 import { createHttpRoutes } from './http/router'
 import { TokenApi } from './http/token-api'
 import { Admission } from './limits/admission'
@@ -20,16 +20,19 @@ import { Metrics } from './metrics'
 import { CommitQueue } from './rooms/commit-queue'
 import { Compactor } from './rooms/compactor'
 import { RoomManager } from './rooms/room-manager'
+import { createShutdown } from './shutdown'
 import { MemoryRevocationStore } from './storage/memory-revocation-store'
 import { openStores } from './storage/open-stores'
 import type { RevocationStore } from './storage/revocation-store'
 import type { Storage } from './storage/storage'
-import { rejectUpgrade } from './transport/refusal'
 import { type ServerMode, type Ticket, UpgradePolicy } from './transport/upgrade-policy'
 import { SyncTransport } from './transport/websocket'
 
+export type { RequestFallback, UpgradeFallback } from './http/listener'
+
 /**
- * Composition root: config and dependencies in, a running sync server out. Nothing here is
+ * Composition root: config and dependencies in, a running sync server out. It constructs the
+ * parts and wires them; each part's job lives in its own module. Nothing here is
  * module-global, so tests start as many servers in one process as they like.
  */
 export interface ServerDeps {
@@ -44,14 +47,11 @@ export interface ServerDeps {
   readonly mode?: ServerMode
   /** Wall-clock time in ms since the epoch, for stored times (updates, revocations). */
   readonly now?: () => number
-  /** Time for per-connection limits and heartbeats (tests drive it). */
+  /** Time for per-connection limits, heartbeats and the shutdown drain (tests drive it). */
   readonly clock?: Clock
   /** Randomness for the drain jitter (tests make it deterministic). */
   readonly random?: () => number
 }
-
-export type RequestFallback = (req: http.IncomingMessage, res: http.ServerResponse) => void
-export type UpgradeFallback = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void
 
 export interface TandemServer {
   readonly config: Config
@@ -66,12 +66,9 @@ export interface TandemServer {
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean
   /** Takes the upgrade when its path is a sync path; false otherwise. */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean
-  /** Creates the HTTP server, listens on config.port/host, resolves with the bound address. */
-  listen(fallbacks?: { request?: RequestFallback; upgrade?: UpgradeFallback }): Promise<AddressInfo>
-  /**
-   * Graceful stop: refuse new work, store what is pending, close clients with 1001 spread over
-   * `drainSpreadMs`, close storage.
-   */
+  /** Loads the revocations, creates the HTTP server, listens on config.port/host, resolves with the bound address. */
+  listen(fallbacks?: Fallbacks): Promise<AddressInfo>
+  /** Graceful stop: the shutdown sequence of `server/shutdown.ts`, run once. */
   close(): Promise<void>
 }
 
@@ -173,44 +170,35 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     metrics,
     logger,
   })
-  let httpServer: http.Server | null = null
-  let closing: Promise<void> | null = null
+  const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => transport.handleUpgrade(req, socket, head)
+  const listener = new HttpListener({
+    port: config.port,
+    host: config.host,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    logger,
+    handleRequest,
+    handleUpgrade,
+    onHandshakeTimeout: () => onLimitHit('handshake_timeout'),
+  })
+  const close = createShutdown({
+    transport,
+    listener,
+    openConnections: () => rooms.openConnections(),
+    commitQueue,
+    compactor,
+    storage,
+    drainSpreadMs: config.drainSpreadMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    clock,
+    random,
+    logger,
+  })
 
   if (!auth.enabled) {
     logger.warn(
       'OPEN MODE: no TANDEM_AUTH_SECRET or TANDEM_AUTH_PUBLIC_KEY_FILE is set, so anyone who can reach this ' +
         'server can read, edit and delete every document. Set one before exposing it to a network.',
     )
-  }
-
-  /** Closes every connection with 1001, each at a random moment within the spread window. */
-  async function drainConnections(): Promise<void> {
-    const spread = Math.min(config.drainSpreadMs, config.shutdownTimeoutMs / 2)
-    const closes = rooms.openConnections().map(
-      (connection) =>
-        new Promise<void>((resolve) => {
-          setTimeout(() => {
-            connection.close(CloseCode.GoingAway)
-            resolve()
-          }, random() * spread)
-        }),
-    )
-    await Promise.all(closes)
-  }
-
-  async function shutdown(): Promise<void> {
-    const started = Date.now()
-    transport.stopAccepting()
-    httpServer?.close()
-    await commitQueue.flushNow()
-    await drainConnections()
-    await rooms.closeAll(CloseCode.GoingAway)
-    await transport.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - started) - 500))
-    await compactor.stop()
-    await commitQueue.flushNow()
-    httpServer?.closeAllConnections()
-    await storage.close()
-    logger.info({ ms: Date.now() - started }, 'server stopped')
   }
 
   return {
@@ -223,46 +211,11 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     metrics,
     auth,
     handleRequest,
-    handleUpgrade: (req, socket, head) => transport.handleUpgrade(req, socket, head),
+    handleUpgrade,
     async listen(fallbacks = {}) {
       await revocations.load()
-      // Node checks the deadlines below only every connectionsCheckingInterval.
-      const checkEvery = Math.max(50, Math.min(1_000, Math.floor(config.handshakeTimeoutMs / 4)))
-      const server = http.createServer({ connectionsCheckingInterval: checkEvery }, (req, res) => {
-        if (handleRequest(req, res)) return
-        if (fallbacks.request) return fallbacks.request(req, res)
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }))
-      })
-      // Slowloris: a request (or upgrade) must arrive complete within the handshake deadline.
-      server.headersTimeout = config.handshakeTimeoutMs
-      server.requestTimeout = Math.max(config.handshakeTimeoutMs, 30_000)
-      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-        // Node's own answers, kept; the handshake deadline is a limit, so it is counted.
-        if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-          metrics.limitHit('handshake_timeout')
-          logger.info('closing a connection that did not complete its request in time')
-        }
-        if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return void socket.destroy()
-        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
-        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
-      })
-      server.on('upgrade', (req, socket, head) => {
-        if (transport.handleUpgrade(req, socket, head)) return
-        if (fallbacks.upgrade) return fallbacks.upgrade(req, socket, head)
-        rejectUpgrade(socket, { status: 404, reason: 'not_found', message: 'not found' })
-      })
-      httpServer = server
-      return new Promise((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(config.port, config.host, () => {
-          server.off('error', reject)
-          resolve(server.address() as AddressInfo)
-        })
-      })
+      return listener.listen(fallbacks)
     },
-    close() {
-      closing ??= shutdown()
-      return closing
-    },
+    close,
   }
 }
