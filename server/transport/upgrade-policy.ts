@@ -31,7 +31,7 @@ export interface UpgradePolicyDeps {
   readonly onLimitHit: (kind: string) => void
 }
 
-export const INVALID_DOC_ID: Refusal = {
+const INVALID_DOC_ID: Refusal = {
   status: 400,
   reason: 'invalid_document_id',
   message: 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - . (not . or ..)',
@@ -79,7 +79,7 @@ export class UpgradePolicy {
  * The document an upgrade URL asks for: undefined when the path is not a sync path in this
  * mode, null when it is one but the id is not valid (U1).
  */
-export function syncDocId(url: string | undefined, mode: ServerMode): string | null | undefined {
+function syncDocId(url: string | undefined, mode: ServerMode): string | null | undefined {
   const path = new URL(url ?? '/', 'http://localhost').pathname
   let docId: string
   if (path === '/collab' || path.startsWith('/collab/')) docId = path.slice('/collab/'.length)

@@ -100,7 +100,7 @@ export class SyncTransport<Ticket> {
   private readonly live = new Set<LiveSocket>()
   private readonly clock: Clock
   private cancelHeartbeat: Cancel
-  /** Resolved (and emptied) whenever the last live socket has gone. */
+  /** Waiters for the moment no live socket is left; called and emptied then. */
   private noSocketsLeft: Array<() => void> = []
   private accepting = true
 
