@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { claimsSchema } from './auth/claims'
@@ -35,6 +36,28 @@ const list = (fallback = '') =>
         .filter((item) => item !== ''),
     )
 const optionalText = () => z.string().min(1).optional()
+
+/**
+ * Proxy addresses as a list: each entry an IPv4 or IPv6 address ("10.0.0.7", "::1") or a CIDR
+ * range ("10.0.0.0/8", "fd00::/8"; the prefix 1–32 or 1–128). Anything else is refused here,
+ * at start, rather than trusting nobody in silence.
+ */
+const proxyList = () =>
+  list().superRefine((entries, context) => {
+    for (const entry of entries) {
+      if (isAddressOrRange(entry)) continue
+      context.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not an IP address or CIDR range` })
+    }
+  })
+
+function isAddressOrRange(entry: string): boolean {
+  const slash = entry.indexOf('/')
+  const family = isIP(slash === -1 ? entry : entry.slice(0, slash))
+  if (family === 0) return false
+  if (slash === -1) return true
+  const prefix = entry.slice(slash + 1)
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128)
+}
 
 const SETTINGS = {
   port: {
@@ -209,8 +232,8 @@ const SETTINGS = {
   trustedProxies: {
     flag: 'trusted-proxies',
     env: 'TANDEM_TRUSTED_PROXIES',
-    schema: list(),
-    description: 'Comma-separated proxy addresses whose X-Forwarded-For is believed for per-address limits.',
+    schema: proxyList(),
+    description: 'Comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is believed for per-address limits.',
     shownDefault: 'none',
   },
   logLevel: {

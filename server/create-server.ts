@@ -1,17 +1,17 @@
 import fs from 'node:fs'
-import http from 'node:http'
+import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { CloseCode, isValidDocId } from '../lib/protocol'
-import { AuthError } from './auth/auth-error'
+import { roleCanWrite } from '../lib/protocol'
 import { Authenticator } from './auth/authenticator'
-import { type Identity, roleCanWrite } from './auth/claims'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
+import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
 import { AdminApi } from './http/admin-api'
-import { clientAddress } from './http/client-address'
+import { clientAddressResolver } from './http/client-address'
 import { DocsApi } from './http/docs-api'
+import { type Fallbacks, HttpListener } from './http/listener'
 import { createHttpRoutes } from './http/router'
 import { TokenApi } from './http/token-api'
 import { Admission } from './limits/admission'
@@ -20,29 +20,38 @@ import { Metrics } from './metrics'
 import { CommitQueue } from './rooms/commit-queue'
 import { Compactor } from './rooms/compactor'
 import { RoomManager } from './rooms/room-manager'
-import { MemoryStorage } from './storage/memory'
-import { SqliteStorage } from './storage/sqlite'
+import { createShutdown } from './shutdown'
+import { MemoryRevocationStore } from './storage/memory-revocation-store'
+import { openStores } from './storage/open-stores'
+import type { RevocationStore } from './storage/revocation-store'
 import type { Storage } from './storage/storage'
-import { rejectUpgrade, SyncTransport, type UpgradeRefusal } from './transport/websocket'
+import { type ServerMode, type Ticket, UpgradePolicy } from './transport/upgrade-policy'
+import { SyncTransport } from './transport/websocket'
+
+export type { RequestFallback, UpgradeFallback } from './http/listener'
 
 /**
- * Composition root: config and dependencies in, a running sync server out. Nothing here is
+ * Composition root: config and dependencies in, a running sync server out. It constructs the
+ * parts and wires them; each part's job lives in its own module. Nothing here is
  * module-global, so tests start as many servers in one process as they like.
- *
- * `mode` decides which upgrade paths are the sync server's: standalone serves documents at
- * /<docId> and /collab/<docId>; inside the app only /collab/<docId> (everything else is Next's).
  */
 export interface ServerDeps {
+  /**
+   * Document storage. When given, revocations live in memory unless `revocationStore` is
+   * given too; when not, both come from `config.storage`.
+   */
   readonly storage?: Storage
+  readonly revocationStore?: RevocationStore
   readonly logger?: Logger
-  readonly mode?: 'standalone' | 'app'
+  /** Which upgrade paths are the sync server's (see ServerMode); default standalone. */
+  readonly mode?: ServerMode
+  /** Wall-clock time in ms since the epoch, for stored times (updates, revocations). */
   readonly now?: () => number
+  /** Time for per-connection limits, heartbeats and the shutdown drain (tests drive it). */
+  readonly clock?: Clock
   /** Randomness for the drain jitter (tests make it deterministic). */
   readonly random?: () => number
 }
-
-export type RequestFallback = (req: http.IncomingMessage, res: http.ServerResponse) => void
-export type UpgradeFallback = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void
 
 export interface TandemServer {
   readonly config: Config
@@ -57,29 +66,10 @@ export interface TandemServer {
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean
   /** Takes the upgrade when its path is a sync path; false otherwise. */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean
-  /** Creates the HTTP server, listens on config.port/host, resolves with the bound address. */
-  listen(fallbacks?: { request?: RequestFallback; upgrade?: UpgradeFallback }): Promise<AddressInfo>
-  /**
-   * Graceful stop: refuse new work, store what is pending, close clients with 1001 spread over
-   * `drainSpreadMs`, close storage.
-   */
+  /** Loads the revocations, creates the HTTP server, listens on config.port/host, resolves with the bound address. */
+  listen(fallbacks?: Fallbacks): Promise<AddressInfo>
+  /** Graceful stop: the shutdown sequence of `server/shutdown.ts`, run once. */
   close(): Promise<void>
-}
-
-/** What an admitted upgrade carries into its connection. */
-interface Ticket {
-  readonly docId: string
-  readonly identity: Identity | null
-  readonly address: string
-}
-
-export function createStorage(config: Config): Storage {
-  switch (config.storage) {
-    case 'memory':
-      return new MemoryStorage()
-    case 'sqlite':
-      return new SqliteStorage({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous })
-  }
 }
 
 function createTokenService(config: Config): TokenService | null {
@@ -93,9 +83,11 @@ function createTokenService(config: Config): TokenService | null {
 
 export function createTandemServer(config: Config, deps: ServerDeps = {}): TandemServer {
   const logger = deps.logger ?? createLogger(config.logLevel, config.logFormat)
-  const storage = deps.storage ?? createStorage(config)
+  const stores = deps.storage ? { storage: deps.storage, revocations: new MemoryRevocationStore() } : openStores(config)
+  const storage = stores.storage
   const mode = deps.mode ?? 'standalone'
   const now = deps.now ?? Date.now
+  const clock = deps.clock ?? systemClock
   const random = deps.random ?? Math.random
 
   const commitQueue = new CommitQueue({ storage, logger, now })
@@ -128,59 +120,28 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     onLimitHit,
   })
 
-  const tokens = createTokenService(config)
-  const revocations = new RevocationList(storage)
-  const auth = new Authenticator(tokens, revocations, config.allowedOrigins)
-  const admission = new Admission(config)
-
-  function docIdOf(request: http.IncomingMessage): string | null | undefined {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname
-    let docId: string
-    if (path === '/collab' || path.startsWith('/collab/')) docId = path.slice('/collab/'.length)
-    else if (mode === 'standalone') docId = path.slice(1)
-    else return undefined
-    return isValidDocId(docId) ? docId : null
-  }
-
-  async function admitUpgrade(request: http.IncomingMessage, docId: string): Promise<Ticket | UpgradeRefusal> {
-    let identity: Identity | null
-    try {
-      identity = await auth.authorizeConnection(request, docId)
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err
-      logger.info({ docId, reason: err.failure }, 'connection refused')
-      return { status: err.status, message: err.message, reason: err.failure }
-    }
-    const address = clientAddress(request, config.trustedProxies)
-    const refusal = admission.admit(address, docId)
-    if (refusal) {
-      metrics.limitHit(refusal.kind)
-      logger.warn({ docId, address, limit: refusal.kind }, 'connection refused: limit reached')
-      return { status: refusal.status, message: refusal.message, reason: refusal.kind }
-    }
-    return { docId, identity, address }
-  }
+  const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
+  const auth = new Authenticator(createTokenService(config), revocations, config.allowedOrigins)
+  const policy = new UpgradePolicy({
+    mode,
+    auth,
+    admission: new Admission(config),
+    clientAddress: clientAddressResolver(config.trustedProxies),
+    logger,
+    onLimitHit,
+  })
 
   const transport = new SyncTransport<Ticket>({
     logger,
     metrics,
+    clock,
     maxMessageBytes: config.maxMessageBytes,
     heartbeatMs: config.heartbeatMs,
     maxMessagesPerSecond: config.maxMessagesPerSecond,
     maxBytesPerSecond: config.maxBytesPerSecond,
     maxBufferedBytes: config.maxBufferedBytes,
-    admit(request) {
-      const docId = docIdOf(request)
-      if (docId === undefined) return null
-      if (docId === null) {
-        return {
-          status: 400,
-          message: 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - . (not . or ..)',
-          reason: 'invalid_document_id',
-        }
-      }
-      return admitUpgrade(request, docId)
-    },
+    admit: (request) => policy.decide(request),
+    abandon: (ticket) => policy.release(ticket),
     accept(socket, ticket) {
       const { docId, identity, address } = ticket
       const connection = rooms.connect(socket, {
@@ -192,7 +153,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
       const user = identity?.userId ?? null
       logger.debug({ docId, user, address, connection: connection.id }, 'connection opened')
       connection.onClose((reason) => {
-        admission.release(address, docId)
+        policy.release(ticket)
         const durationMs = Date.now() - connection.openedAt
         logger.debug({ docId, user, connection: connection.id, durationMs, code: reason.code, reason: reason.reason }, 'connection closed')
       })
@@ -204,43 +165,34 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   const handleRequest = createHttpRoutes({
     docsApi: new DocsApi({ storage, rooms, auth, tokenApi, now }),
     tokenApi,
-    adminApi: new AdminApi({ adminSecret: config.adminSecret ?? config.authSecret ?? null, revocations, rooms, storage, now }),
+    adminApi: new AdminApi({ adminSecret: config.adminSecret ?? config.authSecret ?? null, revocations, rooms, now }),
     readiness: [{ name: 'storage', check: () => storage.ping() }],
     metrics,
     logger,
   })
-  let httpServer: http.Server | null = null
-  let closing: Promise<void> | null = null
-
-  /** Closes every connection with 1001, each at a random moment within the spread window. */
-  async function drainConnections(): Promise<void> {
-    const spread = Math.min(config.drainSpreadMs, config.shutdownTimeoutMs / 2)
-    const closes = rooms.openConnections().map(
-      (connection) =>
-        new Promise<void>((resolve) => {
-          setTimeout(() => {
-            connection.close(CloseCode.GoingAway)
-            resolve()
-          }, random() * spread)
-        }),
-    )
-    await Promise.all(closes)
-  }
-
-  async function shutdown(): Promise<void> {
-    const started = Date.now()
-    transport.stopAccepting()
-    httpServer?.close()
-    await commitQueue.flushNow()
-    await drainConnections()
-    await rooms.closeAll(CloseCode.GoingAway)
-    await transport.close(Math.max(100, config.shutdownTimeoutMs - (Date.now() - started) - 500))
-    await compactor.stop()
-    await commitQueue.flushNow()
-    httpServer?.closeAllConnections()
-    await storage.close()
-    logger.info({ ms: Date.now() - started }, 'server stopped')
-  }
+  const handleUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => transport.handleUpgrade(req, socket, head)
+  const listener = new HttpListener({
+    port: config.port,
+    host: config.host,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    logger,
+    handleRequest,
+    handleUpgrade,
+    onHandshakeTimeout: () => onLimitHit('handshake_timeout'),
+  })
+  const close = createShutdown({
+    transport,
+    listener,
+    openConnections: () => rooms.openConnections(),
+    commitQueue,
+    compactor,
+    storage,
+    drainSpreadMs: config.drainSpreadMs,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    clock,
+    random,
+    logger,
+  })
 
   return {
     config,
@@ -252,46 +204,11 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     metrics,
     auth,
     handleRequest,
-    handleUpgrade: (req, socket, head) => transport.handleUpgrade(req, socket, head),
+    handleUpgrade,
     async listen(fallbacks = {}) {
       await revocations.load()
-      // Node checks the deadlines below only every connectionsCheckingInterval.
-      const checkEvery = Math.max(50, Math.min(1_000, Math.floor(config.handshakeTimeoutMs / 4)))
-      const server = http.createServer({ connectionsCheckingInterval: checkEvery }, (req, res) => {
-        if (handleRequest(req, res)) return
-        if (fallbacks.request) return fallbacks.request(req, res)
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }))
-      })
-      // Slowloris: a request (or upgrade) must arrive complete within the handshake deadline.
-      server.headersTimeout = config.handshakeTimeoutMs
-      server.requestTimeout = Math.max(config.handshakeTimeoutMs, 30_000)
-      server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-        // Node's own answers, kept; the handshake deadline is a limit, so it is counted.
-        if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-          metrics.limitHit('handshake_timeout')
-          logger.info('closing a connection that did not complete its request in time')
-        }
-        if (!socket.writable || (err as { code?: string }).code === 'ECONNRESET') return void socket.destroy()
-        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
-        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`)
-      })
-      server.on('upgrade', (req, socket, head) => {
-        if (transport.handleUpgrade(req, socket, head)) return
-        if (fallbacks.upgrade) return fallbacks.upgrade(req, socket, head)
-        rejectUpgrade(socket, 404, 'not found')
-      })
-      httpServer = server
-      return new Promise((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(config.port, config.host, () => {
-          server.off('error', reject)
-          resolve(server.address() as AddressInfo)
-        })
-      })
+      return listener.listen(fallbacks)
     },
-    close() {
-      closing ??= shutdown()
-      return closing
-    },
+    close,
   }
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http'
+import { grantsDocument, type Role, roleAtLeast } from '../../lib/protocol'
+import type { Refusal } from '../transport/refusal'
 import { AuthError } from './auth-error'
-import { grantsDocument, type Identity, type Role, roleAtLeast } from './claims'
+import type { Identity } from './claims'
 import type { RevocationList } from './revocations'
 import type { TokenService } from './tokens'
 
@@ -31,23 +33,27 @@ export class Authenticator {
     if (origin !== undefined && !this.allowedOrigins.includes(origin)) throw new AuthError('OriginNotAllowed')
   }
 
-  /** For a WebSocket upgrade: the token comes from `?token=` (browsers cannot set headers there). */
-  async authorizeConnection(request: IncomingMessage, docId: string): Promise<Identity | null> {
-    this.checkOrigin(request)
-    if (!this.tokens) return null
-    const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token')
-    return this.check(await this.tokens.verify(token), docId, 'viewer')
+  /**
+   * For a WebSocket upgrade: the Origin, then the token from `?token=` (browsers cannot set
+   * headers there). Resolves with the identity (null in open mode) or with the refusal, whose
+   * reason is the failure's name; it rejects only on an unexpected error.
+   */
+  async authorizeConnection(request: IncomingMessage, docId: string): Promise<Identity | null | Refusal> {
+    try {
+      this.checkOrigin(request)
+      if (!this.tokens) return null
+      const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token')
+      return this.check(await this.tokens.verify(token), docId, 'viewer')
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err
+      return { status: err.status, reason: err.failure, message: err.message }
+    }
   }
 
   /** For an API call: the token comes from `Authorization: Bearer`. */
   async authorizeRequest(request: IncomingMessage, docId: string | null, needed: Role): Promise<Identity | null> {
     if (!this.tokens) return null
     return this.check(await this.tokens.verify(bearerToken(request)), docId, needed)
-  }
-
-  /** Re-checks a live identity (after a revocation) without touching the token again. */
-  stillAllowed(identity: Identity, docId: string): boolean {
-    return !this.revocations.isRevoked(identity, docId)
   }
 
   private check(identity: Identity, docId: string | null, needed: Role): Identity {

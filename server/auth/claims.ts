@@ -1,9 +1,6 @@
 import { z } from 'zod'
 import { ROLES, type Role } from '../../lib/protocol'
 
-// The access vocabulary lives in lib/protocol; re-exported for the server modules that read it here.
-export { grantsDocument, ROLES, type Role, roleAtLeast, roleCanWrite } from '../../lib/protocol'
-
 /**
  * The token claims any service can mint (JWT, HS256 with the shared secret, or RS256/ES256
  * verified with a public key):

@@ -1,23 +1,30 @@
-import type { Revocation, Storage } from '../storage/storage'
+import type { Revocation, RevocationStore } from '../storage/revocation-store'
 import type { Identity } from './claims'
 
 /**
  * Revoked users and documents, kept in memory for the per-connection check and persisted in
- * storage so a restart does not forgive anyone. A token issued at or before the revocation
- * instant is refused from then on; tokens minted afterwards work again.
+ * a revocation store so a restart does not forgive anyone. A token issued at or before the
+ * revocation instant is refused from then on; tokens minted afterwards work again.
  */
 export class RevocationList {
   private readonly byKey = new Map<string, number>()
 
-  constructor(private readonly storage: Storage) {}
+  constructor(private readonly store: RevocationStore) {}
 
+  /** Reads what the store holds; call once before serving. */
   async load(): Promise<void> {
-    for (const revocation of await this.storage.listRevocations()) this.remember(revocation)
+    for (const revocation of await this.store.list()) this.remember(revocation)
   }
 
+  /** Stores the revocation first, so a refusal the caller announces survives a crash. */
   async revoke(kind: Revocation['kind'], id: string, at: number): Promise<void> {
-    await this.storage.addRevocation({ kind, id, at })
+    await this.store.add({ kind, id, at })
     this.remember({ kind, id, at })
+  }
+
+  /** Every revocation as stored (the admin API lists them). */
+  stored(): Promise<Revocation[]> {
+    return this.store.list()
   }
 
   isRevoked(identity: Identity, docId: string | null): boolean {

@@ -1,11 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { CloseCode, isValidDocId } from '../../lib/protocol'
+import { CloseCode, INVALID_DOC_ID_MESSAGE, isValidDocId } from '../../lib/protocol'
 import { bearerToken } from '../auth/authenticator'
 import type { RevocationList } from '../auth/revocations'
 import type { RoomManager } from '../rooms/room-manager'
-import type { Storage } from '../storage/storage'
 import { HttpError, parseBody, readJson, sendJson } from './respond'
 
 /**
@@ -17,7 +16,6 @@ export interface AdminApiDeps {
   readonly adminSecret: string | null
   readonly revocations: RevocationList
   readonly rooms: RoomManager
-  readonly storage: Storage
   readonly now: () => number
 }
 
@@ -36,10 +34,10 @@ export class AdminApi {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     this.authenticate(req)
     if (url.pathname !== '/api/admin/revocations') throw new HttpError(404, 'no such admin endpoint')
-    if (req.method === 'GET') return sendJson(res, 200, { revocations: await this.deps.storage.listRevocations() })
+    if (req.method === 'GET') return sendJson(res, 200, { revocations: await this.deps.revocations.stored() })
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed here`)
     const { user, document } = parseBody(revokeBody, await readJson(req))
-    if (document !== undefined && !isValidDocId(document)) throw new HttpError(400, 'invalid document id')
+    if (document !== undefined && !isValidDocId(document)) throw new HttpError(400, INVALID_DOC_ID_MESSAGE)
     const at = this.deps.now()
     if (user !== undefined) await this.deps.revocations.revoke('user', user, at)
     if (document !== undefined) await this.deps.revocations.revoke('document', document, at)

@@ -1,23 +1,22 @@
 import type { IncomingMessage } from 'node:http'
+import proxyAddr from 'proxy-addr'
+
+/** The address a request really comes from (per-address limits count by it). */
+export type ClientAddress = (request: IncomingMessage) => string
 
 /**
- * The address a request really comes from. X-Forwarded-For is believed only when the direct
- * peer is a configured trusted proxy; then the rightmost hop that is not itself a trusted
- * proxy is the client (the leftmost entries are whatever the client chose to send).
+ * X-Forwarded-For is believed only when the direct peer is a trusted proxy (an address or a
+ * CIDR range of `trustedProxies`, as `config.ts` accepts them). Then the hops are read from the
+ * right, and the first one that is not itself a trusted proxy is the client: the leftmost
+ * entries are whatever the client chose to send. When every hop is trusted, the leftmost is.
  */
-export function clientAddress(request: IncomingMessage, trustedProxies: readonly string[]): string {
-  const peer = normalize(request.socket.remoteAddress ?? 'unknown')
-  if (trustedProxies.length === 0 || !trustedProxies.includes(peer)) return peer
-  const header = request.headers['x-forwarded-for']
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
-    .split(',')
-    .map((hop) => normalize(hop.trim()))
-    .filter((hop) => hop !== '')
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = hops[i]!
-    if (!trustedProxies.includes(hop)) return hop
+export function clientAddressResolver(trustedProxies: readonly string[]): ClientAddress {
+  const trust = proxyAddr.compile([...trustedProxies])
+  return (request) => {
+    // Undefined once the socket is gone (proxy-addr's types do not say so).
+    const address: string | undefined = proxyAddr(request, trust)
+    return normalize(address ?? 'unknown')
   }
-  return peer
 }
 
 /** "::ffff:127.0.0.1" and "127.0.0.1" are the same client. */

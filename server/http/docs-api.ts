@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { toHTML, toMarkdown, toText } from '../../lib/document'
-import { isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
+import { grantsDocument, INVALID_DOC_ID_MESSAGE, isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
-import { grantsDocument } from '../auth/claims'
 import type { RoomManager } from '../rooms/room-manager'
 import type { DocumentMeta, Storage } from '../storage/storage'
 import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
@@ -62,7 +61,7 @@ export class DocsApi {
       throw new HttpError(405, `${req.method} is not allowed on /api/docs`)
     }
     const [id = '', sub, ...extra] = rest.slice(1).split('/')
-    if (!isValidDocId(id)) throw new HttpError(400, 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - .')
+    if (!isValidDocId(id)) throw new HttpError(400, INVALID_DOC_ID_MESSAGE)
     if (sub !== undefined) {
       if (sub !== 'links' || extra.length > 0) throw new HttpError(404, 'no such endpoint')
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/links`)
@@ -97,7 +96,7 @@ export class DocsApi {
   private async create(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = parseBody(createBody, await readJson(req))
     const id = body.id ?? newDocId()
-    if (!isValidDocId(id)) throw new HttpError(400, 'invalid document id: 1–128 characters of A–Z a–z 0–9 _ - .')
+    if (!isValidDocId(id)) throw new HttpError(400, INVALID_DOC_ID_MESSAGE)
     await this.deps.auth.authorizeRequest(req, id, 'editor')
     const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())
     if (!created) throw new HttpError(409, `document ${id} already exists`)

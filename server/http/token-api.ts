@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { isValidDocId } from '../../lib/protocol'
+import { INVALID_DOC_ID_MESSAGE, isValidDocId } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
 import { HttpError, parseBody, readJson, sendJson } from './respond'
 
@@ -39,7 +39,7 @@ export class TokenApi {
   async exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/tokens`)
     const body = parseBody(exchangeBody, await readJson(req))
-    if (!isValidDocId(body.docId)) throw new HttpError(400, 'invalid document id')
+    if (!isValidDocId(body.docId)) throw new HttpError(400, INVALID_DOC_ID_MESSAGE)
     // The page learns here, over HTTP, what the WebSocket upgrade would refuse without saying why.
     this.auth.checkOrigin(req)
     const tokens = this.auth.tokenService

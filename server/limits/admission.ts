@@ -1,3 +1,5 @@
+import type { Refusal } from '../transport/refusal'
+
 /**
  * Connection counts for the upgrade-time limits: in total, per client address and per
  * document. Admission happens before the WebSocket opens, so a refused client costs an HTTP
@@ -9,10 +11,10 @@ export interface AdmissionLimits {
   readonly maxConnectionsPerDocument: number
 }
 
-export type AdmissionRefusal =
-  | { readonly kind: 'connections'; readonly status: 503; readonly message: string }
-  | { readonly kind: 'connections_per_ip'; readonly status: 429; readonly message: string }
-  | { readonly kind: 'connections_per_document'; readonly status: 429; readonly message: string }
+/** A refusal whose reason names the limit (the `kind` of `tandem_limit_hits_total`). */
+export interface AdmissionRefusal extends Refusal {
+  readonly reason: 'connections' | 'connections_per_ip' | 'connections_per_document'
+}
 
 export class Admission {
   private total = 0
@@ -24,13 +26,13 @@ export class Admission {
   /** Counts the connection in, or says which limit refuses it. Pair every success with release(). */
   admit(address: string, docId: string): AdmissionRefusal | null {
     if (this.total >= this.limits.maxConnections) {
-      return { kind: 'connections', status: 503, message: 'server is at its connection limit' }
+      return { status: 503, reason: 'connections', message: 'server is at its connection limit' }
     }
     if ((this.perIp.get(address) ?? 0) >= this.limits.maxConnectionsPerIp) {
-      return { kind: 'connections_per_ip', status: 429, message: 'too many connections from this address' }
+      return { status: 429, reason: 'connections_per_ip', message: 'too many connections from this address' }
     }
     if ((this.perDocument.get(docId) ?? 0) >= this.limits.maxConnectionsPerDocument) {
-      return { kind: 'connections_per_document', status: 429, message: 'too many connections to this document' }
+      return { status: 429, reason: 'connections_per_document', message: 'too many connections to this document' }
     }
     this.total++
     increment(this.perIp, address, 1)
@@ -42,10 +44,6 @@ export class Admission {
     this.total--
     increment(this.perIp, address, -1)
     increment(this.perDocument, docId, -1)
-  }
-
-  get connections(): number {
-    return this.total
   }
 }
 

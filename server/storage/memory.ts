@@ -1,4 +1,4 @@
-import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Revocation, Storage, StoredDocument } from './storage'
+import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Storage, StoredDocument } from './storage'
 
 interface MemoryDocument {
   meta: DocumentMeta
@@ -9,7 +9,6 @@ interface MemoryDocument {
 /** Keeps everything in process memory: for tests, benchmarks and throwaway servers. */
 export class MemoryStorage implements Storage {
   private readonly docs = new Map<string, MemoryDocument>()
-  private readonly revocations = new Map<string, Revocation>()
   private closed = false
 
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
@@ -63,16 +62,6 @@ export class MemoryStorage implements Storage {
   async deleteDocument(docId: string): Promise<boolean> {
     this.assertOpen()
     return this.docs.delete(docId)
-  }
-
-  async addRevocation(revocation: Revocation): Promise<void> {
-    this.assertOpen()
-    this.revocations.set(`${revocation.kind}:${revocation.id}`, { ...revocation })
-  }
-
-  async listRevocations(): Promise<Revocation[]> {
-    this.assertOpen()
-    return [...this.revocations.values()]
   }
 
   async ping(): Promise<void> {

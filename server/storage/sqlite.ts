@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { DataDirLock } from './data-dir-lock'
-import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Revocation, Storage, StoredDocument } from './storage'
+import type { SqliteConnection } from './sqlite-revocation-store'
+import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Storage, StoredDocument } from './storage'
 
 export interface SqliteOptions {
   /** Directory that holds tandem.db (created if missing). */
@@ -46,12 +47,6 @@ CREATE TABLE IF NOT EXISTS updates (
 CREATE TABLE IF NOT EXISTS snapshots (
   doc_id TEXT PRIMARY KEY,
   data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS revocations (
-  kind TEXT NOT NULL,
-  id TEXT NOT NULL,
-  at INTEGER NOT NULL,
-  PRIMARY KEY (kind, id)
 );
 `
 
@@ -133,11 +128,12 @@ export class SqliteStorage implements Storage {
       deleteUpdates: this.db.prepare(`DELETE FROM updates WHERE doc_id = ?`),
       deleteSnapshot: this.db.prepare(`DELETE FROM snapshots WHERE doc_id = ?`),
       deleteDocument: this.db.prepare(`DELETE FROM documents WHERE id = ?`),
-      putRevocation: this.db.prepare(
-        `INSERT INTO revocations (kind, id, at) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET at = excluded.at`,
-      ),
-      listRevocations: this.db.prepare<[], Revocation>(`SELECT kind, id, at FROM revocations`),
     }
+  }
+
+  /** The open connection, lent to stores that share this database file (revocations). */
+  get connection(): SqliteConnection {
+    return this.db
   }
 
   /**
@@ -244,14 +240,6 @@ export class SqliteStorage implements Storage {
       this.statements.deleteSnapshot.run(docId)
       return this.statements.deleteDocument.run(docId).changes === 1
     })()
-  }
-
-  async addRevocation(revocation: Revocation): Promise<void> {
-    this.statements.putRevocation.run(revocation.kind, revocation.id, revocation.at)
-  }
-
-  async listRevocations(): Promise<Revocation[]> {
-    return this.statements.listRevocations.all().map((row) => ({ ...row }))
   }
 
   async ping(): Promise<void> {

@@ -9,7 +9,7 @@
  * - `compact` replaces the snapshot and every update it covers in one atomic step; updates
  *   appended while the merge runs are kept.
  * - `delete` removes the metadata, the snapshot and every update.
- * - revocations persist; a later one for the same user or document replaces the earlier.
+ * Revocations are not documents: they have a store of their own (revocation-store.ts).
  */
 export interface DocumentMeta {
   readonly id: string
@@ -41,13 +41,6 @@ export interface CompactionResult {
   readonly snapshotBytes: number
 }
 
-/** Access revoked for a user or a document at `at` (ms): tokens issued until then are refused. */
-export interface Revocation {
-  readonly kind: 'user' | 'document'
-  readonly id: string
-  readonly at: number
-}
-
 export interface Storage {
   /** Stores a batch of updates (possibly for many documents) in one transaction. */
   append(batch: readonly PendingUpdate[], now: number): Promise<void>
@@ -60,9 +53,6 @@ export interface Storage {
   listDocuments(): Promise<DocumentMeta[]>
   /** Removes a document and all its data; false when it did not exist. */
   deleteDocument(docId: string): Promise<boolean>
-  /** Records a revocation (a later one for the same user or document replaces it). */
-  addRevocation(revocation: Revocation): Promise<void>
-  listRevocations(): Promise<Revocation[]>
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>
   close(): Promise<void>

@@ -3,9 +3,11 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
 import { CloseCode, type CloseReason } from '../../lib/protocol'
+import { type Cancel, type Clock, systemClock } from '../clock'
 import { TokenBucket } from '../limits/token-bucket'
 import { type Metrics, messageKindOf } from '../metrics'
 import type { PeerSocket } from '../rooms/socket'
+import { isRefusal, type Refusal, rejectUpgrade } from './refusal'
 
 /**
  * The only module that knows about `ws`: HTTP upgrades, frame size, per-connection rates,
@@ -22,13 +24,6 @@ export interface ConnectionHandler {
   closed(reason: CloseReason): void
 }
 
-export interface UpgradeRefusal {
-  readonly status: number
-  readonly message: string
-  /** Label for the rejected-connections metric. */
-  readonly reason: string
-}
-
 export interface SyncTransportOptions<Ticket> {
   readonly logger: Logger
   readonly metrics: Metrics
@@ -37,13 +32,22 @@ export interface SyncTransportOptions<Ticket> {
   readonly maxMessagesPerSecond: number
   readonly maxBytesPerSecond: number
   readonly maxBufferedBytes: number
+  /** Time for rate limits, heartbeats and the close grace (default: the system clock). */
+  readonly clock?: Clock
   /**
    * Decides an upgrade: null when the path is not the sync server's (another upgrade listener,
    * e.g. Next's HMR, owns it), a refusal to answer with an HTTP error, or a ticket to accept.
    * It may be async (token checks) and runs before any WebSocket exists.
    */
-  admit(request: IncomingMessage): null | UpgradeRefusal | Promise<Ticket | UpgradeRefusal>
+  admit(request: IncomingMessage): null | Refusal | Promise<Ticket | Refusal>
+  /** The ticket's WebSocket is open: hand it to its connection. */
   accept(socket: PeerSocket, ticket: Ticket, request: IncomingMessage): ConnectionHandler
+  /**
+   * A ticket that never became a connection: the client left while it was checked, the
+   * server began shutting down, or ws refused the handshake itself (a bad WebSocket key or
+   * version). Called once, instead of `accept`.
+   */
+  abandon(ticket: Ticket): void
 }
 
 interface LiveSocket {
@@ -57,7 +61,8 @@ interface LiveSocket {
    * read after pause(), so frames are held here, not handed on; the head is already paid for.
    */
   readonly held: Buffer[]
-  drainTimer: NodeJS.Timeout | null
+  /** Cancels the pending hand-on of held frames, if any. */
+  cancelDrain: Cancel | null
 }
 
 class WebSocketPeer implements PeerSocket {
@@ -65,6 +70,7 @@ class WebSocketPeer implements PeerSocket {
     private readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly metrics: Metrics,
+    private readonly clock: Clock,
     private readonly onOverflow: () => void,
   ) {}
 
@@ -82,50 +88,31 @@ class WebSocketPeer implements PeerSocket {
   close(code: number, reason: string): void {
     this.ws.close(code, reason)
     // A peer that does not answer the closing handshake (or reads nothing) is cut after a second.
-    setTimeout(() => this.ws.terminate(), 1_000).unref()
+    this.clock.after(1_000, () => this.ws.terminate(), { keepAlive: false })
   }
 }
 
-/** Writes a plain HTTP error on a socket that asked to upgrade, then ends it. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = `${message}\n`
-  socket.end(
-    `HTTP/1.1 ${status} ${httpStatusText(status)}\r\n` +
-      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  )
-}
-
-function httpStatusText(status: number): string {
-  const texts: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    429: 'Too Many Requests',
-    500: 'Internal Server Error',
-    503: 'Service Unavailable',
-  }
-  return texts[status] ?? 'Error'
-}
+const SHUTTING_DOWN: Refusal = { status: 503, reason: 'shutting_down', message: 'server is shutting down' }
+const INTERNAL: Refusal = { status: 500, reason: 'internal', message: 'internal error' }
 
 export class SyncTransport<Ticket> {
   private readonly wss: WebSocketServer
   private readonly live = new Set<LiveSocket>()
-  private readonly heartbeat: NodeJS.Timeout
+  private readonly clock: Clock
+  private cancelHeartbeat: Cancel
+  /** Waiters for the moment no live socket is left; called and emptied then. */
+  private noSocketsLeft: Array<() => void> = []
   private accepting = true
 
   constructor(private readonly options: SyncTransportOptions<Ticket>) {
+    this.clock = options.clock ?? systemClock
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
       perMessageDeflate: false,
       clientTracking: false,
     })
-    // One timer for all sockets: each round, a socket that has not answered the previous
-    // ping (and sent nothing) is dead. So silence is detected within two intervals.
-    this.heartbeat = setInterval(() => this.checkHeartbeats(), options.heartbeatMs)
-    this.heartbeat.unref()
+    this.cancelHeartbeat = this.scheduleHeartbeat()
   }
 
   get socketCount(): number {
@@ -141,41 +128,52 @@ export class SyncTransport<Ticket> {
       (result) => this.complete(request, socket, head, result),
       (err: unknown) => {
         this.options.logger.error({ err }, 'upgrade check failed')
-        this.refuse(socket, { status: 500, message: 'internal error', reason: 'internal' })
+        this.refuse(socket, INTERNAL)
       },
     )
     return true
   }
 
-  private complete(request: IncomingMessage, socket: Duplex, head: Buffer, result: Ticket | UpgradeRefusal): void {
+  private complete(request: IncomingMessage, socket: Duplex, head: Buffer, result: Ticket | Refusal): void {
     if (isRefusal(result)) return this.refuse(socket, result)
-    if (!this.accepting) return this.refuse(socket, { status: 503, message: 'server is shutting down', reason: 'shutting_down' })
-    if (socket.destroyed) return
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.adopt(ws, result, request))
+    if (!this.accepting) {
+      this.options.abandon(result)
+      return this.refuse(socket, SHUTTING_DOWN)
+    }
+    if (socket.destroyed) return this.options.abandon(result)
+    // Without a verifyClient hook, ws either calls back before handleUpgrade returns or answers
+    // a malformed handshake (400/405) itself and never calls back.
+    let adopted = false
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      adopted = true
+      this.adopt(ws, result, request)
+    })
+    if (!adopted) this.options.abandon(result)
   }
 
-  private refuse(socket: Duplex, refusal: UpgradeRefusal): void {
+  private refuse(socket: Duplex, refusal: Refusal): void {
     this.options.metrics.connectionRejected(refusal.reason)
-    rejectUpgrade(socket, refusal.status, refusal.message)
+    rejectUpgrade(socket, refusal)
   }
 
   private adopt(ws: WebSocket, ticket: Ticket, request: IncomingMessage): void {
     const { maxMessagesPerSecond, maxBytesPerSecond, maxMessageBytes, metrics } = this.options
     let entry: LiveSocket
-    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, () => {
+    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, this.clock, () => {
       metrics.limitHit('send_buffer')
       entry.handler.close(CloseCode.TryAgainLater)
     })
     const handler = this.options.accept(peer, ticket, request)
+    const now = () => this.clock.now()
     entry = {
       ws,
       handler,
       alive: true,
-      messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond),
+      messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond, now),
       // A single message may be as large as the frame limit, so the burst allows one.
-      bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes)),
+      bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes), now),
       held: [],
-      drainTimer: null,
+      cancelDrain: null,
     }
     this.live.add(entry)
     metrics.connectionOpened()
@@ -195,9 +193,11 @@ export class SyncTransport<Ticket> {
     })
     ws.on('close', (code: number, reason: Buffer) => {
       this.live.delete(entry)
-      if (entry.drainTimer) clearTimeout(entry.drainTimer)
+      entry.cancelDrain?.()
+      entry.cancelDrain = null
       entry.held.length = 0
       handler.closed({ code, reason: reason.toString() })
+      if (this.live.size === 0) this.notifyNoSocketsLeft()
     })
   }
 
@@ -232,11 +232,11 @@ export class SyncTransport<Ticket> {
 
   private scheduleDrain(entry: LiveSocket): void {
     const wait = Math.max(entry.messages.debtMs(), entry.bytes.debtMs(), 1)
-    entry.drainTimer = setTimeout(() => this.drainHeld(entry), wait)
+    entry.cancelDrain = this.clock.after(wait, () => this.drainHeld(entry))
   }
 
   private drainHeld(entry: LiveSocket): void {
-    entry.drainTimer = null
+    entry.cancelDrain = null
     if (entry.ws.readyState !== WebSocket.OPEN) return
     if (Math.max(entry.messages.debtMs(), entry.bytes.debtMs()) > 0) return this.scheduleDrain(entry)
     // The head was paid for when it went into debt.
@@ -252,6 +252,22 @@ export class SyncTransport<Ticket> {
     entry.ws.resume()
   }
 
+  /** One timer for all sockets, re-armed after each round. */
+  private scheduleHeartbeat(): Cancel {
+    return this.clock.after(
+      this.options.heartbeatMs,
+      () => {
+        this.checkHeartbeats()
+        this.cancelHeartbeat = this.scheduleHeartbeat()
+      },
+      { keepAlive: false },
+    )
+  }
+
+  /**
+   * Each round, a socket that has not answered the previous round's ping (and sent nothing
+   * since) is dead, so silence is detected within two intervals.
+   */
   private checkHeartbeats(): void {
     for (const entry of this.live) {
       // A throttled socket is not read, so its pongs wait too; it is not silent, just slowed.
@@ -273,21 +289,36 @@ export class SyncTransport<Ticket> {
     this.accepting = false
   }
 
-  /** Waits up to `graceMs` for closing sockets to finish their handshake, then cuts the rest. */
+  /**
+   * Closes every socket still open with 1001, waits up to `graceMs` for the closing
+   * handshakes to finish, then cuts whatever is left.
+   */
   async close(graceMs: number): Promise<void> {
     this.stopAccepting()
-    clearInterval(this.heartbeat)
-    // Rooms have closed their members already; this reaches sockets still waiting for a load.
+    this.cancelHeartbeat()
     for (const entry of this.live) {
       if (entry.ws.readyState === WebSocket.OPEN) entry.handler.close(CloseCode.GoingAway)
     }
-    const deadline = Date.now() + graceMs
-    while (this.live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    await this.allSocketsGone(graceMs)
     for (const entry of this.live) entry.ws.terminate()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
   }
-}
 
-function isRefusal(value: unknown): value is UpgradeRefusal {
-  return typeof value === 'object' && value !== null && 'status' in value && 'reason' in value
+  /** Resolves when no socket is left, or after `graceMs`, whichever comes first. */
+  private allSocketsGone(graceMs: number): Promise<void> {
+    if (this.live.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const cancel = this.clock.after(graceMs, resolve)
+      this.noSocketsLeft.push(() => {
+        cancel()
+        resolve()
+      })
+    })
+  }
+
+  private notifyNoSocketsLeft(): void {
+    const waiters = this.noSocketsLeft
+    this.noSocketsLeft = []
+    for (const resolve of waiters) resolve()
+  }
 }

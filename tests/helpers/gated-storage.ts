@@ -1,4 +1,4 @@
-import type { CompactionResult, MergeUpdates, PendingUpdate, Revocation, Storage, StoredDocument } from '../../server/storage/storage'
+import type { CompactionResult, MergeUpdates, PendingUpdate, Storage, StoredDocument } from '../../server/storage/storage'
 
 /**
  * A real storage backend with controllable timing and faults: it forwards to the backend it
@@ -65,12 +65,6 @@ export class GatedStorage implements Storage {
   }
   deleteDocument(docId: string) {
     return this.inner.deleteDocument(docId)
-  }
-  addRevocation(revocation: Revocation) {
-    return this.inner.addRevocation(revocation)
-  }
-  listRevocations() {
-    return this.inner.listRevocations()
   }
   ping() {
     return this.pingError ? Promise.reject(this.pingError) : this.inner.ping()

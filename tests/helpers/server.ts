@@ -1,5 +1,6 @@
 import { type Config, parseConfig } from '../../server/config'
 import { createTandemServer, type ServerDeps, type TandemServer } from '../../server/create-server'
+import { ManualClock, settleWithClock } from './manual-clock'
 import { makeTempDir, removeDir } from './temp-dir'
 
 export interface RunningServer {
@@ -46,7 +47,9 @@ export async function startServer(
     wsUrl: `ws://127.0.0.1:${address.port}`,
     dataDir,
     async stop() {
-      await server.close()
+      // On a manual clock the shutdown's timers (drain, close grace) run only as time moves.
+      const closing = server.close()
+      await (deps.clock instanceof ManualClock ? settleWithClock(deps.clock, closing) : closing)
     },
   }
 }

@@ -1,7 +1,12 @@
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { CloseCode } from '../../lib/protocol'
 import { connectClient, connectSynced, type TestClient } from '../helpers/clients'
+import { frameKind, syncPayload, updateFrame } from '../helpers/frames'
+import { ManualClock, settleWithClock } from '../helpers/manual-clock'
+import { openRaw, type RawSocket } from '../helpers/raw-socket'
+import { type RunningServer, startServer } from '../helpers/server'
 import { type ServerProcess, spawnServer } from '../helpers/server-process'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { sleep, waitFor } from '../helpers/wait'
@@ -9,13 +14,18 @@ import { sleep, waitFor } from '../helpers/wait'
 /**
  * Graceful drain under load, with the real server process: SIGTERM while many clients edit.
  * Every client is closed with 1001 at its own moment within the drain window, the process
- * exits 0 before its deadline, and every update any client saw echoed is stored.
+ * exits 0 before its deadline, and every update any client saw echoed is stored. Then the
+ * same drain in process on a driven clock, where each close instant is checked exactly.
  */
 const processes: ServerProcess[] = []
 const clients: TestClient[] = []
 const dirs: string[] = []
+const running: RunningServer[] = []
+const sockets: RawSocket[] = []
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy()
+  for (const s of sockets.splice(0)) s.ws.terminate()
+  for (const r of running.splice(0)) await r.stop()
   for (const p of processes.splice(0)) {
     if (p.child.exitCode === null) p.child.kill('SIGKILL')
     await p.exited
@@ -113,4 +123,82 @@ describe('graceful drain', () => {
     expect(checked).toBe(16)
     console.log(`drain: ${n} edits typed, exit after ${exitedAfter} ms, closes spread over ${offsets.at(-1)! - offsets[0]!} ms`)
   }, 40_000)
+
+  it('[S3] on a driven clock: each client is closed with 1001 at its own drawn moment of the window, and until then its updates are stored and echoed', async () => {
+    const dataDir = makeTempDir()
+    dirs.push(dataDir)
+    const clock = new ManualClock()
+    // The drain draws one number per connection, in the order the connections opened.
+    const draws = [0.75, 0.1, 0.5]
+    const random = () => draws.shift() ?? 0
+    const server = await startServer({ drainSpreadMs: '2000' }, { clock, random }, dataDir)
+    running.push(server)
+    const peers: RawSocket[] = []
+    for (let i = 0; i < 3; i++) {
+      peers.push(await openRaw(`${server.wsUrl}/spread`))
+      await waitFor(() => server.server.rooms.openConnections().length === i + 1, `peer ${i} is counted`)
+    }
+    sockets.push(...peers)
+    const closedAt: Array<number | null> = [null, null, null]
+    peers.forEach((peer, i) => void peer.closed.then(() => (closedAt[i] = clock.now())))
+    let written = 0
+    /** Peer `i` writes a key and waits for its echo: stored and relayed (D4). */
+    const writeAndAwaitEcho = async (i: number) => {
+      const key = `k${written++}`
+      const doc = new Y.Doc()
+      doc.getMap('m').set(key, i)
+      peers[i]!.send(updateFrame(Y.encodeStateAsUpdate(doc)))
+      await waitFor(() => echoedKeys(peers[i]!).has(key), `peer ${i} gets the echo of ${key}`)
+      return key
+    }
+    const stored = [await writeAndAwaitEcho(0)]
+
+    const stopping = server.server.close()
+    // The drain has drawn its moments: 1500, 200 and 1000 ms into the window.
+    await waitFor(() => [200, 1000, 1500].every((t) => clock.dueTimes().includes(t)), 'the drain schedules its closes')
+    const expectOpen = (open: boolean[]) =>
+      expect(
+        peers.map((p) => p.ws.readyState === p.ws.OPEN),
+        `open at ${clock.now()} ms`,
+      ).toEqual(open)
+
+    clock.advance(199)
+    await sleep(30)
+    expectOpen([true, true, true])
+    stored.push(await writeAndAwaitEcho(1))
+    clock.advance(1)
+    await waitFor(() => closedAt[1] !== null, 'peer 1 closed at 200 ms')
+    expectOpen([true, false, true])
+    stored.push(await writeAndAwaitEcho(0), await writeAndAwaitEcho(2))
+    clock.advance(799)
+    await sleep(30)
+    expectOpen([true, false, true])
+    clock.advance(1)
+    await waitFor(() => closedAt[2] !== null, 'peer 2 closed at 1000 ms')
+    stored.push(await writeAndAwaitEcho(0))
+    clock.advance(499)
+    await sleep(30)
+    expectOpen([true, false, false])
+    clock.advance(1)
+    await waitFor(() => closedAt[0] !== null, 'peer 0 closed at 1500 ms')
+
+    expect(closedAt).toEqual([1500, 200, 1000])
+    const goingAway = CloseCode.GoingAway.code
+    expect((await Promise.all(peers.map((p) => p.closed))).map((c) => c.code)).toEqual([goingAway, goingAway, goingAway])
+    await settleWithClock(clock, stopping)
+
+    // Everything echoed is stored: a new server on the same data has it.
+    const again = await startServer({}, {}, dataDir)
+    running.push(again)
+    const reader = await connectSynced(again.wsUrl, 'spread')
+    clients.push(reader)
+    expect([...reader.doc.getMap('m').keys()].sort()).toEqual([...stored].sort())
+  })
 })
+
+/** The map keys of every update a raw socket received (its own echoes included). */
+function echoedKeys(socket: RawSocket): Set<string> {
+  const doc = new Y.Doc()
+  for (const frame of socket.received) if (frameKind(frame) === 'update') Y.applyUpdate(doc, syncPayload(frame))
+  return new Set(doc.getMap('m').keys())
+}

@@ -16,6 +16,7 @@ import {
   updateFrame,
 } from '../helpers/frames'
 import { GatedStorage } from '../helpers/gated-storage'
+import { ManualClock } from '../helpers/manual-clock'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
@@ -294,6 +295,32 @@ describe('limits at the upgrade (HTTP status before any WebSocket opens)', () =>
     const newcomer = client(await connectSynced(running.wsUrl, 'crowded'))
     await bystanderStillServed(bystander, closes, newcomer)
   })
+
+  it('[B1] an admitted upgrade that never becomes a WebSocket (ws refuses its handshake) gives its slot back', async () => {
+    const running = await serve({ maxConnectionsPerIp: '1', maxConnectionsPerDocument: '1' })
+    const port = Number(new URL(running.httpUrl).port)
+    // A sync path and a valid id, so the upgrade is admitted; then ws answers 400 itself.
+    const badHandshakes = [
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n',
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n',
+      'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n',
+    ]
+    for (const headers of badHandshakes) {
+      const answer = await new Promise<string>((resolve) => {
+        let text = ''
+        const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET /slots HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`))
+        cleanups.push(() => void socket.destroy())
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+        socket.on('error', () => {})
+        socket.on('close', () => resolve(text))
+      })
+      expect(answer.split('\r\n')[0], headers).toBe('HTTP/1.1 400 Bad Request')
+    }
+    // Each of them was admitted and counted in; each gave its slot back.
+    const first = await attempt(`${running.wsUrl}/slots`)
+    expect(first.status).toBe(101)
+    expect((await attempt(`${running.wsUrl}/slots`)).status).toBe(429)
+  })
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -366,12 +393,129 @@ async function flood(
   }
 }
 
+interface ClockedFloodResult {
+  /** Virtual ms after the first frame at which the server handed each offender frame on, in order. */
+  readonly handedOn: number[]
+  /** Replies of the expected kind the offender received in the end (one per frame). */
+  readonly replies: number
+  /** The bystander's edit during the flood reached the watcher and the offender with the clock standing still. */
+  readonly editServedAtOnce: boolean
+  readonly stillOpen: boolean
+}
+
+/**
+ * The flood on a driven clock (the server's `clock`): the offender sends `batch` frames every
+ * `everyMs` of virtual time, and the clock moves in 10 ms steps until every frame has been
+ * handed on. Each frame's hand-on instant is read on the server's side of the offender's
+ * connection, so it is exact, whatever real time the sockets take. Before each step the test
+ * waits until the server has handed on what the bucket allows by then (`allowedBy`, less one
+ * frame for a frame still on the wire), so no step outruns the sockets.
+ */
+async function floodOnClock(
+  running: RunningServer,
+  clock: ManualClock,
+  docId: string,
+  bystander: TestClient,
+  watcher: TestClient,
+  frames: Uint8Array[],
+  options: { batch: number; everyMs: number; replyKind: 'awareness' | 'sync-step2'; allowedBy: (t: number) => number; limitMs: number },
+): Promise<ClockedFloodResult> {
+  const known = new Set(running.server.rooms.openConnections().map((c) => c.id))
+  const offender = await raw(`${running.wsUrl}/${docId}`)
+  await waitFor(() => offender.received.some((f) => frameKind(f) === 'sync-step1'), 'offender joined')
+  await waitFor(() => offender.received.some((f) => frameKind(f) === 'awareness'), 'offender sees presence')
+  const serverSide = running.server.rooms.openConnections().find((c) => c.info.docId === docId && !known.has(c.id))
+  if (!serverSide) throw new Error('the offender has no connection on the server')
+  const handedOn: number[] = []
+  const t0 = clock.now()
+  const receive = serverSide.receive.bind(serverSide)
+  serverSide.receive = (frame) => {
+    handedOn.push(clock.now() - t0)
+    receive(frame)
+  }
+  let replies = 0
+  const marker = newMarker()
+  const probeDoc = new Y.Doc()
+  offender.ws.on('message', (data: Buffer) => {
+    const frame = new Uint8Array(data)
+    if (frameKind(frame) === options.replyKind) replies++
+    if (frameKind(frame) === 'update') Y.applyUpdate(probeDoc, syncPayload(frame))
+  })
+  const STEP = 10
+  const EDIT_AT = 200
+  let sent = 0
+  let editServedAtOnce = false
+  for (let t = 0; handedOn.length < frames.length; t += STEP) {
+    if (t > options.limitMs) throw new Error(`only ${handedOn.length}/${frames.length} frames handed on by ${t} virtual ms`)
+    while (sent < frames.length && Math.floor(sent / options.batch) * options.everyMs <= t) {
+      for (const frame of frames.slice(sent, sent + options.batch)) offender.send(frame)
+      sent = Math.min(frames.length, sent + options.batch)
+    }
+    if (t === EDIT_AT) {
+      // The offender is deep in debt now; nobody else may wait for its budget.
+      bystander.doc.getMap('probes').set(marker, true)
+      await waitFor(() => watcher.doc.getMap('probes').get(marker) === true, 'the watcher receives the bystander edit')
+      await waitFor(() => probeDoc.getMap('probes').get(marker) === true, 'the offender receives the bystander edit')
+      editServedAtOnce = clock.now() - t0 === t
+    }
+    const due = Math.max(0, Math.min(sent, options.allowedBy(t)) - 1)
+    await waitFor(() => handedOn.length >= due, `${due} frames handed on by ${t} virtual ms`)
+    await new Promise((resolve) => setImmediate(resolve))
+    if (handedOn.length < frames.length) clock.advance(STEP)
+  }
+  await waitFor(() => replies >= frames.length, 'a reply to every frame')
+  // Anything more than one reply per frame would be a bug too; give stragglers a moment.
+  await sleep(100)
+  return { handedOn, replies, editServedAtOnce, stillOpen: offender.ws.readyState === WebSocket.OPEN }
+}
+
+/**
+ * Checks a clocked flood against a token bucket of `burst` and `ratePerSecond` (in the units
+ * `unitOf` counts): at every hand-on instant the units handed on so far stay within
+ * burst + rate·t (no slack: the clock is exact), and the flood ends as soon as the bucket lets
+ * it — each wait rounds up to a whole millisecond, so at most 1 ms per frame later.
+ */
+function expectClockedThrottle(
+  result: ClockedFloodResult,
+  frames: readonly Uint8Array[],
+  unitOf: (frame: Uint8Array) => number,
+  burst: number,
+  ratePerSecond: number,
+  label: string,
+): void {
+  const { handedOn } = result
+  let units = 0
+  let worst = -Infinity
+  handedOn.forEach((t, i) => {
+    units += unitOf(frames[i]!)
+    worst = Math.max(worst, units - (burst + (ratePerSecond * t) / 1000))
+  })
+  const total = frames.reduce((sum, frame) => sum + unitOf(frame), 0)
+  const earliestEnd = ((total - burst) / ratePerSecond) * 1000
+  const last = handedOn.at(-1) ?? 0
+  figure(
+    `${label} (driven clock): ${handedOn.length}/${frames.length} handed on, the last at ${last} virtual ms (the bucket allows ${earliestEnd.toFixed(0)} at the earliest),`,
+    `at worst ${worst.toFixed(3)} ahead of the bucket, per 500 ms ${JSON.stringify(histogram(handedOn, 500))}`,
+  )
+  expect(result.stillOpen, 'the flooding connection stays open').toBe(true)
+  expect(handedOn.length, 'every flooded message is handed on').toBe(frames.length)
+  expect(result.replies, 'every flooded message is answered, once').toBe(frames.length)
+  expect(
+    [...handedOn].sort((a, b) => a - b),
+    'handed on in time order',
+  ).toEqual(handedOn)
+  expect(worst, 'never ahead of the token bucket (burst + rate·t)').toBeLessThanOrEqual(1e-9)
+  expect(last, 'the flood ends no sooner than the bucket allows').toBeGreaterThanOrEqual(earliestEnd)
+  expect(last, 'and no later than it allows').toBeLessThanOrEqual(earliestEnd + frames.length + 10)
+  expect(result.editServedAtOnce, 'the bystander edit is relayed with the clock standing still').toBe(true)
+}
+
 describe('rate limits throttle the sender and nobody else', () => {
   const MESSAGES_PER_SECOND = 50
   const FLOOD = 200
 
-  async function messageRateServer() {
-    const running = await serve({ maxMessagesPerSecond: String(MESSAGES_PER_SECOND) })
+  async function messageRateServer(deps: Parameters<typeof startServer>[1] = {}) {
+    const running = await serve({ maxMessagesPerSecond: String(MESSAGES_PER_SECOND) }, deps)
     const bystander = client(await connectSynced(running.wsUrl, 'rate'))
     const watcher = client(await connectSynced(running.wsUrl, 'rate'))
     const closes = [...watchCloses(bystander), ...watchCloses(watcher)]
@@ -422,31 +566,33 @@ describe('rate limits throttle the sender and nobody else', () => {
     expectThrottledToLimit(result, 'messages/s, all at once')
   })
 
-  it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: a sustained flood (10 frames every 20 ms, 10× the limit) is processed at about 50/s; recovery: then it flows freely again', async () => {
-    const { running, bystander, watcher, closes } = await messageRateServer()
+  it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: a sustained flood (10 frames every 20 ms, 10× the limit) is handed on at exactly the bucket rate on a driven clock; recovery: after a quiet second it flows freely again', async () => {
+    const clock = new ManualClock()
+    const { running, bystander, watcher, closes } = await messageRateServer({ clock })
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: FLOOD }, () => queryAwarenessFrame())
-    const result = await flood(running, 'rate', bystander, watcher, frames, {
+    const result = await floodOnClock(running, clock, 'rate', bystander, watcher, frames, {
       batch: 10,
       everyMs: 20,
       replyKind: 'awareness',
-      deadlineMs: (FLOOD / MESSAGES_PER_SECOND) * 1000 + 4000,
+      allowedBy: (t) => Math.floor(MESSAGES_PER_SECOND + (MESSAGES_PER_SECOND * t) / 1000),
+      limitMs: (FLOOD / MESSAGES_PER_SECOND) * 1000 + 1000,
     })
     const after = await limitHits(running.httpUrl)
     expect((after.messages_per_second ?? 0) - (before.messages_per_second ?? 0)).toBeGreaterThanOrEqual(1)
     expect(closes).toEqual([])
-    expectThrottledToLimit(result, 'messages/s, sustained')
+    expectClockedThrottle(result, frames, () => 1, MESSAGES_PER_SECOND, MESSAGES_PER_SECOND, 'messages/s, sustained')
 
-    // Recovery: a sender that slowed down is answered at once, within its budget.
-    await sleep(1100)
+    // Recovery: a second later the bucket is full again, and a newcomer's 20 frames are all
+    // answered with the clock standing still: nothing waits for a budget.
+    clock.advance(1_000)
     const polite = await raw(`${running.wsUrl}/rate`)
     await waitFor(() => polite.received.some((f) => frameKind(f) === 'awareness'), 'polite joined')
     const count = polite.received.length
-    const started = performance.now()
+    const frozenAt = clock.now()
     for (let i = 0; i < 20; i++) polite.send(queryAwarenessFrame())
     await waitFor(() => polite.received.length - count >= 20, 'twenty answers within the budget')
-    figure(`messages/s recovery: 20 frames within budget answered in ${(performance.now() - started).toFixed(0)} ms`)
-    expect(performance.now() - started).toBeLessThan(500)
+    expect(clock.now()).toBe(frozenAt)
   })
 
   const BYTES_PER_SECOND = 8192
@@ -454,9 +600,9 @@ describe('rate limits throttle the sender and nobody else', () => {
   /** A sync step 1 of about 1 KB (a well-formed state vector of 250 entries); answered with step 2. */
   const kilobyteStep1 = () => syncStep1Frame(stateVectorWith(250))
 
-  async function byteRateServer() {
+  async function byteRateServer(deps: Parameters<typeof startServer>[1] = {}) {
     // The byte bucket's burst is max(bytes/s, max message bytes): keep both at 8 KiB.
-    const running = await serve({ maxBytesPerSecond: String(BYTES_PER_SECOND), maxMessageBytes: String(BYTES_PER_SECOND) })
+    const running = await serve({ maxBytesPerSecond: String(BYTES_PER_SECOND), maxMessageBytes: String(BYTES_PER_SECOND) }, deps)
     const bystander = client(await connectSynced(running.wsUrl, 'bytes'))
     const watcher = client(await connectSynced(running.wsUrl, 'bytes'))
     const closes = [...watchCloses(bystander), ...watchCloses(watcher)]
@@ -502,20 +648,23 @@ describe('rate limits throttle the sender and nobody else', () => {
     expectBytesThrottled(result, frames.length, frames[0]!.length, 'bytes/s, all at once')
   })
 
-  it('[B2] TANDEM_MAX_BYTES_PER_SECOND: a sustained flood (1 KB every 20 ms, 6× the limit) is processed at about 8 KB/s; the connection stays open', async () => {
-    const { running, bystander, watcher, closes } = await byteRateServer()
+  it('[B2] TANDEM_MAX_BYTES_PER_SECOND: a sustained flood (1 KB every 20 ms, 6× the limit) is handed on within the byte bucket on a driven clock, ending as soon as it allows; the connection stays open', async () => {
+    const clock = new ManualClock()
+    const { running, bystander, watcher, closes } = await byteRateServer({ clock })
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: BYTE_FRAMES }, kilobyteStep1)
-    const result = await flood(running, 'bytes', bystander, watcher, frames, {
+    const frameBytes = frames[0]!.length
+    const result = await floodOnClock(running, clock, 'bytes', bystander, watcher, frames, {
       batch: 1,
       everyMs: 20,
       replyKind: 'sync-step2',
-      deadlineMs: ((frames.length * frames[0]!.length) / BYTES_PER_SECOND) * 1000 + 4000,
+      allowedBy: (t) => Math.floor((BYTES_PER_SECOND + (BYTES_PER_SECOND * t) / 1000) / frameBytes),
+      limitMs: ((frames.length * frameBytes) / BYTES_PER_SECOND) * 1000 + 1000,
     })
     const after = await limitHits(running.httpUrl)
     expect((after.bytes_per_second ?? 0) - (before.bytes_per_second ?? 0)).toBeGreaterThanOrEqual(1)
     expect(closes).toEqual([])
-    expectBytesThrottled(result, frames.length, frames[0]!.length, 'bytes/s, sustained')
+    expectClockedThrottle(result, frames, (frame) => frame.length, BYTES_PER_SECOND, BYTES_PER_SECOND, 'bytes/s, sustained')
   })
 })
 

@@ -1,8 +1,10 @@
 import * as decoding from 'lib0/decoding'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { CloseCode, writeSyncStep1 } from '../../lib/protocol'
 import { serverRoundTrip } from '../helpers/barrier'
 import { connectClient, connectSynced, peerNames, type TestClient } from '../helpers/clients'
+import { ManualClock } from '../helpers/manual-clock'
 import { openRaw, upgradeStatus } from '../helpers/raw-socket'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
@@ -19,9 +21,13 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) removeDir(dir)
 })
 
-async function start(overrides: Parameters<typeof startServer>[0] = {}, dataDir = makeTempDir()) {
+async function start(
+  overrides: Parameters<typeof startServer>[0] = {},
+  dataDir = makeTempDir(),
+  deps: Parameters<typeof startServer>[1] = {},
+) {
   dirs.push(dataDir)
-  const server = await startServer(overrides, {}, dataDir)
+  const server = await startServer(overrides, deps, dataDir)
   servers.push(server)
   return server
 }
@@ -150,14 +156,50 @@ describe('presence with stock clients', () => {
     expect(Date.now() - pausedAt).toBeLessThan(2 * 150 + 500)
   })
 
-  it('[A4] the default heartbeat closes a silent raw peer with 4408 well within 10 s', async () => {
-    const { wsUrl, server } = await start()
-    expect(server.config.heartbeatMs * 2).toBeLessThanOrEqual(10_000)
-    const raw = await openRaw(`${wsUrl}/heartbeat-default`)
+  it('[A4] the default heartbeat closes a silent peer with 4408 two intervals after its last sign of life, not before; a peer that answers stays (driven clock)', async () => {
+    const clock = new ManualClock()
+    const { wsUrl, server } = await start({}, makeTempDir(), { clock })
+    const interval = server.config.heartbeatMs
+    expect(interval * 2).toBeLessThanOrEqual(10_000)
+    const silent = await openRaw(`${wsUrl}/heartbeat-default`)
+    await waitFor(() => server.rooms.openConnections().length === 1, 'the silent peer is counted')
+    const closes: number[] = []
+    server.rooms.openConnections()[0]!.onClose((reason) => closes.push(reason.code))
+    const lively = await openRaw(`${wsUrl}/heartbeat-default`)
+    let pings = 0
+    lively.ws.on('ping', () => pings++)
+    /**
+     * The lively peer saw round `n`'s ping, and the server has read its automatic pong: ws sends
+     * the pong before anything sent after it on the same stream, so once the server answers a
+     * sync step 1 sent after the ping arrived, it has the pong.
+     */
+    const answered = async (n: number) => {
+      await waitFor(() => pings === n, `ping ${n} reaches the lively peer`)
+      const step2s = () => lively.received.filter((frame) => frame[0] === 0 && frame[1] === 1).length
+      const before = step2s()
+      lively.send(writeSyncStep1(new Uint8Array([0])))
+      await waitFor(() => step2s() > before, `the server to answer after pong ${n}`)
+    }
+    await waitFor(() => server.rooms.openConnections().length === 2, 'the lively peer is counted')
     // ws answers pings automatically; pausing the socket makes the peer truly silent.
-    ;(raw.ws as unknown as { _socket: { pause(): void } })._socket.pause()
-    const pausedAt = Date.now()
-    await waitFor(() => server.transport.socketCount === 0, 'server drops the silent peer', 12_000)
-    expect(Date.now() - pausedAt).toBeLessThan(10_000)
-  }, 20_000)
+    ;(silent.ws as unknown as { _socket: { pause(): void } })._socket.pause()
+
+    clock.advance(interval) // first round: both are pinged
+    await answered(1)
+    clock.advance(interval - 1) // just before the second round: the heartbeat runs only on its tick
+    expect(closes, 'not cut before two intervals').toEqual([])
+    expect(server.transport.socketCount).toBe(2)
+    clock.advance(1) // second round: the silent peer never answered the first ping
+    expect(closes).toEqual([CloseCode.HeartbeatTimeout.code])
+    await waitFor(() => server.transport.socketCount === 1, 'the server drops the silent peer')
+    await answered(2)
+
+    // The peer that answers every ping is never cut.
+    for (let round = 3; round <= 5; round++) {
+      clock.advance(interval)
+      await answered(round)
+    }
+    expect(server.transport.socketCount).toBe(1)
+    expect(lively.ws.readyState).toBe(lively.ws.OPEN)
+  })
 })

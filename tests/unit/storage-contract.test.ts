@@ -169,18 +169,6 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     expect(await storage.load('b')).toEqual({ snapshot: null, updates: [u(2)] })
   })
 
-  it('revocations persist and a later one replaces the earlier', async () => {
-    start()
-    await storage.addRevocation({ kind: 'user', id: 'u1', at: 10 })
-    await storage.addRevocation({ kind: 'document', id: 'd1', at: 20 })
-    await storage.addRevocation({ kind: 'user', id: 'u1', at: 30 })
-    const all = await storage.listRevocations()
-    expect(all.sort((a, b) => a.at - b.at)).toEqual([
-      { kind: 'document', id: 'd1', at: 20 },
-      { kind: 'user', id: 'u1', at: 30 },
-    ])
-  })
-
   it('ping answers while open', async () => {
     start()
     await expect(storage.ping()).resolves.toBeUndefined()
@@ -190,7 +178,6 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     start()
     if (!backend.reopen) throw new Error('unreachable: persistent backends reopen')
     await storage.append([{ docId: 'a', update: u(1), title: 'T' }], 1)
-    await storage.addRevocation({ kind: 'document', id: 'a', at: 7 })
     await storage.compact('a', concat)
     await storage.append([{ docId: 'a', update: u(2) }], 2)
     await storage.close()
@@ -198,6 +185,5 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     open.push(again)
     expect(await again.load('a')).toEqual({ snapshot: u(1), updates: [u(2)] })
     expect((await again.getDocument('a'))?.title).toBe('T')
-    expect(await again.listRevocations()).toEqual([{ kind: 'document', id: 'a', at: 7 }])
   })
 })
