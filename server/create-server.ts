@@ -9,6 +9,7 @@ import { type Identity, roleCanWrite } from './auth/claims'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
 import type { Config } from './config'
+import { tandemRoomPolicy } from './documents/room-policy'
 import { AdminApi } from './http/admin-api'
 import { clientAddress } from './http/client-address'
 import { DocsApi } from './http/docs-api'
@@ -126,6 +127,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     },
     maxLoadedDocuments: config.maxLoadedDocuments,
     onLimitHit,
+    policy: tandemRoomPolicy,
   })
 
   const tokens = createTokenService(config)

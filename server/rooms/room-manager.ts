@@ -1,11 +1,14 @@
-import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { CloseCode, type CloseReason, writeSyncStep2 } from '../../lib/protocol'
 import type { Storage, StoredDocument } from '../storage/storage'
 import type { CommitQueue } from './commit-queue'
 import type { Compactor } from './compactor'
 import { type BacklogLimits, Connection, type ConnectionInfo } from './connection'
-import { type LimitHitReporter, type PresenceLimits, Room, type RoomHooks } from './room'
+import type { LimitHitReporter, PresenceLimits } from './limits'
+import type { Log } from './log'
+import type { RoomPolicy } from './policy'
+import { Room, type RoomHooks } from './room'
+import { eventLoop, type Scheduler } from './scheduler'
 import type { PeerSocket } from './socket'
 import { docFromStorage } from './yjs-merge'
 
@@ -13,7 +16,7 @@ export interface RoomManagerOptions {
   readonly storage: Storage
   readonly commitQueue: CommitQueue
   readonly compactor: Compactor
-  readonly logger: Logger
+  readonly logger: Log
   /** Compact a document's log once it holds this many updates. */
   readonly compactAfterUpdates: number
   /** What a connection may send before its document has loaded. */
@@ -22,6 +25,10 @@ export interface RoomManagerOptions {
   /** Documents held in memory at most; see `makeRoomFor`. */
   readonly maxLoadedDocuments: number
   readonly onLimitHit: LimitHitReporter
+  /** The application's rules for every room (see RoomPolicy); none by default. */
+  readonly policy?: RoomPolicy
+  /** Time and later turns (the event loop by default; tests step their own). */
+  readonly scheduler?: Scheduler
 }
 
 type RoomEntry =
@@ -65,8 +72,10 @@ export class RoomManager {
   private readonly connections = new Set<Connection>()
   private nextConnectionId = 1
   private readonly hooks: RoomHooks
+  private readonly scheduler: Scheduler
 
   constructor(private readonly options: RoomManagerOptions) {
+    this.scheduler = options.scheduler ?? eventLoop
     this.hooks = {
       onIdle: (room) => this.unload(room),
       onBroken: (room) => this.reload(room),
@@ -170,7 +179,7 @@ export class RoomManager {
 
   private async load(docId: string): Promise<Room> {
     this.makeRoomFor(docId)
-    const started = performance.now()
+    const started = this.scheduler.now()
     const stored = await this.options.storage.load(docId)
     // Building a large document blocks the loop for a long time (about 120 ms for 1 MB), so
     // first give the clients that are connecting a moment to send their sync step 1 (it follows
@@ -187,9 +196,11 @@ export class RoomManager {
       hooks: this.hooks,
       presenceLimits: this.options.presenceLimits,
       onLimitHit: this.options.onLimitHit,
+      scheduler: this.scheduler,
+      policy: this.options.policy,
     })
     this.entries.set(docId, { phase: 'open', room })
-    this.options.logger.debug({ docId, updates: stored.updates.length, ms: Math.round(performance.now() - started) }, 'document loaded')
+    this.options.logger.debug({ docId, updates: stored.updates.length, ms: Math.round(this.scheduler.now() - started) }, 'document loaded')
     if (stored.updates.length >= this.options.compactAfterUpdates) this.compact(docId)
     return room
   }
