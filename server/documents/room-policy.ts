@@ -19,7 +19,7 @@ const UNCHANGED: DocumentMetadata = {}
  * MAX_TITLE_LENGTH for the metadata (the Y.Text itself is the clients' business). Commits that
  * leave it alone record nothing and cost nothing.
  */
-export function watchTitle(doc: Y.Doc): () => DocumentMetadata {
+function watchTitle(doc: Y.Doc): () => DocumentMetadata {
   const title = doc.getText(TITLE_FIELD)
   let changed = false
   title.observe(() => {
@@ -36,7 +36,7 @@ export function watchTitle(doc: Y.Doc): () => DocumentMetadata {
  * With auth on, who a caret belongs to comes from the token, not from the client: the `user`
  * field of the state gets the token's name and user id (other fields, like colour, stay).
  */
-export function withIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
+function withIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
   if (entry.state === null) return entry
   const claimed = entry.state.user
   const user = {

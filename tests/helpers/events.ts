@@ -12,7 +12,7 @@ const HANG_MS = 10_000
  * Resolves once `holds()` is true, checking it now and again each time `subscribe`'s source
  * reports a change (no polling). `subscribe` returns its unsubscribe function.
  */
-export function whenTrue(holds: () => boolean, subscribe: (changed: () => void) => () => void, what: string): Promise<void> {
+function whenTrue(holds: () => boolean, subscribe: (changed: () => void) => () => void, what: string): Promise<void> {
   if (holds()) return Promise.resolve()
   return new Promise((resolve, reject) => {
     let unsubscribe = (): void => {}
