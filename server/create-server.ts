@@ -8,6 +8,7 @@ import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
 import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
+import { tandemRoomPolicy } from './documents/room-policy'
 import { AdminApi } from './http/admin-api'
 import { clientAddressResolver } from './http/client-address'
 import { DocsApi } from './http/docs-api'
@@ -118,6 +119,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     },
     maxLoadedDocuments: config.maxLoadedDocuments,
     onLimitHit,
+    policy: tandemRoomPolicy,
   })
 
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)

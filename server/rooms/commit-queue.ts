@@ -1,13 +1,17 @@
-import type { Logger } from 'pino'
 import type { PendingUpdate, Storage } from '../storage/storage'
+import type { Log } from './log'
+import { type Cancel, eventLoop, type Scheduler } from './scheduler'
 
 export interface CommitQueueOptions {
   readonly storage: Storage
-  readonly logger: Logger
+  readonly logger: Log
   /** First retry delay after a failed commit; doubles up to `maxRetryDelayMs`. */
   readonly retryDelayMs?: number
   readonly maxRetryDelayMs?: number
+  /** Wall-clock time stored with each batch (ms since the epoch). */
   readonly now?: () => number
+  /** When "the end of the turn" is, and the retry timer (the event loop by default). */
+  readonly scheduler?: Scheduler
 }
 
 interface QueuedUpdate extends PendingUpdate {
@@ -29,11 +33,12 @@ export class CommitQueue {
   private inFlightCount = 0
   private scheduled = false
   private retryDelay: number
-  private retryTimer: NodeJS.Timeout | null = null
+  private cancelRetry: Cancel | null = null
   private idleWaiters: Array<() => void> = []
   private readonly storage: Storage
-  private readonly logger: Logger
+  private readonly logger: Log
   private readonly now: () => number
+  private readonly scheduler: Scheduler
   private readonly baseRetryDelay: number
   private readonly maxRetryDelay: number
   /** Called after each successful batch (metrics, benchmarks). */
@@ -43,6 +48,7 @@ export class CommitQueue {
     this.storage = options.storage
     this.logger = options.logger
     this.now = options.now ?? Date.now
+    this.scheduler = options.scheduler ?? eventLoop
     this.baseRetryDelay = options.retryDelayMs ?? 50
     this.maxRetryDelay = options.maxRetryDelayMs ?? 5_000
     this.retryDelay = this.baseRetryDelay
@@ -67,9 +73,9 @@ export class CommitQueue {
 
   /** Commits what is queued right now instead of at the end of the turn (shutdown). */
   flushNow(): Promise<void> {
-    if (this.retryTimer) {
-      clearTimeout(this.retryTimer)
-      this.retryTimer = null
+    if (this.cancelRetry) {
+      this.cancelRetry()
+      this.cancelRetry = null
       this.scheduled = false
     }
     if (!this.inFlight && !this.scheduled) this.schedule()
@@ -79,7 +85,7 @@ export class CommitQueue {
   private schedule(): void {
     if (this.scheduled || this.inFlight) return
     this.scheduled = true
-    setImmediate(() => void this.flush())
+    this.scheduler.defer(() => void this.flush())
   }
 
   private async flush(): Promise<void> {
@@ -89,7 +95,7 @@ export class CommitQueue {
     this.queued = []
     this.inFlight = true
     this.inFlightCount = batch.length
-    const started = performance.now()
+    const started = this.scheduler.now()
     try {
       await this.storage.append(batch, this.now())
     } catch (err) {
@@ -99,17 +105,17 @@ export class CommitQueue {
       this.queued = batch.concat(this.queued)
       this.logger.error({ err, batch: batch.length, retryInMs: this.retryDelay }, 'commit failed; will retry')
       this.scheduled = true
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null
+      this.cancelRetry = this.scheduler.delay(this.retryDelay, () => {
+        this.cancelRetry = null
         void this.flush()
-      }, this.retryDelay)
+      })
       this.retryDelay = Math.min(this.retryDelay * 2, this.maxRetryDelay)
       return
     }
     this.inFlight = false
     this.inFlightCount = 0
     this.retryDelay = this.baseRetryDelay
-    this.onBatchCommitted?.(batch.length, performance.now() - started)
+    this.onBatchCommitted?.(batch.length, this.scheduler.now() - started)
     for (const entry of batch) {
       try {
         entry.onCommitted()

@@ -1,23 +1,26 @@
-import type { Logger } from 'pino'
 import type { CompactionResult, Storage } from '../storage/storage'
+import type { Log } from './log'
+import { eventLoop, type Scheduler } from './scheduler'
 import { mergeIntoSnapshot } from './yjs-merge'
 
 /**
  * Background compaction: merges a document's update log into its snapshot so that loading
  * reads one snapshot and a short tail. Runs one document at a time, off the request path
- * (scheduled with setImmediate), and never more than once per document concurrently.
+ * (each in a later turn of the scheduler), and never more than once per document concurrently.
  */
 export class Compactor {
   private readonly queue: Array<{ docId: string; done: (result: CompactionResult | null) => void }> = []
   private readonly queued = new Set<string>()
-  private running = false
+  /** The compaction under way (started or about to start); settles when it has finished. */
+  private running: Promise<void> | null = null
   private stopped = false
   /** Called after each compaction (metrics). */
   onCompacted: ((docId: string, result: CompactionResult) => void) | null = null
 
   constructor(
     private readonly storage: Storage,
-    private readonly logger: Logger,
+    private readonly logger: Log,
+    private readonly scheduler: Scheduler = eventLoop,
   ) {}
 
   /** Queues a compaction; `done` gets the result, or null if it failed or was skipped. */
@@ -36,28 +39,30 @@ export class Compactor {
   async stop(): Promise<void> {
     this.stopped = true
     for (const job of this.queue.splice(0)) job.done(null)
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 5))
+    await this.running
   }
 
   private runNext(): void {
     if (this.running || this.stopped) return
     const job = this.queue.shift()
     if (!job) return
-    this.running = true
-    setImmediate(async () => {
-      let result: CompactionResult | null = null
-      try {
-        result = await this.storage.compact(job.docId, mergeIntoSnapshot)
-        this.logger.debug({ docId: job.docId, ...result }, 'compacted update log')
-        this.onCompacted?.(job.docId, result)
-      } catch (err) {
-        this.logger.error({ err, docId: job.docId }, 'compaction failed; the log is kept as it was')
-      } finally {
-        this.queued.delete(job.docId)
-        this.running = false
-        job.done(result)
-        this.runNext()
-      }
+    this.running = new Promise((finished) => {
+      this.scheduler.defer(async () => {
+        let result: CompactionResult | null = null
+        try {
+          result = await this.storage.compact(job.docId, mergeIntoSnapshot)
+          this.logger.debug({ docId: job.docId, ...result }, 'compacted update log')
+          this.onCompacted?.(job.docId, result)
+        } catch (err) {
+          this.logger.error({ err, docId: job.docId }, 'compaction failed; the log is kept as it was')
+        } finally {
+          this.queued.delete(job.docId)
+          this.running = null
+          finished()
+          job.done(result)
+          this.runNext()
+        }
+      })
     })
   }
 }

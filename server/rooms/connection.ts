@@ -44,6 +44,7 @@ export class Connection {
   private state: ConnectionState = { phase: 'waiting', backlog: [] }
   private backlogBytes = 0
   private readonly closeListeners: Array<(reason: CloseReason) => void> = []
+  private firstMessageListeners: Array<() => void> = []
 
   constructor(
     /** Unique within one server, for logs. */
@@ -56,6 +57,15 @@ export class Connection {
   /** Runs `listener` once when the connection ends (bookkeeping outside the room). */
   onClose(listener: (reason: CloseReason) => void): void {
     this.closeListeners.push(listener)
+  }
+
+  /**
+   * Runs `listener` once, when this connection keeps its first message while it waits for its
+   * document (the cold-load path waits for that; see ColdLoad). Never runs for a connection
+   * that joins or closes first.
+   */
+  onFirstMessage(listener: () => void): void {
+    this.firstMessageListeners.push(listener)
   }
 
   get phase(): ConnectionState['phase'] {
@@ -91,12 +101,19 @@ export class Connection {
           return this.close(CloseCode.RateLimited)
         }
         this.state.backlog.push(message)
-        return
+        return this.notifyFirstMessage()
       case 'joined':
         return this.state.room.handle(this, message)
       default:
         return assertNever(this.state)
     }
+  }
+
+  private notifyFirstMessage(): void {
+    const listeners = this.firstMessageListeners
+    if (listeners.length === 0) return
+    this.firstMessageListeners = []
+    for (const listener of listeners) listener()
   }
 
   /**
@@ -116,6 +133,7 @@ export class Connection {
     if (this.state.phase !== 'waiting') return
     const backlog = this.state.backlog
     this.backlogBytes = 0
+    this.firstMessageListeners = []
     this.state = { phase: 'joined', room }
     for (const message of backlog) {
       if (this.state.phase !== 'joined') return
@@ -139,6 +157,7 @@ export class Connection {
     const previous = this.state
     if (previous.phase === 'closed') return
     this.state = { phase: 'closed', close: reason }
+    this.firstMessageListeners = []
     if (previous.phase === 'joined') previous.room.leave(this)
     for (const listener of this.closeListeners) listener(reason)
   }

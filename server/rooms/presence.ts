@@ -45,56 +45,32 @@ export class RoomPresence {
    * null when the owner had no live state.
    */
   removeOwnedBy(owner: object): Uint8Array | null {
-    const removed: Array<[number, number]> = []
+    const removed: number[] = []
     for (const [clientId, presence] of this.clients) {
       if (presence.owner !== owner || presence.json === null) continue
       presence.clock += 1
       presence.json = null
       presence.owner = null
-      removed.push([clientId, presence.clock])
+      removed.push(clientId)
     }
-    if (removed.length === 0) return null
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, removed.length)
-    for (const [clientId, clock] of removed) {
-      encoding.writeVarUint(encoder, clientId)
-      encoding.writeVarUint(encoder, clock)
-      encoding.writeVarString(encoder, 'null')
-    }
-    return encoding.toUint8Array(encoder)
+    return removed.length === 0 ? null : this.encode(removed)
   }
 
-  /** An awareness update with the current state (or removal) of `clientIds`. */
+  /** An awareness update with the current state (or removal) of `clientIds`; unknown ids are left out. */
   encode(clientIds: Iterable<number>): Uint8Array {
-    const known: Array<[number, ClientPresence]> = []
+    const entries: Array<[number, ClientPresence]> = []
     for (const clientId of clientIds) {
       const presence = this.clients.get(clientId)
-      if (presence) known.push([clientId, presence])
+      if (presence) entries.push([clientId, presence])
     }
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, known.length)
-    for (const [clientId, presence] of known) {
-      encoding.writeVarUint(encoder, clientId)
-      encoding.writeVarUint(encoder, presence.clock)
-      encoding.writeVarString(encoder, presence.json ?? 'null')
-    }
-    return encoding.toUint8Array(encoder)
+    return encodeEntries(entries)
   }
 
   /** An awareness update with every live state, for a newcomer or a query; null if none. */
   encodeAll(): Uint8Array | null {
-    let live = 0
-    for (const presence of this.clients.values()) if (presence.json !== null) live++
-    if (live === 0) return null
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, live)
-    for (const [clientId, presence] of this.clients) {
-      if (presence.json === null) continue
-      encoding.writeVarUint(encoder, clientId)
-      encoding.writeVarUint(encoder, presence.clock)
-      encoding.writeVarString(encoder, presence.json)
-    }
-    return encoding.toUint8Array(encoder)
+    const live: Array<[number, ClientPresence]> = []
+    for (const entry of this.clients) if (entry[1].json !== null) live.push(entry)
+    return live.length === 0 ? null : encodeEntries(live)
   }
 
   /** Live states by client id (parsed), for inspection and the REST API. */
@@ -105,4 +81,19 @@ export class RoomPresence {
     }
     return result
   }
+}
+
+/**
+ * The one awareness encoder: varUint(n) • n × (varUint(clientId) • varUint(clock) • varString(json)),
+ * with "null" for a client that left (lib/protocol/PROTOCOL.md).
+ */
+function encodeEntries(entries: ReadonlyArray<readonly [number, ClientPresence]>): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const [clientId, presence] of entries) {
+    encoding.writeVarUint(encoder, clientId)
+    encoding.writeVarUint(encoder, presence.clock)
+    encoding.writeVarString(encoder, presence.json ?? 'null')
+  }
+  return encoding.toUint8Array(encoder)
 }

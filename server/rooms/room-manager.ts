@@ -1,11 +1,14 @@
-import type { Logger } from 'pino'
-import * as Y from 'yjs'
-import { CloseCode, type CloseReason, writeSyncStep2 } from '../../lib/protocol'
-import type { Storage, StoredDocument } from '../storage/storage'
+import { CloseCode, type CloseReason } from '../../lib/protocol'
+import type { Storage } from '../storage/storage'
+import { ColdLoad } from './cold-load'
 import type { CommitQueue } from './commit-queue'
 import type { Compactor } from './compactor'
 import { type BacklogLimits, Connection, type ConnectionInfo } from './connection'
-import { type LimitHitReporter, type PresenceLimits, Room, type RoomHooks } from './room'
+import type { LimitHitReporter, PresenceLimits } from './limits'
+import type { Log } from './log'
+import type { RoomPolicy } from './policy'
+import { Room, type RoomHooks } from './room'
+import { eventLoop, type Scheduler } from './scheduler'
 import type { PeerSocket } from './socket'
 import { docFromStorage } from './yjs-merge'
 
@@ -13,7 +16,7 @@ export interface RoomManagerOptions {
   readonly storage: Storage
   readonly commitQueue: CommitQueue
   readonly compactor: Compactor
-  readonly logger: Logger
+  readonly logger: Log
   /** Compact a document's log once it holds this many updates. */
   readonly compactAfterUpdates: number
   /** What a connection may send before its document has loaded. */
@@ -22,6 +25,10 @@ export interface RoomManagerOptions {
   /** Documents held in memory at most; see `makeRoomFor`. */
   readonly maxLoadedDocuments: number
   readonly onLimitHit: LimitHitReporter
+  /** The application's rules for every room (see RoomPolicy); none by default. */
+  readonly policy?: RoomPolicy
+  /** Time and later turns (the event loop by default; tests step their own). */
+  readonly scheduler?: Scheduler
 }
 
 type RoomEntry =
@@ -29,20 +36,6 @@ type RoomEntry =
   | { readonly phase: 'open'; readonly room: Room }
   /** Being deleted or reloaded: new users wait for `done`, then load afresh. */
   | { readonly phase: 'closing'; readonly done: Promise<void> }
-
-/** Stored documents at least this large take the cold-load fast path with a short wait (L6). */
-const FAST_PATH_MIN_BYTES = 256 * 1024
-/** How long a large document's load waits for its connecting clients' sync requests. */
-const FAST_PATH_WAIT_MS = 20
-
-function storedBytes(stored: StoredDocument): number {
-  let total = stored.snapshot?.length ?? 0
-  for (const update of stored.updates) total += update.length
-  return total
-}
-
-/** The Yjs encoding of an empty document (no structs, no deletions). */
-const EMPTY_UPDATE = new Uint8Array([0, 0])
 
 /** A room that was unloaded with at least this many log entries is compacted in the background. */
 const COMPACT_ON_UNLOAD_MIN_UPDATES = 32
@@ -65,8 +58,12 @@ export class RoomManager {
   private readonly connections = new Set<Connection>()
   private nextConnectionId = 1
   private readonly hooks: RoomHooks
+  private readonly scheduler: Scheduler
+  private readonly coldLoad: ColdLoad
 
   constructor(private readonly options: RoomManagerOptions) {
+    this.scheduler = options.scheduler ?? eventLoop
+    this.coldLoad = new ColdLoad({ scheduler: this.scheduler, logger: options.logger })
     this.hooks = {
       onIdle: (room) => this.unload(room),
       onBroken: (room) => this.reload(room),
@@ -124,12 +121,15 @@ export class RoomManager {
     const connection = new Connection(this.nextConnectionId++, socket, info, this.options.backlogLimits)
     this.connections.add(connection)
     connection.onClose(() => this.connections.delete(connection))
+    this.coldLoad.add(connection)
     this.acquire(info.docId).then(
       (room) => {
+        this.coldLoad.remove(connection)
         if (connection.isOpen && !room.isBroken) room.join(connection)
         else room.checkIdle()
       },
       (err: unknown) => {
+        this.coldLoad.remove(connection)
         if (err instanceof AtCapacity) {
           this.options.onLimitHit('loaded_documents')
           return connection.close(CloseCode.TryAgainLater)
@@ -170,13 +170,9 @@ export class RoomManager {
 
   private async load(docId: string): Promise<Room> {
     this.makeRoomFor(docId)
-    const started = performance.now()
+    const started = this.scheduler.now()
     const stored = await this.options.storage.load(docId)
-    // Building a large document blocks the loop for a long time (about 120 ms for 1 MB), so
-    // first give the clients that are connecting a moment to send their sync step 1 (it follows
-    // the upgrade by one round trip) and answer them from the stored bytes (L6).
-    if (storedBytes(stored) >= FAST_PATH_MIN_BYTES) await this.waitForSyncRequests(docId)
-    if (this.answerFromStorage(docId, stored)) await new Promise((resolve) => setImmediate(resolve))
+    await this.coldLoad.answerFromStorage(docId, stored)
     const doc = docFromStorage(stored, this.options.logger, docId)
     const room = new Room({
       docId,
@@ -187,9 +183,11 @@ export class RoomManager {
       hooks: this.hooks,
       presenceLimits: this.options.presenceLimits,
       onLimitHit: this.options.onLimitHit,
+      scheduler: this.scheduler,
+      policy: this.options.policy,
     })
     this.entries.set(docId, { phase: 'open', room })
-    this.options.logger.debug({ docId, updates: stored.updates.length, ms: Math.round(performance.now() - started) }, 'document loaded')
+    this.options.logger.debug({ docId, updates: stored.updates.length, ms: Math.round(this.scheduler.now() - started) }, 'document loaded')
     if (stored.updates.length >= this.options.compactAfterUpdates) this.compact(docId)
     return room
   }
@@ -217,42 +215,6 @@ export class RoomManager {
     // With its connections gone and nothing pending, the room is idle and unloads itself
     // (unless a REST call holds it for a moment).
     victim.closeAll(CloseCode.TryAgainLater)
-  }
-
-  /**
-   * Cold-load fast path: new clients waiting for this document get their sync step 2 straight
-   * from the stored bytes, before the Y.Doc is built (building and re-encoding a large document
-   * takes far longer than sending what is on disk). Everything stored is committed, and nothing
-   * can be pending while the document is not loaded, so this reveals only stored content (D5).
-   * Returns whether anyone was answered.
-   */
-  private async waitForSyncRequests(docId: string): Promise<void> {
-    const deadline = performance.now() + FAST_PATH_WAIT_MS
-    const waiting = () => [...this.connections].filter((c) => c.info.docId === docId && c.phase === 'waiting')
-    while (performance.now() < deadline) {
-      const connections = waiting()
-      if (connections.length === 0 || connections.every((c) => c.hasBacklog)) return
-      await new Promise((resolve) => setTimeout(resolve, 1))
-    }
-  }
-
-  private answerFromStorage(docId: string, stored: StoredDocument): boolean {
-    const waiting = [...this.connections].filter((c) => c.info.docId === docId && c.isOpen && c.phase === 'waiting')
-    const takers = waiting.filter((connection) => connection.takeInitialSyncRequest())
-    if (takers.length === 0) return false
-    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
-    let state: Uint8Array
-    try {
-      state = parts.length === 1 ? parts[0]! : parts.length === 0 ? EMPTY_UPDATE : Y.mergeUpdates(parts)
-    } catch (err) {
-      // A damaged row: let the normal path (which skips it) answer instead.
-      this.options.logger.warn({ err, docId }, 'could not merge stored updates; answering after the load')
-      for (const connection of takers) connection.close(CloseCode.DocumentReloaded)
-      return false
-    }
-    const frame = writeSyncStep2(state)
-    for (const connection of takers) connection.send(frame)
-    return true
   }
 
   private unload(room: Room): void {

@@ -1,26 +1,22 @@
-import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import {
-  type AwarenessEntry,
   CloseCode,
   type CloseReason,
-  clampText,
   type IncomingMessage,
-  MAX_TITLE_LENGTH,
   ProtocolError,
-  readAwarenessUpdate,
-  TITLE_FIELD,
-  writeAwareness,
   writePermissionDenied,
   writeSyncStep1,
   writeSyncStep2,
   writeUpdate,
 } from '../../lib/protocol'
-import type { Identity } from '../auth/claims'
-import { TokenBucket } from '../limits/token-bucket'
 import type { CommitQueue } from './commit-queue'
 import type { Connection, MessageSink } from './connection'
+import type { LimitHitReporter, PresenceLimits } from './limits'
+import type { Log } from './log'
+import type { DocumentMetadata, RoomPolicy } from './policy'
 import { RoomPresence } from './presence'
+import { PresenceRelay } from './presence-relay'
+import type { Scheduler } from './scheduler'
 import { checkUpdate } from './update-validation'
 
 export interface RoomHooks {
@@ -32,17 +28,6 @@ export interface RoomHooks {
   onLogGrown(room: Room): void
 }
 
-/** Presence limits, per connection (see the README's configuration table). */
-export interface PresenceLimits {
-  /** Relayed presence updates per second; beyond it updates are coalesced, latest wins. */
-  readonly maxAwarenessPerSecond: number
-  /** Largest JSON state one client may publish. */
-  readonly maxAwarenessStateBytes: number
-}
-
-/** Reports limit hits (metrics); rooms know nothing else of observability. */
-export type LimitHitReporter = (kind: string) => void
-
 export interface RoomOptions {
   readonly docId: string
   /** The document as loaded from storage. */
@@ -50,26 +35,19 @@ export interface RoomOptions {
   /** How many log entries follow the stored snapshot (drives compaction). */
   readonly storedLogLength: number
   readonly commitQueue: CommitQueue
-  readonly logger: Logger
+  readonly logger: Log
   readonly hooks: RoomHooks
   readonly presenceLimits: PresenceLimits
   readonly onLimitHit: LimitHitReporter
+  readonly scheduler: Scheduler
+  /** The application's rules (what commits record, how presence is rewritten); none by default. */
+  readonly policy?: RoomPolicy
 }
-
-/** Per-connection presence throttle: a bucket and the client ids waiting to be relayed. */
-interface PresenceThrottle {
-  readonly bucket: TokenBucket
-  readonly dirty: Set<number>
-  timer: NodeJS.Timeout | null
-}
-
-/** Rooms with at least this many connections relay presence in batches (see relayPresence). */
-const LARGE_ROOM = 16
-/** How long presence changes are gathered in a large room; well under the 100 ms people notice. */
-const PRESENCE_BATCH_MS = 40
 
 /** Origin of changes the server makes itself (a rename through the REST API). */
 const SERVER_ORIGIN = Symbol('tandem-server')
+
+const NO_METADATA: DocumentMetadata = {}
 
 /**
  * One loaded document: its Y.Doc, presence and connections. Transport-free: it receives parsed
@@ -90,26 +68,24 @@ export class Room implements MessageSink {
   private afterCommit: Array<() => void> = []
   private leases = 0
   private logLength: number
-  private titleChanged = false
   /**
    * Sync step 2 for a client that has nothing (state vector [0], every new client): encoded
    * once per document version and shared, so a join storm costs one encode, not one per client.
    */
   private fullStateFrame: Uint8Array | null = null
   private broken = false
-  private readonly titleText: Y.Text
   private readonly commitQueue: CommitQueue
-  private readonly logger: Logger
+  private readonly logger: Log
   private readonly hooks: RoomHooks
-  private readonly presenceLimits: PresenceLimits
   private readonly onLimitHit: LimitHitReporter
-  private readonly throttles = new Map<Connection, PresenceThrottle>()
-  private readonly presenceBatch = new Set<number>()
-  private presenceTimer: NodeJS.Timeout | null = null
+  private readonly scheduler: Scheduler
+  private readonly presenceRelay: PresenceRelay
+  /** What the policy records with each commit (see RoomPolicy.watchMetadata). */
+  private readonly metadataOfCommit: () => DocumentMetadata
   /** Connections asked to resync because they sent an update with missing dependencies. */
   private readonly repairRequested = new Set<Connection>()
-  /** When a client last sent anything (performance.now()), for least-recently-used unloading. */
-  lastActivity = performance.now()
+  /** When a client last sent anything (scheduler clock), for least-recently-used unloading. */
+  lastActivity: number
 
   constructor(options: RoomOptions) {
     this.docId = options.docId
@@ -118,16 +94,18 @@ export class Room implements MessageSink {
     this.commitQueue = options.commitQueue
     this.logger = options.logger
     this.hooks = options.hooks
-    this.presenceLimits = options.presenceLimits
     this.onLimitHit = options.onLimitHit
-    this.titleText = this.doc.getText(TITLE_FIELD)
-    this.titleText.observe(() => {
-      this.titleChanged = true
+    this.scheduler = options.scheduler
+    this.lastActivity = this.scheduler.now()
+    this.presenceRelay = new PresenceRelay({
+      store: this.presence,
+      members: this.connections,
+      limits: options.presenceLimits,
+      scheduler: options.scheduler,
+      onLimitHit: options.onLimitHit,
+      rewritePresence: options.policy?.rewritePresence,
     })
-  }
-
-  get title(): string {
-    return this.titleText.toString()
+    this.metadataOfCommit = options.policy?.watchMetadata?.(this.doc) ?? (() => NO_METADATA)
   }
 
   get isIdle(): boolean {
@@ -156,14 +134,14 @@ export class Room implements MessageSink {
   join(connection: Connection): void {
     this.connections.add(connection)
     connection.send(writeSyncStep1(Y.encodeStateVector(this.doc)))
-    const states = this.presence.encodeAll()
-    if (states) connection.send(writeAwareness(states))
+    const states = this.presenceRelay.statesFrame()
+    if (states) connection.send(states)
     connection.joined(this)
   }
 
   handle(connection: Connection, message: IncomingMessage): void {
     if (this.broken) return
-    this.lastActivity = performance.now()
+    this.lastActivity = this.scheduler.now()
     try {
       this.dispatch(connection, message)
     } catch (err) {
@@ -185,10 +163,10 @@ export class Room implements MessageSink {
       case 'update':
         return this.receiveUpdate(connection, message.update, false)
       case 'awareness':
-        return this.receivePresence(connection, message.awarenessUpdate)
+        return this.presenceRelay.receive(connection, message.awarenessUpdate)
       case 'query-awareness': {
-        const states = this.presence.encodeAll()
-        if (states) connection.send(writeAwareness(states))
+        const states = this.presenceRelay.statesFrame()
+        if (states) connection.send(states)
         return
       }
       case 'permission-denied':
@@ -197,69 +175,6 @@ export class Room implements MessageSink {
       default:
         return assertNever(message)
     }
-  }
-
-  private receivePresence(connection: Connection, awarenessUpdate: Uint8Array): void {
-    let entries = readAwarenessUpdate(awarenessUpdate)
-    for (const entry of entries) {
-      if (Buffer.byteLength(entry.json) > this.presenceLimits.maxAwarenessStateBytes) {
-        this.onLimitHit('awareness_state_size')
-        return connection.close(CloseCode.RateLimited)
-      }
-    }
-    const identity = connection.info.identity
-    if (identity) entries = entries.map((entry) => withIdentity(entry, identity))
-    const changed = this.presence.apply(entries, connection)
-    if (changed.length === 0) return
-    let throttle = this.throttles.get(connection)
-    if (!throttle) {
-      const rate = this.presenceLimits.maxAwarenessPerSecond
-      throttle = { bucket: new TokenBucket(rate, rate), dirty: new Set(), timer: null }
-      this.throttles.set(connection, throttle)
-    }
-    if (throttle.timer === null && throttle.bucket.take(1)) {
-      // Common case: what the client sent goes on as it is, unless identity was rewritten.
-      return this.relayPresence(connection, changed, identity ? null : awarenessUpdate)
-    }
-    // Over the rate: remember who changed and relay their latest state once the budget allows.
-    for (const clientId of changed) throttle.dirty.add(clientId)
-    if (throttle.timer !== null) return
-    this.onLimitHit('awareness_per_second')
-    const flush = (): void => {
-      const t = throttle!
-      const wait = t.bucket.debtMs()
-      if (wait > 0) {
-        t.timer = setTimeout(flush, wait)
-        return
-      }
-      t.timer = null
-      if (t.dirty.size === 0 || !this.connections.has(connection)) return
-      const ids = [...t.dirty]
-      t.dirty.clear()
-      this.relayPresence(connection, ids, null)
-    }
-    throttle.timer = setTimeout(flush, Math.max(1, throttle.bucket.debtMs()))
-  }
-
-  /**
-   * Relays presence changes. In a small room each change goes out at once. In a large one,
-   * relaying every caret move to every member costs members² messages (500 people moving
-   * once a second would be 250,000 sends a second), so changes are gathered for
-   * PRESENCE_BATCH_MS and sent as one message, encoded once, to everyone.
-   */
-  private relayPresence(from: Connection, clientIds: readonly number[], asSent: Uint8Array | null): void {
-    if (this.connections.size < LARGE_ROOM) {
-      const update = asSent ?? this.presence.encode(clientIds)
-      return this.broadcast(writeAwareness(update), from)
-    }
-    for (const clientId of clientIds) this.presenceBatch.add(clientId)
-    this.presenceTimer ??= setTimeout(() => {
-      this.presenceTimer = null
-      const ids = [...this.presenceBatch]
-      this.presenceBatch.clear()
-      // Senders get their own state back too: one encoding for all, and y-protocols ignores it.
-      if (ids.length > 0) this.broadcast(writeAwareness(this.presence.encode(ids)))
-    }, PRESENCE_BATCH_MS)
   }
 
   private syncStep2For(stateVector: Uint8Array): Uint8Array {
@@ -279,7 +194,6 @@ export class Room implements MessageSink {
     if (check === 'invalid') return connection.close(CloseCode.InvalidUpdate)
     if (check === 'missing-dependencies') return this.requestRepair(connection, isSyncStep2)
     if (isSyncStep2) this.repairRequested.delete(connection)
-    this.titleChanged = false
     this.fullStateFrame = null
     try {
       Y.applyUpdate(this.doc, update, connection)
@@ -318,7 +232,6 @@ export class Room implements MessageSink {
     const collect = (update: Uint8Array, origin: unknown): void => {
       if (origin === SERVER_ORIGIN) updates.push(update)
     }
-    this.titleChanged = false
     this.fullStateFrame = null
     this.doc.on('update', collect)
     try {
@@ -330,9 +243,9 @@ export class Room implements MessageSink {
     return new Promise((resolve) => this.commit(Y.mergeUpdates(updates), resolve))
   }
 
+  /** Queues an applied update for storage; it is relayed once stored (D3, D4). */
   private commit(update: Uint8Array, onStored?: () => void): void {
-    // Metadata keeps a bounded copy; the Y.Text itself is the client's business.
-    const title = this.titleChanged ? clampText(this.title, MAX_TITLE_LENGTH) : undefined
+    const { title } = this.metadataOfCommit()
     this.pendingUpdates++
     this.commitQueue.enqueue(this.docId, update, title, () => {
       this.pendingUpdates--
@@ -374,12 +287,8 @@ export class Room implements MessageSink {
 
   leave(connection: Connection): void {
     if (!this.connections.delete(connection)) return
-    const throttle = this.throttles.get(connection)
-    if (throttle?.timer) clearTimeout(throttle.timer)
-    this.throttles.delete(connection)
     this.repairRequested.delete(connection)
-    const removal = this.presence.removeOwnedBy(connection)
-    if (removal) this.broadcast(writeAwareness(removal))
+    this.presenceRelay.remove(connection)
     this.checkIdle()
   }
 
@@ -408,10 +317,8 @@ export class Room implements MessageSink {
     this.hooks.onBroken(this)
   }
 
-  private broadcast(frame: Uint8Array, except?: Connection): void {
-    for (const connection of this.connections) {
-      if (connection !== except) connection.send(frame)
-    }
+  private broadcast(frame: Uint8Array): void {
+    for (const connection of this.connections) connection.send(frame)
   }
 
   /** Tells the manager when the room may be unloaded (also after a load whose client left). */
@@ -420,26 +327,9 @@ export class Room implements MessageSink {
   }
 
   destroy(): void {
-    if (this.presenceTimer) clearTimeout(this.presenceTimer)
-    for (const throttle of this.throttles.values()) if (throttle.timer) clearTimeout(throttle.timer)
+    this.presenceRelay.dispose()
     this.doc.destroy()
   }
-}
-
-/**
- * With auth on, who a caret belongs to comes from the token, not from the client: the `user`
- * field of the state gets the token's name and user id (other fields, like colour, stay).
- */
-function withIdentity(entry: AwarenessEntry, identity: Identity): AwarenessEntry {
-  if (entry.state === null) return entry
-  const claimed = entry.state.user
-  const user = {
-    ...(typeof claimed === 'object' && claimed !== null && !Array.isArray(claimed) ? claimed : {}),
-    name: identity.name ?? identity.userId,
-    id: identity.userId,
-  }
-  const state = { ...entry.state, user }
-  return { ...entry, state, json: JSON.stringify(state) }
 }
 
 function assertNever(value: never): never {

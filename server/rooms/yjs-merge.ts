@@ -1,12 +1,12 @@
-import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { StoredDocument } from '../storage/storage'
+import type { Log } from './log'
 
 /**
  * Builds a Y.Doc from a stored snapshot and log. Each stored entry is applied on its own so
  * one damaged row (which the server never writes, but a disk can) costs that row only.
  */
-export function docFromStorage(stored: StoredDocument, logger: Logger, docId: string): Y.Doc {
+export function docFromStorage(stored: StoredDocument, logger: Log, docId: string): Y.Doc {
   const doc = new Y.Doc({ gc: true })
   doc.transact(() => {
     const entries = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates

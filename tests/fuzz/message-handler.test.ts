@@ -3,17 +3,13 @@ import fc from 'fast-check'
 import * as decoding from 'lib0/decoding'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { WebSocket } from 'ws'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { CommitQueue } from '../../server/rooms/commit-queue'
-import { Compactor } from '../../server/rooms/compactor'
-import type { Connection } from '../../server/rooms/connection'
-import { RoomManager } from '../../server/rooms/room-manager'
-import type { PeerSocket } from '../../server/rooms/socket'
-import { MemoryStorage } from '../../server/storage/memory'
 import { SqliteStorage } from '../../server/storage/sqlite'
 import type { Storage } from '../../server/storage/storage'
-import { connectSynced, type TestClient } from '../helpers/clients'
+import { connectClient, type TestClient } from '../helpers/clients'
+import { roundTrip, socketOf, whenDoc, whenReceived, whenSynced } from '../helpers/events'
 import {
   awarenessEntries,
   awarenessFrame as awarenessFrameOf,
@@ -26,12 +22,12 @@ import {
   updateFrame,
   varUint,
 } from '../helpers/frames'
-import { MemoryPeer } from '../helpers/memory-peer'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
-import { seedsFromEnv } from '../helpers/seeded-random'
+import { RoomHarness } from '../helpers/room-harness'
+import { createRng, seedsFromEnv } from '../helpers/seeded-random'
 import { type RunningServer, startServer } from '../helpers/server'
+import { SocketPair } from '../helpers/socket-pair'
 import { removeDir } from '../helpers/temp-dir'
-import { sleep, waitFor } from '../helpers/wait'
 
 /**
  * Property-based fuzzing of the message handler (fast-check): random bytes and mutations of
@@ -49,13 +45,18 @@ import { sleep, waitFor } from '../helpers/wait'
  *   relayed, applied in relay order (D1, D3, D4, L4).
  *
  * Two levels: through the real server (real sockets, SQLite, one shared document) for 1000
- * connections, and straight into the room (RoomManager with in-memory peers, a fresh document
- * per run so a counterexample replays and shrinks on its own) for 3000. What the fuzzer found
- * is pinned at the end as plain tests through the real server.
+ * connections, and straight into the room for 3000: RoomManager on a manual scheduler with
+ * in-memory socket pairs, a fresh document per run, and a schedule seed (part of each run's
+ * input) that picks which queued frame or deferred task goes next. A room-level run is
+ * therefore a function of its input alone: a counterexample replays, and shrinks, exactly.
+ * The server level waits on events only (frames, pongs, closes), never on time. What the
+ * fuzzer found is pinned at the end as plain tests through the real server.
  *
  * Seeds: TANDEM_FUZZ_SEED=<n> (or "random") replaces the default seed; the first seed of a
- * comma list is used. TANDEM_FUZZ_SCALE multiplies the number of runs of both levels (default 1:
- * 1000 connections through the server, 3000 into the room).
+ * comma list is used. fast-check reports a failure with that seed, the path of the shrunk
+ * counterexample and its inputs (the schedule seed among them; the assertion message names it
+ * too). TANDEM_FUZZ_SCALE multiplies the number of runs of both levels (default 1: 1000
+ * connections through the server, 3000 into the room).
  */
 
 const SEED = seedsFromEnv('TANDEM_FUZZ_SEED', [0x6d7367])[0]!
@@ -387,9 +388,17 @@ function expectSameDoc(actual: Y.Doc, expected: Y.Doc, what: string): void {
   expect(coverage(actual), `${what}: every struct and deletion, integrated or pending`).toEqual(coverage(expected))
 }
 
+/**
+ * A Y.Doc for the oracles. Its guid is fixed: by default Yjs draws a random one with 31 calls to
+ * crypto, which cost more than anything else in the room-level runs.
+ */
+function oracleDoc(): Y.Doc {
+  return new Y.Doc({ guid: 'oracle' })
+}
+
 async function storedDoc(storage: Storage, docId: string): Promise<Y.Doc> {
   const stored = await storage.load(docId)
-  const doc = new Y.Doc()
+  const doc = oracleDoc()
   const entries = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
   // Strict: a stored entry that does not apply is corruption, not something to skip.
   for (const [index, update] of entries.entries()) {
@@ -409,13 +418,22 @@ function writeKnownContent(doc: Y.Doc): void {
   doc.getArray('a').insert(0, ['known-1', 'known-2'])
 }
 
-/** Polls `condition` every event-loop turn (plus 1 ms timers), failing after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  for (let turn = 0; !condition(); turn++) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => (turn < 50 ? setImmediate(resolve) : setTimeout(resolve, 1)))
-  }
+/** A stock client of `docId`, once synced (told by the provider's event). */
+async function connectSynced(serverUrl: string, docId: string, doc = new Y.Doc()): Promise<TestClient> {
+  const client = connectClient(serverUrl, docId, doc)
+  await whenSynced(client, `a client of ${docId} to sync`)
+  return client
+}
+
+/**
+ * The server has read every frame `sockets` sent so far (a ping round trip each), stored what
+ * that changed (the commit queue drained) and sent the relays, and those relays have arrived
+ * (a second round trip: the pong comes back behind them).
+ */
+async function serverCaughtUp(server: RunningServer, sockets: readonly WebSocket[]): Promise<void> {
+  for (const ws of sockets) await roundTrip(ws)
+  await server.server.commitQueue.drain()
+  for (const ws of sockets) await roundTrip(ws)
 }
 
 function describeFrames(specs: readonly FrameSpec[]): string {
@@ -462,7 +480,11 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
     writer = await connectSynced(running.wsUrl, DOC, known)
     writeKnownContent(known)
     bystander = await connectSynced(running.wsUrl, DOC)
-    await waitFor(() => bystander.doc.getText('t').toString() === known.getText('t').toString(), 'the bystander sees the known content')
+    await whenDoc(
+      bystander.doc,
+      () => bystander.doc.getText('t').toString() === known.getText('t').toString(),
+      'the known content at the bystander',
+    )
     bystander.provider.on('connection-close', (event: CloseEvent | null) => bystanderCloses.push(event?.code ?? -1))
     bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' })
     recorder = await openRaw(`${running.wsUrl}/${DOC}`)
@@ -480,7 +502,7 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
       }
     })
     recorder.send(syncStep1Frame(new Uint8Array([0])))
-    await waitFor(() => recorderStep2 === 1, 'the recorder has the known content')
+    await whenReceived(recorder.ws, () => recorderStep2 === 1, 'the known content at the recorder')
     expect(reference.getText('t').toString()).toBe(known.getText('t').toString())
   })
 
@@ -499,7 +521,7 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
     await running.server.commitQueue.drain()
     const target = recorderStep2 + 1
     recorder.send(syncStep1Frame(new Uint8Array([0])))
-    await until(() => recorderStep2 >= target, 'the recorder barrier (sync step 2 comes after every relay)')
+    await whenReceived(recorder.ws, () => recorderStep2 >= target, 'the recorder barrier (sync step 2 comes after every relay)')
   }
 
   /**
@@ -518,7 +540,7 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
     hostile.send(new Uint8Array([3]))
     const answered = () =>
       hostile.received.slice(seen).some((f) => frameKind(f) === 'awareness' && awarenessEntries(f).some((e) => e.json.includes(mark)))
-    await until(() => answered() || hostile.ws.readyState === hostile.ws.CLOSED, 'the barrier answer or a close')
+    await whenReceived(hostile.ws, () => answered() || hostile.ws.readyState === hostile.ws.CLOSED, 'the barrier answer or a close')
     return answered()
   }
 
@@ -526,30 +548,37 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
     const baseline = running.server.rooms.connectionCount
     // The stock clients publish presence (the writer an empty state, the bystander a name).
     const honestPresence = [bystander.doc.clientID, writer.doc.clientID].sort()
-    await waitFor(
-      () => JSON.stringify([...running.server.rooms.loadedRoom(DOC)!.presence.states().keys()].sort()) === JSON.stringify(honestPresence),
-      'the honest presence is live on the server',
+    await serverCaughtUp(running, [socketOf(writer), socketOf(bystander)])
+    expect([...running.server.rooms.loadedRoom(DOC)!.presence.states().keys()].sort(), 'the honest presence is live on the server').toEqual(
+      honestPresence,
     )
     const figures = { runs: 0, frames: 0, closedBy: new Map<number, number>(), relayed: 0, echoed: 0 }
     console.log(`[fuzz] server level: seed ${SEED}, ${SERVER_RUNS} runs (replay with TANDEM_FUZZ_SEED=${SEED})`)
     const started = performance.now()
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ frame: frameSpecArb, gapMs: fc.constantFrom(0, 0, 0, 3) }), { minLength: 1, maxLength: 6 }),
+        // A step with `settle` is sent only once the server has handled, stored and relayed
+        // everything before it; other frames follow each other at once.
+        fc.array(fc.record({ frame: frameSpecArb, settle: fc.constantFrom(false, false, false, true) }), { minLength: 1, maxLength: 6 }),
         async (steps) => {
           const hostile = await openRaw(`${running.wsUrl}/${DOC}`)
           let clientSawClose = false
           void hostile.closed.then(() => (clientSawClose = true))
           let weClosed = false
           try {
-            await until(() => hostile.received.some((f) => frameKind(f) === 'sync-step1'), 'joined')
+            await whenReceived(hostile.ws, () => hostile.received.some((f) => frameKind(f) === 'sync-step1'), 'the join')
             // The server side of this connection (the newest), to learn who closed it and why.
             const serverSide = running.server.rooms.openConnections().reduce((a, b) => (a.id > b.id ? a : b))
             let serverClose: number | null = null
-            serverSide.onClose((reason) => (serverClose = reason.code))
+            const serverSideClosed = new Promise<void>((resolve) =>
+              serverSide.onClose((reason) => {
+                serverClose = reason.code
+                resolve()
+              }),
+            )
             const relayedBefore = relayed.length
             for (const step of steps) {
-              if (step.gapMs) await sleep(step.gapMs)
+              if (step.settle) await serverCaughtUp(running, [hostile.ws])
               if (clientSawClose || hostile.ws.readyState !== hostile.ws.OPEN) break
               hostile.send(materialize(step.frame))
               figures.frames++
@@ -562,7 +591,8 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
               hostile.ws.close(1000)
             }
             await hostile.closed
-            await until(() => running.server.rooms.connectionCount === baseline, 'the server counts the hostile connection out')
+            await serverSideClosed
+            expect(running.server.rooms.connectionCount, 'the server counts the hostile connection out').toBe(baseline)
             await recorderCaughtUp()
             const serverClosed = serverClose as number | null
             const context = describeFrames(steps.map((s) => s.frame))
@@ -626,7 +656,7 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
     const fresh = await connectSynced(running.wsUrl, DOC)
     try {
       expectSameDoc(fresh.doc, reference, 'fresh client')
-      await waitFor(() => Y.equalSnapshots(Y.snapshot(bystander.doc), Y.snapshot(reference)), 'the bystander has every relayed update')
+      await serverCaughtUp(running, [socketOf(bystander)])
       expectSameDoc(bystander.doc, reference, 'bystander')
       expectSameDoc(running.server.rooms.loadedRoom(DOC)!.doc, reference, 'server memory')
       // The known content was not disturbed: what the honest writer wrote is all still there.
@@ -656,45 +686,18 @@ describe('fuzz: hostile frames through the real server (SQLite, real sockets)', 
 // ---------------------------------------------------------------------------------------------
 // straight into the room
 
-/** The server end of a hostile connection, recording what the room sends it. */
-class RecordingSocket implements PeerSocket {
-  readonly frames: Uint8Array[] = []
-  closeCode: number | null = null
-  get isOpen(): boolean {
-    return this.closeCode === null
-  }
-  send(frame: Uint8Array): void {
-    if (this.isOpen) this.frames.push(frame)
-  }
-  close(code: number): void {
-    if (this.closeCode === null) this.closeCode = code
-  }
-}
-
 describe('fuzz: hostile frames straight into the room (RoomManager, in-memory peers)', () => {
-  it(`${ROOM_RUNS} hostile connections, each against a fresh document (writers and read-only, joined or still loading): no throw, named closes only, honest peers untouched, room = bystander = newcomer = storage after compaction = reference [P6][P7][P9][D1][D3][D4][D9][L2][L4][A2]`, async () => {
+  it(`${ROOM_RUNS} hostile connections, each against a fresh document (writers and read-only, joined or still loading), in a seeded interleaving: no throw, named closes only, honest peers untouched, room = bystander = newcomer = storage after compaction = reference [P6][P7][P9][D1][D3][D4][D9][L2][L4][A2]`, async () => {
     const capture = capturingLogger()
-    const storage = new MemoryStorage()
-    const commitQueue = new CommitQueue({ storage, logger: capture.logger, retryDelayMs: 5 })
-    const compactor = new Compactor(storage, capture.logger)
-    const rooms = new RoomManager({
-      storage,
-      commitQueue,
-      compactor,
+    // No network and no real timers: a run is a function of its inputs, including the
+    // schedule seed that picks, step by step, which queued frame or deferred task goes next.
+    const h = new RoomHarness({
       logger: capture.logger,
-      compactAfterUpdates: 500,
-      backlogLimits: { maxMessages: 4, maxBytes: 1024 },
+      maxBacklog: 4,
+      maxBacklogBytes: 1024,
       presenceLimits: { maxAwarenessPerSecond: 1_000_000, maxAwarenessStateBytes: MAX_AWARENESS_STATE_BYTES },
       maxLoadedDocuments: 1000,
-      onLimitHit: () => {},
     })
-    const allPeers: MemoryPeer[] = []
-    const join = (docId: string, peer: MemoryPeer) => {
-      const connection = rooms.connect(peer, { docId, remoteAddress: 'memory', identity: null, canWrite: true })
-      peer.attach((frame) => connection.receive(frame))
-      allPeers.push(peer)
-      return connection
-    }
     const figures = { runs: 0, frames: 0, closes: new Map<string, number>(), relayed: 0, readOnlyRuns: 0, backlogRuns: 0, compactions: 0 }
     let docCounter = 0
 
@@ -706,111 +709,113 @@ describe('fuzz: hostile frames straight into the room (RoomManager, in-memory pe
           fc.array(frameSpecArb, { minLength: 1, maxLength: 8 }),
           fc.boolean(),
           fc.boolean(),
-          fc.nat({ max: 2 }),
-          async (specs, canWrite, sendBeforeJoin, turnsBetween) => {
+          fc.nat(),
+          async (specs, canWrite, sendBeforeJoin, scheduleSeed) => {
             // Every run gets its own document, so a counterexample replays (and shrinks) alone.
             const docId = `doc-${++docCounter}`
-            const writer = new MemoryPeer()
-            writer.doc.clientID = 0x5eed_0002
-            const writerConnection = join(docId, writer)
+            const writer = h.join(docId, { clientID: 0x5eed_0002 })
+            await h.flush()
             // Joined, not just synced: a cold load answers sync step 1 from storage before the
             // room exists, and this harness's backlog limit is tiny.
-            await until(() => writer.synced && writerConnection.phase === 'joined', 'writer synced and joined')
-            writeKnownContent(writer.doc)
-            const bystander = new MemoryPeer()
-            const bystanderConnection = join(docId, bystander)
-            await until(() => bystander.synced && bystanderConnection.phase === 'joined', 'bystander synced and joined')
-            await commitQueue.drain()
-            await until(() => bystander.doc.getText('t').length > 0, 'the bystander has the known content')
-            bystander.setPresence({ user: { name: 'bystander' } })
+            expect(writer.peer.synced && writer.connection.phase === 'joined', 'the writer synced and joined').toBe(true)
+            writeKnownContent(writer.peer.doc)
+            const bystander = h.join(docId, { clientID: 0x5eed_0003 })
+            await h.flush()
+            expect(bystander.peer.synced && bystander.connection.phase === 'joined', 'the bystander synced and joined').toBe(true)
+            expect(bystander.peer.doc.getText('t').length, 'the bystander has the known content').toBeGreaterThan(0)
+            bystander.peer.setPresence({ user: { name: 'bystander' } })
+            await h.flush()
             // The reference: the bystander's state now, then every update relayed to it, in order.
-            const reference = new Y.Doc()
-            Y.applyUpdate(reference, Y.encodeStateAsUpdate(bystander.doc))
-            const firstRelay = bystander.frames.length
+            const reference = oracleDoc()
+            Y.applyUpdate(reference, Y.encodeStateAsUpdate(bystander.peer.doc))
+            const firstRelay = bystander.peer.frames.length
 
-            const socket = new RecordingSocket()
-            const connection: Connection = rooms.connect(socket, { docId, remoteAddress: 'fuzz', identity: null, canWrite })
-            // Before the join the frames go to the backlog (L2); after it, straight to the room.
-            if (!sendBeforeJoin) await until(() => connection.phase === 'joined', 'joined')
-            const context = `${canWrite ? 'writer' : 'read-only'}, ${connection.phase}: ${describeFrames(specs)}`
+            const hostile = new SocketPair()
+            const connection = h.connect(hostile, docId, { canWrite })
+            for (const spec of specs) hostile.sendToServer(materialize(spec))
+            figures.frames += specs.length
+            const context = `${canWrite ? 'writer' : 'read-only'}, ${sendBeforeJoin ? 'before' : 'after'} the join, schedule seed ${scheduleSeed}: ${describeFrames(specs)}`
             try {
-              for (const spec of specs) {
-                const frame = materialize(spec)
-                try {
-                  connection.receive(frame)
-                } catch (err) {
-                  throw new Error(`connection.receive threw ${String(err)} for: ${context}`)
-                }
-                figures.frames++
-                for (let i = 0; i < turnsBetween; i++) await new Promise((r) => setImmediate(r))
+              try {
+                // Before the join (in the turn the connection opens) the frames go to the backlog
+                // (L2); after it, straight to the room, interleaved with relays, echoes and commits.
+                if (sendBeforeJoin) while (hostile.deliverToServer()) {}
+                await h.flush(createRng(scheduleSeed))
+              } catch (err) {
+                throw new Error(`delivering threw ${String(err)} for: ${context}`)
               }
-              await until(() => connection.phase !== 'waiting', 'the hostile connection joined or closed')
-              const closedBy = socket.closeCode
+              expect(connection.phase, `the hostile connection still waits after: ${context}`).not.toBe('waiting')
+              const closedBy = hostile.closeCode
               if (connection.phase !== 'closed') {
-                socket.close(1000)
+                hostile.hangUp()
                 connection.closed({ code: 1000, reason: 'done' })
               }
-              await commitQueue.drain()
-              const relays = bystander.frames.slice(firstRelay).filter((f) => frameKind(f) === 'update')
+              await h.flush()
+              const relays = bystander.peer.frames.slice(firstRelay).filter((f) => frameKind(f) === 'update')
               for (const frame of relays) Y.applyUpdate(reference, syncPayload(frame))
-              const room = rooms.loadedRoom(docId)!
+              const room = h.rooms.loadedRoom(docId)!
 
               if (closedBy !== null) expect(ALLOWED_CLOSES.has(closedBy), `closed with ${closedBy} by: ${context}`).toBe(true)
               figures.closes.set(String(closedBy ?? 'open'), (figures.closes.get(String(closedBy ?? 'open')) ?? 0) + 1)
               expect(capture.errors(), `errors logged after: ${context}`).toEqual([])
               expect(
-                bystander.isOpen && writer.isOpen,
-                `an honest peer was closed (${bystander.closeCode ?? writer.closeCode}) by: ${context}`,
+                bystander.peer.isOpen && writer.peer.isOpen,
+                `an honest peer was closed (${bystander.peer.closeCode ?? writer.peer.closeCode}) by: ${context}`,
               ).toBe(true)
               // D9: a read-only connection changes nothing.
               if (!canWrite) expect(relays.length, `a read-only connection's update was relayed: ${context}`).toBe(0)
               // D4: what the hostile socket got back as updates is a prefix of what was relayed.
-              const echoed = socket.frames.filter((f) => frameKind(f) === 'update')
+              const echoed = hostile.frames.filter((f) => frameKind(f) === 'update')
               expect(echoed.length, `echoes beyond relays: ${context}`).toBeLessThanOrEqual(relays.length)
               for (const [i, f] of echoed.entries()) {
                 expect(Buffer.from(f).equals(Buffer.from(relays[i]!)), `echo ${i} ≠ relay ${i}: ${context}`).toBe(true)
               }
               // The room, the bystander (through relays only) and the reference agree exactly.
               expectSameDoc(room.doc, reference, `room vs relayed reference after: ${context}`)
-              expectSameDoc(bystander.doc, reference, `bystander vs reference after: ${context}`)
+              expectSameDoc(bystander.peer.doc, reference, `bystander vs reference after: ${context}`)
               // A newcomer (sync step 2 = the encoded room) sees what everybody else sees.
-              const newcomer = new Y.Doc()
+              const newcomer = oracleDoc()
               Y.applyUpdate(newcomer, Y.encodeStateAsUpdate(room.doc))
               expect(JSON.stringify(contents(newcomer)), `a newcomer sees other content than the room after: ${context}`).toBe(
                 JSON.stringify(contents(room.doc)),
               )
               // A2: nothing the hostile connection introduced is still present, here or at the bystander.
-              expect([...room.presence.states().keys()], `ghost presence in the room after: ${context}`).toEqual([bystander.doc.clientID])
-              expect([...bystander.awareness.getStates().keys()], `ghost presence at the bystander after: ${context}`).toEqual([
-                bystander.doc.clientID,
+              expect([...room.presence.states().keys()], `ghost presence in the room after: ${context}`).toEqual([
+                bystander.peer.doc.clientID,
+              ])
+              expect([...bystander.peer.awareness.getStates().keys()], `ghost presence at the bystander after: ${context}`).toEqual([
+                bystander.peer.doc.clientID,
               ])
               // D3 + L4: storage holds the same, before and after its log is compacted into a snapshot.
-              expectSameDoc(await storedDoc(storage, docId), reference, `storage (log) after: ${context}`)
+              expectSameDoc(await storedDoc(h.storage, docId), reference, `storage (log) after: ${context}`)
               let compacted = false
-              compactor.request(docId, (result) => (compacted = result !== null))
-              await until(() => !compactor.isQueued(docId), 'compaction done')
+              h.compactor.request(docId, (result) => (compacted = result !== null))
+              await h.flush()
+              expect(h.compactor.isQueued(docId), `compaction still queued after: ${context}`).toBe(false)
               if (compacted) figures.compactions++
-              expectSameDoc(await storedDoc(storage, docId), reference, `storage (compacted snapshot) after: ${context}`)
+              expectSameDoc(await storedDoc(h.storage, docId), reference, `storage (compacted snapshot) after: ${context}`)
               figures.relayed += relays.length
               figures.runs++
               if (!canWrite) figures.readOnlyRuns++
               if (sendBeforeJoin) figures.backlogRuns++
             } finally {
-              for (const peer of [writer, bystander]) peer.close(1000, 'done')
-              for (const c of [writerConnection, bystanderConnection, connection]) c.closed({ code: 1000, reason: 'done' })
-              for (const peer of [writer, bystander]) {
-                peer.awareness.destroy()
-                peer.doc.destroy()
+              writer.leave()
+              bystander.leave()
+              if (connection.phase !== 'closed') {
+                hostile.hangUp()
+                connection.closed({ code: 1000, reason: 'done' })
               }
+              writer.peer.destroy()
+              bystander.peer.destroy()
               reference.destroy()
             }
           },
         ),
         { numRuns: ROOM_RUNS, seed: SEED | 0 },
       )
-      // The real loading code (after the unload of every run's room) reads the same again.
-      await commitQueue.drain()
-      await until(() => rooms.loadedRooms === 0, 'every room unloaded', 10_000)
+      // Every run's room unloads once its clients have left and its writes are stored (L3).
+      await h.flush()
+      expect(h.rooms.loadedRooms).toBe(0)
       expect(capture.errors()).toEqual([])
       console.log(
         `[fuzz] room level: ${figures.runs} runs (${figures.readOnlyRuns} read-only, ${figures.backlogRuns} before the join), ${figures.frames} frames`,
@@ -818,12 +823,7 @@ describe('fuzz: hostile frames straight into the room (RoomManager, in-memory pe
         `${figures.relayed} valid updates stored and relayed; ${figures.compactions} compactions checked`,
       )
     } finally {
-      for (const peer of allPeers) {
-        peer.awareness.destroy()
-        peer.doc.destroy()
-      }
-      await compactor.stop()
-      await commitQueue.flushNow()
+      await h.dispose()
     }
   })
 })
@@ -864,11 +864,13 @@ describe('fuzz findings, replayed through the real server', () => {
     for (const c of [writer, bystander]) c.provider.on('connection-close', (event: CloseEvent | null) => closes.push(event?.code ?? -1))
     try {
       writer.doc.getText('t').insert(0, 'intact')
-      await waitFor(() => bystander.doc.getText('t').toString() === 'intact', 'the bystander has the edit')
+      await whenDoc(bystander.doc, () => bystander.doc.getText('t').toString() === 'intact', 'the edit at the bystander')
       const hostile = await openRaw(`${running.wsUrl}/${DOC}`)
       hostile.send(frame)
       expect((await hostile.closed).code).toBe(4422)
-      await sleep(300)
+      // Whatever the server did about it has reached the honest clients (a close would arrive before the pong).
+      await serverCaughtUp(running, [socketOf(writer), socketOf(bystander)])
+      for (const c of [writer, bystander]) expect(socketOf(c).readyState, 'an honest client socket').toBe(socketOf(c).OPEN)
       // Nothing of it was kept, and the server goes on serving the document.
       const fresh = await connectSynced(running.wsUrl, DOC)
       expect(fresh.doc.getText('t').toString()).toBe('intact')
@@ -893,10 +895,10 @@ describe('fuzz findings, replayed through the real server', () => {
     const bystander = await connectSynced(running.wsUrl, DOC)
     try {
       writer.doc.getText('t').insert(0, 'abc')
-      await waitFor(() => bystander.doc.getText('t').toString() === 'abc', 'the bystander has abc')
+      await whenDoc(bystander.doc, () => bystander.doc.getText('t').toString() === 'abc', 'abc at the bystander')
       // The attacker learns the writer's client id and clock from the server's state vector.
       const hostile = await openRaw(`${running.wsUrl}/${DOC}`)
-      await waitFor(() => hostile.received.some((f) => frameKind(f) === 'sync-step1'), 'server state vector')
+      await whenReceived(hostile.ws, () => hostile.received.some((f) => frameKind(f) === 'sync-step1'), 'the server state vector')
       const sv = Y.decodeStateVector(syncPayload(hostile.received.find((f) => frameKind(f) === 'sync-step1')!))
       const victim = writer.doc.clientID
       expect(sv.get(victim)).toBe(3)
@@ -915,15 +917,16 @@ describe('fuzz findings, replayed through the real server', () => {
       hostile.send(updateFrame(forged))
       // [D10] Not applied: the server asks the sender to resync (sync step 1) instead of keeping
       // the update pending; nothing is stored, echoed or relayed.
-      await waitFor(() => hostile.received.slice(before2).some((f) => frameKind(f) === 'sync-step1'), 'a resync request')
-      await sleep(100)
+      await whenReceived(hostile.ws, () => hostile.received.slice(before2).some((f) => frameKind(f) === 'sync-step1'), 'a resync request')
+      // Everything the server did about the update has been stored and has reached everyone.
+      await serverCaughtUp(running, [hostile.ws, socketOf(writer), socketOf(bystander)])
       expect(hostile.received.slice(before2).some((f) => frameKind(f) === 'update')).toBe(false)
       expect(bystander.doc.getText('t').toString()).toBe('abc')
       hostile.ws.close()
 
       // The honest writer goes on typing: its ids 3 and 4.
       writer.doc.getText('t').insert(3, 'de')
-      await waitFor(() => bystander.doc.getText('t').toString() === 'abcde', 'the bystander has abcde')
+      await whenDoc(bystander.doc, () => bystander.doc.getText('t').toString() === 'abcde', 'abcde at the bystander')
       const live = running.server.rooms.loadedRoom(DOC)!.doc.getText('t').toString()
       const newcomerDoc = new Y.Doc()
       Y.applyUpdate(newcomerDoc, Y.encodeStateAsUpdate(running.server.rooms.loadedRoom(DOC)!.doc))

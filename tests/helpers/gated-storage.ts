@@ -8,11 +8,13 @@ import type { CompactionResult, MergeUpdates, PendingUpdate, Storage, StoredDocu
 export class GatedStorage implements Storage {
   appendGate: Promise<void> | null = null
   loadGate: Promise<void> | null = null
+  compactGate: Promise<void> | null = null
   failNextAppends = 0
   /** When set, ping() rejects with it (readiness tests). */
   pingError: Error | null = null
   loads = 0
   appendCalls = 0
+  compactCalls = 0
 
   constructor(readonly inner: Storage) {}
 
@@ -35,6 +37,16 @@ export class GatedStorage implements Storage {
     }
   }
 
+  /** Holds compactions (after they were called) until the returned function is called. */
+  holdCompactions(): () => void {
+    let release!: () => void
+    this.compactGate = new Promise((resolve) => (release = resolve))
+    return () => {
+      this.compactGate = null
+      release()
+    }
+  }
+
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
     this.appendCalls++
     if (this.appendGate) await this.appendGate
@@ -51,7 +63,9 @@ export class GatedStorage implements Storage {
     return this.inner.load(docId)
   }
 
-  compact(docId: string, merge: MergeUpdates): Promise<CompactionResult> {
+  async compact(docId: string, merge: MergeUpdates): Promise<CompactionResult> {
+    this.compactCalls++
+    if (this.compactGate) await this.compactGate
     return this.inner.compact(docId, merge)
   }
   ensureDocument(docId: string, now: number) {

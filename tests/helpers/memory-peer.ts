@@ -3,25 +3,27 @@ import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import type { PeerSocket } from '../../server/rooms/socket'
+import { SocketPair } from './socket-pair'
 
 /**
  * The client end of an in-memory socket pair: a real Y.Doc and Awareness driven by the real
- * y-protocols handlers (what the stock provider runs), wired to the room through a
- * PeerSocket instead of a network. Frames are delivered synchronously, in order.
+ * y-protocols handlers (what the stock provider runs), wired to the room through a queued
+ * SocketPair instead of a network. Frames move only when delivered (see SocketPair).
  */
-export class MemoryPeer implements PeerSocket {
-  readonly doc = new Y.Doc()
-  readonly awareness = new awarenessProtocol.Awareness(this.doc)
-  /** Every frame the server sent, in order. */
-  readonly frames: Uint8Array[] = []
-  closeCode: number | null = null
-  closeReason = ''
+export class MemoryPeer extends SocketPair {
+  readonly doc: Y.Doc
+  readonly awareness: awarenessProtocol.Awareness
   synced = false
   permissionDenied: string | null = null
-  private deliver: ((frame: Uint8Array) => void) | null = null
+  private destroyed = false
 
-  constructor() {
+  /** `clientID` fixes the document's (and presence's) client id; Yjs picks a random one otherwise. */
+  constructor(clientID?: number) {
+    super()
+    // A fixed guid: Yjs would draw a random one with 31 calls to crypto, which adds up in fuzz runs.
+    this.doc = new Y.Doc({ guid: 'memory-peer' })
+    if (clientID !== undefined) this.doc.clientID = clientID
+    this.awareness = new awarenessProtocol.Awareness(this.doc)
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
       if (origin === this) return
       const encoder = encoding.createEncoder()
@@ -31,14 +33,16 @@ export class MemoryPeer implements PeerSocket {
     })
   }
 
-  get isOpen(): boolean {
-    return this.closeCode === null
+  /** Connects this end to the server side's frame handler and starts the y-websocket handshake (sync step 1, queued). */
+  override attach(server: (frame: Uint8Array) => void): void {
+    super.attach(server)
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 0)
+    syncProtocol.writeSyncStep1(encoder, this.doc)
+    this.sendToServer(encoding.toUint8Array(encoder))
   }
 
-  /** Server → client. */
-  send(frame: Uint8Array): void {
-    if (!this.isOpen) return
-    this.frames.push(frame)
+  protected override receive(frame: Uint8Array): void {
     const decoder = decoding.createDecoder(frame)
     const type = decoding.readVarUint(decoder)
     if (type === 0) {
@@ -53,26 +57,6 @@ export class MemoryPeer implements PeerSocket {
       decoding.readVarUint(decoder)
       this.permissionDenied = decoding.readVarString(decoder)
     }
-  }
-
-  close(code: number, reason: string): void {
-    if (!this.isOpen) return
-    this.closeCode = code
-    this.closeReason = reason
-  }
-
-  /** Connects this end to the server side's frame handler and starts the y-websocket handshake. */
-  attach(deliver: (frame: Uint8Array) => void): void {
-    this.deliver = deliver
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 0)
-    syncProtocol.writeSyncStep1(encoder, this.doc)
-    this.sendToServer(encoding.toUint8Array(encoder))
-  }
-
-  /** Client → server (a raw frame). */
-  sendToServer(frame: Uint8Array): void {
-    if (this.isOpen && this.deliver) this.deliver(frame)
   }
 
   setPresence(state: Record<string, unknown> | null): void {
@@ -93,5 +77,13 @@ export class MemoryPeer implements PeerSocket {
       if (name) names.push(name)
     }
     return names.sort()
+  }
+
+  /** Releases the Y.Doc and the awareness timer (once). */
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.awareness.destroy()
+    this.doc.destroy()
   }
 }

@@ -2,8 +2,10 @@
  * A tiny seeded PRNG for fuzz and crash tests, so a failing run can be replayed with its seed.
  *
  * The seed fixes the *choices* a test makes (which edit, where, when to disconnect, when to
- * kill); it cannot fix how the OS schedules sockets and processes, so a replay follows the same
- * script but not necessarily the same interleaving.
+ * kill). Where the test also decides delivery — the room harness (RoomHarness.flush with an
+ * Rng) and sockets that hold frames until released (HeldSocket) — it fixes the interleaving
+ * too. Where the OS schedules sockets and processes on its own (crash tests), a replay follows
+ * the same script but not necessarily the same interleaving.
  */
 
 /** mulberry32: 32-bit state, full period 2^32, good enough for test scripts (not for crypto). */

@@ -1,66 +1,42 @@
-import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { CloseCode } from '../../lib/protocol'
-import { CommitQueue } from '../../server/rooms/commit-queue'
-import { Compactor } from '../../server/rooms/compactor'
-import { RoomManager } from '../../server/rooms/room-manager'
+import { CloseCode, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
+import type { Identity } from '../../server/auth/claims'
+import { tandemRoomPolicy } from '../../server/documents/room-policy'
+import { FAST_PATH_MIN_BYTES, FAST_PATH_WAIT_MS } from '../../server/rooms/cold-load'
+import { LARGE_ROOM, PRESENCE_BATCH_MS } from '../../server/rooms/presence-relay'
 import { MemoryStorage } from '../../server/storage/memory'
-import type { Storage } from '../../server/storage/storage'
+import type { PendingUpdate } from '../../server/storage/storage'
 import { GatedStorage } from '../helpers/gated-storage'
-import { MemoryPeer } from '../helpers/memory-peer'
-import { sleep, waitFor } from '../helpers/wait'
+import { settle } from '../helpers/manual-scheduler'
+import { RoomHarness, type RoomHarnessOptions } from '../helpers/room-harness'
+import { SocketPair } from '../helpers/socket-pair'
 
 /**
  * The room, the room manager and the commit queue with in-memory socket pairs: real Yjs and
- * y-protocols on the client side, real storage (memory) on the other. No network.
+ * y-protocols on the client side, real storage (memory) on the other, and a manual scheduler
+ * in between. No network and no real timers: every step below — a frame delivered, a group
+ * commit run, the clock moved — happens because the test says so, so "nothing happened" is
+ * checked after everything that could run has run, not after a sleep.
  */
-function setup(
-  storage: Storage = new MemoryStorage(),
-  options: { compactAfterUpdates?: number; maxBacklog?: number; maxLoadedDocuments?: number } = {},
-) {
-  const logger = pino({ level: 'silent' })
-  const limitHits: string[] = []
-  const commitQueue = new CommitQueue({ storage, logger, retryDelayMs: 5 })
-  const compactor = new Compactor(storage, logger)
-  const rooms = new RoomManager({
-    storage,
-    commitQueue,
-    compactor,
-    logger,
-    compactAfterUpdates: options.compactAfterUpdates ?? 500,
-    backlogLimits: { maxMessages: options.maxBacklog ?? 100, maxBytes: 1024 * 1024 },
-    presenceLimits: { maxAwarenessPerSecond: 1000, maxAwarenessStateBytes: 8192 },
-    maxLoadedDocuments: options.maxLoadedDocuments ?? 100,
-    onLimitHit: (kind) => limitHits.push(kind),
-  })
-  const peers: MemoryPeer[] = []
-  function join(docId = 'doc', canWrite = true) {
-    const peer = new MemoryPeer()
-    const connection = rooms.connect(peer, { docId, remoteAddress: 'memory', identity: null, canWrite })
-    peer.attach((frame) => connection.receive(frame))
-    peers.push(peer)
-    return {
-      peer,
-      connection,
-      /** The client goes away (as the transport reports a socket close). */
-      leave() {
-        peer.close(1000, 'bye')
-        connection.closed({ code: 1000, reason: 'bye' })
-      },
-    }
-  }
-  async function stored(docId = 'doc'): Promise<Y.Doc> {
-    const data = await storage.load(docId)
-    const doc = new Y.Doc()
-    if (data.snapshot) Y.applyUpdate(doc, data.snapshot)
-    for (const update of data.updates) Y.applyUpdate(doc, update)
-    return doc
-  }
-  return { storage, rooms, commitQueue, compactor, join, stored, peers, limitHits }
+
+let harnesses: RoomHarness[] = []
+afterEach(async () => {
+  for (const harness of harnesses) await harness.dispose()
+  harnesses = []
+})
+
+function setup(options: RoomHarnessOptions = {}): RoomHarness {
+  const harness = new RoomHarness(options)
+  harnesses.push(harness)
+  return harness
 }
 
 const text = (doc: Y.Doc) => doc.getText('t').toString()
+const isSyncStep1 = (frame: Uint8Array) => frame[0] === 0 && frame[1] === 0
+const isSyncStep2 = (frame: Uint8Array) => frame[0] === 0 && frame[1] === 1
+const isUpdate = (frame: Uint8Array) => frame[0] === 0 && frame[1] === 2
+const isAwareness = (frame: Uint8Array) => frame[0] === 1
 
 /** varUint encoding of a length (lib0), for hand-built frames. */
 function encodeLength(n: number): number[] {
@@ -73,62 +49,84 @@ function encodeLength(n: number): number[] {
   return out
 }
 
-let cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const fn of cleanups) await fn()
-  cleanups = []
-})
+async function storeText(storage: MemoryStorage, content: string, docId = 'doc'): Promise<Y.Doc> {
+  const seed = new Y.Doc()
+  seed.getText('t').insert(0, content)
+  await storage.append([{ docId, update: Y.encodeStateAsUpdate(seed) }], 1)
+  return seed
+}
+
+function identity(userId: string, name: string): Identity {
+  return { userId, name, role: 'editor', docs: ['*'], issuedAt: 0, expiresAt: Number.MAX_SAFE_INTEGER }
+}
+
+/** Memory storage that remembers the title each stored update carried. */
+class TitleRecordingStorage extends MemoryStorage {
+  readonly titles: Array<string | undefined> = []
+  override append(batch: readonly PendingUpdate[], now: number): Promise<void> {
+    for (const entry of batch) this.titles.push(entry.title)
+    return super.append(batch, now)
+  }
+}
 
 describe('room: sync', () => {
   it('[P2][P3] a joining client gets the server state vector and, for its step 1, the stored content', async () => {
     const storage = new MemoryStorage()
-    const seed = new Y.Doc()
-    seed.getText('t').insert(0, 'stored before')
-    await storage.append([{ docId: 'doc', update: Y.encodeStateAsUpdate(seed) }], 1)
-    const { join } = setup(storage)
-    const { peer } = join()
-    await waitFor(() => peer.synced && peer.frames.some((f) => f[0] === 0 && f[1] === 0), 'sync and server step 1')
+    await storeText(storage, 'stored before')
+    const h = setup({ storage })
+    const { peer } = h.join()
+    await h.flush()
+    expect(peer.synced).toBe(true)
+    expect(peer.frames.some(isSyncStep1)).toBe(true)
     expect(text(peer.doc)).toBe('stored before')
   })
 
   it('[L6][P3][L2][D5] cold load: a new client is answered from the stored bytes, then joins the loaded room', async () => {
     const storage = new MemoryStorage()
-    const seed = new Y.Doc()
-    seed.getText('t').insert(0, 'snapshot ')
-    await storage.append([{ docId: 'doc', update: Y.encodeStateAsUpdate(seed) }], 1)
+    const seed = await storeText(storage, 'snapshot ')
     await storage.compact('doc', (snapshot, updates) => Y.mergeUpdates([...(snapshot ? [snapshot] : []), ...updates]))
     const before = Y.encodeStateVector(seed)
     seed.getText('t').insert(9, 'and tail')
     await storage.append([{ docId: 'doc', update: Y.encodeStateAsUpdate(seed, before) }], 2)
-    const { join } = setup(storage)
-    const { peer } = join()
-    await waitFor(() => peer.synced, 'synced')
+    const h = setup({ storage })
+    const { peer } = h.join()
+    const roomExistedWhenAnswered: boolean[] = []
+    const send = peer.send.bind(peer)
+    peer.send = (frame) => {
+      if (isSyncStep2(frame)) roomExistedWhenAnswered.push(h.rooms.loadedRoom('doc') !== undefined)
+      send(frame)
+    }
+    // The client's sync step 1 arrives while the document loads.
+    peer.deliverToServer()
+    await h.flush()
     // The first frame is the answer (step 2) built from snapshot + tail, before the room existed.
     expect(peer.frames[0]?.slice(0, 2)).toEqual(new Uint8Array([0, 1]))
+    expect(roomExistedWhenAnswered).toEqual([false])
     expect(text(peer.doc)).toBe('snapshot and tail')
     // Then it joined normally: it got the server's state vector and its edits are stored.
-    await waitFor(() => peer.frames.some((f) => f[0] === 0 && f[1] === 0), 'server step 1')
+    expect(peer.frames.some(isSyncStep1)).toBe(true)
     peer.doc.getText('t').insert(0, '> ')
-    await waitFor(() => peer.frames.some((f) => f[0] === 0 && f[1] === 2), 'echo')
-    const data = await storage.load('doc')
-    const reread = new Y.Doc()
-    for (const u of [data.snapshot!, ...data.updates]) Y.applyUpdate(reread, u)
-    expect(text(reread)).toBe('> snapshot and tail')
+    await h.flush()
+    expect(peer.frames.some(isUpdate)).toBe(true)
+    expect(text(await h.stored())).toBe('> snapshot and tail')
   })
 
   it('[P3] every fresh client gets the current content, though the full state is encoded once per version', async () => {
-    const { join } = setup()
-    const a = join()
-    await waitFor(() => a.peer.synced, 'a synced')
+    const h = setup()
+    const a = h.join()
+    await h.flush()
+    expect(a.peer.synced).toBe(true)
     const fullStates: Uint8Array[] = []
     for (const expected of ['x', 'xy']) {
       a.peer.doc.getText('t').insert(a.peer.doc.getText('t').length, expected.at(-1)!)
-      await waitFor(() => a.peer.frames.filter((f) => f[0] === 0 && f[1] === 2).length >= expected.length, 'stored')
-      const fresh = [join(), join()]
-      await waitFor(() => fresh.every((c) => c.peer.synced), 'fresh clients synced')
+      await h.flush()
+      expect(a.peer.frames.filter(isUpdate).length).toBe(expected.length)
+      const fresh = [h.join(), h.join()]
+      await h.flush()
       for (const c of fresh) {
+        expect(c.peer.synced).toBe(true)
         expect(text(c.peer.doc)).toBe(expected)
-        fullStates.push(c.peer.frames.find((f) => f[0] === 0 && f[1] === 1)!)
+        fullStates.push(c.peer.frames.find(isSyncStep2)!)
       }
     }
     // Two joins at one version get the very same frame; a new version gets a new one.
@@ -138,105 +136,141 @@ describe('room: sync', () => {
   })
 
   it('[D3][D4] an update is stored before any peer receives it, and is echoed to its sender', async () => {
-    const { join, storage } = setup()
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'both synced')
-    const storedWhenReceived: string[] = []
-    const originalSend = b.peer.send.bind(b.peer)
+    const h = setup()
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
+    expect(a.peer.synced && b.peer.synced).toBe(true)
+    const storedWhenSent: string[] = []
+    const send = b.peer.send.bind(b.peer)
     b.peer.send = (frame) => {
-      if (frame[0] === 0 && frame[1] === 2) {
-        // What storage holds at the moment the peer receives the relay.
-        void storage.load('doc').then((data) => {
+      if (isUpdate(frame)) {
+        // What storage holds at the moment the server relays to b (MemoryStorage.load copies synchronously).
+        void h.storage.load('doc').then((data) => {
           const doc = new Y.Doc()
           for (const u of data.updates) Y.applyUpdate(doc, u)
-          storedWhenReceived.push(text(doc))
+          storedWhenSent.push(text(doc))
         })
       }
-      originalSend(frame)
+      send(frame)
     }
     const framesBefore = a.peer.frames.length
     a.peer.doc.getText('t').insert(0, 'hello')
-    await waitFor(() => text(b.peer.doc) === 'hello', 'relay to b')
-    await waitFor(() => storedWhenReceived.length > 0, 'storage check')
-    expect(storedWhenReceived[0]).toBe('hello')
-    const echoes = a.peer.frames.slice(framesBefore).filter((f) => f[0] === 0 && f[1] === 2)
+    await h.flush()
+    expect(text(b.peer.doc)).toBe('hello')
+    expect(storedWhenSent).toEqual(['hello'])
+    const echoes = a.peer.frames.slice(framesBefore).filter(isUpdate)
     expect(echoes.length).toBe(1)
   })
 
   it('[D3][D5] nothing is relayed and no sync step 2 is sent while the commit is in flight', async () => {
     const storage = new GatedStorage(new MemoryStorage())
-    const { join } = setup(storage)
-    const a = join()
-    await waitFor(() => a.peer.synced, 'a synced')
+    const h = setup({ storage })
+    const a = h.join()
+    await h.flush()
+    expect(a.peer.synced).toBe(true)
     const release = storage.holdAppends()
+    const appendsBefore = storage.appendCalls
+    const framesBefore = a.peer.frames.length
     a.peer.doc.getText('t').insert(0, 'pending')
-    const b = join()
-    await sleep(50)
-    // b is connected and asked for the document, but the only content is not stored yet.
+    const b = h.join()
+    await h.flush()
+    // Everything ran: the commit is in storage's hands, and b's request reached the server…
+    expect(storage.appendCalls).toBe(appendsBefore + 1)
+    expect(b.peer.toServer).toEqual([])
+    expect(b.peer.frames.some(isSyncStep1)).toBe(true)
+    // …but the only content is not stored yet, so b gets no answer and a no echo.
     expect(b.peer.synced).toBe(false)
     expect(text(b.peer.doc)).toBe('')
+    expect(a.peer.frames.slice(framesBefore).some(isUpdate)).toBe(false)
     release()
-    await waitFor(() => b.peer.synced, 'b synced after the commit')
+    await h.flush()
+    expect(b.peer.synced).toBe(true)
     expect(text(b.peer.doc)).toBe('pending')
+    expect(a.peer.frames.slice(framesBefore).filter(isUpdate).length).toBe(1)
   })
 
-  it('[D7] a failed commit is retried; nothing is relayed until it succeeds and nothing is lost', async () => {
+  it('[D7] a failed commit is retried with a doubling delay; nothing is relayed until it succeeds and nothing is lost', async () => {
     const storage = new GatedStorage(new MemoryStorage())
-    const { join, stored, rooms } = setup(storage)
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup({ storage, retryDelayMs: 5 })
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
+    expect(a.peer.synced && b.peer.synced).toBe(true)
+    const calls = () => storage.appendCalls - before
+    const before = storage.appendCalls
     storage.failNextAppends = 3
     a.peer.doc.getText('t').insert(0, 'survives')
-    await waitFor(() => storage.appendCalls >= 2, 'a failed attempt')
+    await h.flush()
+    expect(calls()).toBe(1)
+    await h.advance(4)
+    expect(calls()).toBe(1)
+    await h.advance(1)
+    expect(calls()).toBe(2)
     expect(text(b.peer.doc)).toBe('')
     a.leave()
     b.leave()
     // Still loaded: the update is pending.
-    expect(rooms.loadedRoom('doc')).toBeDefined()
-    await waitFor(() => storage.failNextAppends === 0 && rooms.loadedRoom('doc') === undefined, 'retry and unload', 3_000)
-    expect(text(await stored())).toBe('survives')
+    expect(h.rooms.loadedRoom('doc')).toBeDefined()
+    await h.advance(10)
+    expect(calls()).toBe(3)
+    expect(h.rooms.loadedRoom('doc')).toBeDefined()
+    await h.advance(19)
+    expect(calls()).toBe(3)
+    await h.advance(1)
+    expect(calls()).toBe(4)
+    expect(storage.failNextAppends).toBe(0)
+    expect(h.rooms.loadedRoom('doc')).toBeUndefined()
+    expect(text(await h.stored())).toBe('survives')
   })
 
   it('[D6] updates from one turn, for several documents, are committed in one transaction', async () => {
     const storage = new GatedStorage(new MemoryStorage())
-    const { join } = setup(storage)
-    const a = join('one')
-    const b = join('two')
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup({ storage })
+    const a = h.join('one')
+    const b = h.join('two')
+    await h.flush()
+    expect(a.peer.synced && b.peer.synced).toBe(true)
     const callsBefore = storage.appendCalls
     a.peer.doc.getText('t').insert(0, 'x')
     a.peer.doc.getText('t').insert(1, 'y')
     b.peer.doc.getText('t').insert(0, 'z')
-    await waitFor(() => text(b.peer.doc) === 'z' && a.peer.frames.filter((f) => f[1] === 2).length >= 2, 'echoes')
+    // All three arrive before the turn ends (no deferred task runs in between).
+    a.peer.flush()
+    b.peer.flush()
+    expect(h.scheduler.deferredTasks).toBe(1)
+    await h.flush()
     expect(storage.appendCalls - callsBefore).toBe(1)
+    expect(text(b.peer.doc)).toBe('z')
+    expect(a.peer.frames.filter(isUpdate).length).toBe(2)
+    expect(text(await h.stored('one'))).toBe('xy')
   })
 
   it('[D1] an update that does not decode is rejected whole and closes the sender with 4422', async () => {
-    const { join, stored } = setup()
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
     const doc = new Y.Doc()
     doc.getText('t').insert(0, 'abc')
     doc.getText('t').insert(3, 'def')
     const update = Y.encodeStateAsUpdate(doc)
     const truncated = update.slice(0, update.length - 2)
+    const bFrames = b.peer.frames.length
     a.peer.sendToServer(new Uint8Array([0, 2, truncated.length, ...truncated]))
-    await waitFor(() => a.peer.closeCode !== null, 'close')
+    await h.flush()
     expect(a.peer.closeCode).toBe(CloseCode.InvalidUpdate.code)
-    await sleep(20)
     expect(text(b.peer.doc)).toBe('')
-    expect(text(await stored())).toBe('')
+    expect(b.peer.frames.slice(bFrames)).toEqual([])
+    expect(text(await h.stored())).toBe('')
     expect(b.peer.isOpen).toBe(true)
   })
 
   it('[D10] an update built on content the server lacks is repaired by a resync, not kept pending', async () => {
-    const { join, stored } = setup()
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
     // b gets an edit by a third client that the server has never seen (as another tab's
     // change arrives over BroadcastChannel), without forwarding it.
     const other = new Y.Doc()
@@ -245,17 +279,18 @@ describe('room: sync', () => {
     const framesBefore = b.peer.frames.length
     // b's own edit depends on it; alone, it has a missing dependency.
     b.peer.doc.getText('t').insert(b.peer.doc.getText('t').length, 'and mine')
-    await waitFor(() => text(a.peer.doc) === 'from another tab and mine', 'a receives both after the repair')
+    await h.flush()
+    expect(text(a.peer.doc)).toBe('from another tab and mine')
     // The server asked b for what it lacked (sync step 1), and b's answer brought both.
-    expect(b.peer.frames.slice(framesBefore).some((f) => f[0] === 0 && f[1] === 0)).toBe(true)
+    expect(b.peer.frames.slice(framesBefore).some(isSyncStep1)).toBe(true)
     expect(b.peer.isOpen).toBe(true)
-    expect(text(await stored())).toBe('from another tab and mine')
+    expect(text(await h.stored())).toBe('from another tab and mine')
   })
 
   it('[D10] a sync step 2 that still lacks dependencies closes its sender with 4422; nothing is kept', async () => {
-    const { join, stored, rooms } = setup()
-    const a = join()
-    await waitFor(() => a.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    await h.flush()
     a.peer.doc.getText('t').insert(0, 'ok')
     const phantom = new Y.Doc()
     phantom.getText('t').insert(0, 'z')
@@ -264,43 +299,51 @@ describe('room: sync', () => {
     const before = Y.encodeStateVector(forger)
     forger.getText('t').insert(1, 'dangling')
     const dangling = Y.encodeStateAsUpdate(forger, before)
-    const m = join()
-    await waitFor(() => m.peer.synced, 'm synced')
+    const m = h.join()
+    await h.flush()
+    expect(m.peer.synced).toBe(true)
     m.peer.sendToServer(new Uint8Array([0, 1, ...encodeLength(dangling.length), ...dangling]))
+    m.peer.deliverToServer()
     expect(m.peer.closeCode).toBe(CloseCode.InvalidUpdate.code)
-    await sleep(20)
+    await h.flush()
     expect(a.peer.isOpen).toBe(true)
-    expect(text(await stored())).toBe('ok')
+    expect(text(await h.stored())).toBe('ok')
     const newcomer = new Y.Doc()
-    Y.applyUpdate(newcomer, Y.encodeStateAsUpdate(rooms.loadedRoom('doc')!.doc))
+    Y.applyUpdate(newcomer, Y.encodeStateAsUpdate(h.rooms.loadedRoom('doc')!.doc))
     expect(text(newcomer)).toBe('ok')
   })
 
   it('[D8] an empty update is neither stored nor relayed', async () => {
     const storage = new GatedStorage(new MemoryStorage())
-    const { join } = setup(storage)
-    const a = join()
-    await waitFor(() => a.peer.synced, 'synced')
-    await sleep(20)
+    const h = setup({ storage })
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
+    expect(a.peer.synced).toBe(true)
     const before = storage.appendCalls
+    const framesBefore = [a.peer.frames.length, b.peer.frames.length]
     a.peer.sendToServer(new Uint8Array([0, 2, 2, 0, 0]))
-    await sleep(20)
+    await h.flush()
+    expect(a.peer.toServer).toEqual([])
     expect(storage.appendCalls).toBe(before)
+    expect([a.peer.frames.length, b.peer.frames.length]).toEqual(framesBefore)
     expect(a.peer.isOpen).toBe(true)
   })
 
   it('[D9] a read-only connection syncs but its updates are refused with permission denied', async () => {
-    const { join, stored } = setup()
-    const writer = join()
-    const reader = join('doc', false)
-    await waitFor(() => writer.peer.synced && reader.peer.synced, 'synced')
+    const h = setup()
+    const writer = h.join()
+    const reader = h.join('doc', { canWrite: false })
+    await h.flush()
+    expect(writer.peer.synced && reader.peer.synced).toBe(true)
     writer.peer.doc.getText('t').insert(0, 'from writer')
-    await waitFor(() => text(reader.peer.doc) === 'from writer', 'reader sees edits')
+    await h.flush()
+    expect(text(reader.peer.doc)).toBe('from writer')
     reader.peer.doc.getText('t').insert(0, 'X')
-    await waitFor(() => reader.peer.permissionDenied !== null, 'permission denied')
-    await sleep(20)
+    await h.flush()
+    expect(reader.peer.permissionDenied).not.toBeNull()
     expect(text(writer.peer.doc)).toBe('from writer')
-    expect(text(await stored())).toBe('from writer')
+    expect(text(await h.stored())).toBe('from writer')
   })
 })
 
@@ -311,14 +354,18 @@ describe('room: lifecycle', () => {
     seed.getText('t').insert(0, 'on disk')
     await storage.inner.append([{ docId: 'doc', update: Y.encodeStateAsUpdate(seed) }], 1)
     const release = storage.holdLoads()
-    const { join } = setup(storage)
-    const a = join()
-    const b = join()
-    await sleep(30)
+    const h = setup({ storage })
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
+    // Their sync requests arrived (they wait in the backlog), and nobody was answered.
+    expect(a.peer.toServer).toEqual([])
+    expect(b.peer.toServer).toEqual([])
     expect(a.peer.frames.length).toBe(0)
     expect(b.peer.frames.length).toBe(0)
     release()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced after load')
+    await h.flush()
+    expect(a.peer.synced && b.peer.synced).toBe(true)
     expect(storage.loads).toBe(1)
     expect(text(a.peer.doc)).toBe('on disk')
     expect(text(b.peer.doc)).toBe('on disk')
@@ -327,124 +374,284 @@ describe('room: lifecycle', () => {
   it('[L2] a client that floods messages while its document loads is closed with 4429', async () => {
     const storage = new GatedStorage(new MemoryStorage())
     const release = storage.holdLoads()
-    const { join } = setup(storage, { maxBacklog: 5 })
-    const a = join()
+    const h = setup({ storage, maxBacklog: 5 })
+    const a = h.join()
     for (let i = 0; i < 10; i++) a.peer.sendToServer(new Uint8Array([3]))
+    a.peer.flush()
     expect(a.peer.closeCode).toBe(CloseCode.RateLimited.code)
+    expect(h.limitHits).toEqual(['backlog'])
     release()
+    await h.flush()
+  })
+
+  it('[L6] a large document waits for its connecting clients’ sync requests — no longer than it must — and answers them from storage', async () => {
+    const storage = new MemoryStorage()
+    await storeText(storage, 'x'.repeat(FAST_PATH_MIN_BYTES))
+    const h = setup({ storage })
+    const a = h.join()
+    const b = h.join()
+    // The load reads the stored bytes, then waits (one timer) for a and b to speak.
+    await settle()
+    expect(h.scheduler.pendingTimers).toBe(1)
+    a.peer.deliverToServer()
+    await settle()
+    expect(a.peer.toClient).toEqual([])
+    expect(h.rooms.loadedRoom('doc')).toBeUndefined()
+    // The last silent client speaks: both are answered at once, from storage, with no time passing.
+    b.peer.deliverToServer()
+    await settle()
+    expect(h.scheduler.pendingTimers).toBe(0)
+    expect(h.rooms.loadedRoom('doc')).toBeUndefined()
+    for (const { peer } of [a, b]) expect(peer.toClient.map(isSyncStep2)).toEqual([true])
+    await h.flush()
+    expect(h.scheduler.now()).toBe(0)
+    for (const { peer } of [a, b]) {
+      expect(peer.synced).toBe(true)
+      expect(text(peer.doc).length).toBe(FAST_PATH_MIN_BYTES)
+    }
+    expect(h.rooms.loadedRoom('doc')).toBeDefined()
+  })
+
+  it(`[L6] a large document's load waits at most ${FAST_PATH_WAIT_MS} ms for a client that stays silent`, async () => {
+    const storage = new MemoryStorage()
+    await storeText(storage, 'y'.repeat(FAST_PATH_MIN_BYTES))
+    const h = setup({ storage })
+    const talker = h.join()
+    const silent = new SocketPair()
+    h.connect(silent, 'doc')
+    talker.peer.deliverToServer()
+    await h.advance(FAST_PATH_WAIT_MS - 1)
+    expect(talker.peer.frames).toEqual([])
+    expect(h.rooms.loadedRoom('doc')).toBeUndefined()
+    await h.advance(1)
+    // The talker was answered from storage; the silent one joined and got the usual handshake.
+    expect(isSyncStep2(talker.peer.frames[0]!)).toBe(true)
+    expect(talker.peer.synced).toBe(true)
+    expect(h.rooms.loadedRoom('doc')).toBeDefined()
+    expect(isSyncStep1(silent.frames[0]!)).toBe(true)
+    expect(silent.isOpen).toBe(true)
   })
 
   it('[L3] a room unloads when its last connection leaves, and reloads from storage', async () => {
-    const { join, rooms } = setup()
-    const a = join()
-    await waitFor(() => a.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    await h.flush()
     a.peer.doc.getText('t').insert(0, 'kept')
-    await waitFor(() => a.peer.frames.some((f) => f[0] === 0 && f[1] === 2), 'echo')
-    expect(rooms.loadedRoom('doc')).toBeDefined()
+    await h.flush()
+    expect(a.peer.frames.some(isUpdate)).toBe(true)
+    expect(h.rooms.loadedRoom('doc')).toBeDefined()
     a.leave()
-    expect(rooms.loadedRoom('doc')).toBeUndefined()
-    const b = join()
-    await waitFor(() => b.peer.synced, 'b synced')
+    expect(h.rooms.loadedRoom('doc')).toBeUndefined()
+    const b = h.join()
+    await h.flush()
+    expect(b.peer.synced).toBe(true)
     expect(text(b.peer.doc)).toBe('kept')
   })
 
   it('[L4] the log is compacted into a snapshot in the background, and loading reads snapshot + tail', async () => {
-    const { join, storage, stored, compactor } = setup(new MemoryStorage(), { compactAfterUpdates: 10 })
-    const a = join()
-    await waitFor(() => a.peer.synced, 'synced')
+    const h = setup({ compactAfterUpdates: 10 })
+    const a = h.join()
+    await h.flush()
     for (let i = 0; i < 25; i++) {
       a.peer.doc.getText('t').insert(i, String(i % 10))
-      await sleep(1)
+      await h.flush()
     }
-    await waitFor(async () => (await storage.load('doc')).snapshot !== null, 'a snapshot')
-    await waitFor(() => !compactor.isQueued('doc'), 'compaction idle')
-    const data = await storage.load('doc')
-    expect(data.updates.length).toBeLessThan(25)
-    expect(text(await stored())).toBe(text(a.peer.doc))
+    expect(h.compactor.isQueued('doc')).toBe(false)
+    const data = await h.storage.load('doc')
+    // Compacted after the 10th and the 20th update; the last five are the tail.
+    expect(data.snapshot).not.toBeNull()
+    expect(data.updates.length).toBe(5)
+    expect(text(await h.stored())).toBe(text(a.peer.doc))
+    a.leave()
+    const b = h.join()
+    await h.flush()
+    expect(text(b.peer.doc)).toBe(text(a.peer.doc))
   })
 
-  it('[L5] deleting a document closes its connections with 4404 and removes its data', async () => {
-    const { join, rooms, storage } = setup()
-    const a = join()
-    await waitFor(() => a.peer.synced, 'synced')
+  it('[L5] deleting a document closes its connections with 4404, stores what was pending and then removes its data', async () => {
+    const storage = new GatedStorage(new MemoryStorage())
+    const h = setup({ storage })
+    const a = h.join()
+    await h.flush()
     a.peer.doc.getText('t').insert(0, 'to be deleted')
-    expect(await rooms.deleteDocument('doc')).toBe(true)
+    a.peer.deliverToServer()
+    expect(h.rooms.loadedRoom('doc')!.pending).toBe(1)
+    const appendsBefore = storage.appendCalls
+    expect(await h.complete(h.rooms.deleteDocument('doc'))).toBe(true)
+    expect(storage.appendCalls).toBe(appendsBefore + 1)
     expect(a.peer.closeCode).toBe(CloseCode.DocumentDeleted.code)
     expect(await storage.getDocument('doc')).toBeNull()
     const data = await storage.load('doc')
     expect(data.updates.length).toBe(0)
     expect(data.snapshot).toBeNull()
-    const b = join()
-    await waitFor(() => b.peer.synced, 'new client synced')
+    const b = h.join()
+    await h.flush()
+    expect(b.peer.synced).toBe(true)
     expect(text(b.peer.doc)).toBe('')
   })
 })
 
 describe('room: presence', () => {
   it('[A1][A3] awareness is relayed to others and a newcomer receives every live state', async () => {
-    const { join } = setup()
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
     a.peer.setPresence({ user: { name: 'Ada' } })
-    await waitFor(() => b.peer.peerNames().includes('Ada'), 'b sees Ada')
+    await h.flush()
+    expect(b.peer.peerNames()).toEqual(['Ada'])
     b.peer.setPresence({ user: { name: 'Bo' } })
-    const c = join()
-    await waitFor(() => c.peer.peerNames().join() === 'Ada,Bo', 'c sees both')
+    const c = h.join()
+    await h.flush()
+    expect(c.peer.peerNames()).toEqual(['Ada', 'Bo'])
   })
 
   it('[A2] when a connection closes its states are removed and the removal is broadcast at once', async () => {
-    const { join } = setup()
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
     a.peer.setPresence({ user: { name: 'Ada' } })
-    await waitFor(() => b.peer.peerNames().includes('Ada'), 'b sees Ada')
+    await h.flush()
+    expect(b.peer.peerNames()).toEqual(['Ada'])
     a.leave()
-    // Synchronous: the removal is sent in the same turn as the close.
+    // In the same turn as the close: the removal is already on its way, no task or timer involved.
+    expect(b.peer.toClient.filter(isAwareness).length).toBe(1)
+    b.peer.flush()
     expect(b.peer.peerNames()).toEqual([])
   })
 
   it('[P4] query awareness is answered with every live state', async () => {
-    const { join } = setup()
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
     a.peer.setPresence({ user: { name: 'Ada' } })
-    await waitFor(() => b.peer.peerNames().includes('Ada'), 'b sees Ada')
+    await h.flush()
+    expect(b.peer.peerNames()).toEqual(['Ada'])
     const before = b.peer.frames.length
     b.peer.sendToServer(new Uint8Array([3]))
+    b.peer.flush()
     const reply = b.peer.frames.slice(before)
     expect(reply.length).toBe(1)
     expect(reply[0]?.[0]).toBe(1)
   })
 
   it('[P6][A1] a malformed awareness update closes its sender with 4400 and applies none of it', async () => {
-    const { join } = setup()
-    const a = join()
-    const b = join()
-    await waitFor(() => a.peer.synced && b.peer.synced, 'synced')
+    const h = setup()
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
     // Two entries: the first valid, the second not JSON. Neither may be applied.
     const good = new TextEncoder().encode('{"user":{"name":"Eve"}}')
     const bad = new TextEncoder().encode('{nope')
     const body = [2, 7, 1, good.length, ...good, 8, 1, bad.length, ...bad]
     a.peer.sendToServer(new Uint8Array([1, body.length, ...body]))
+    a.peer.deliverToServer()
     expect(a.peer.closeCode).toBe(CloseCode.MalformedMessage.code)
+    await h.flush()
+    expect(b.peer.peerNames()).toEqual([])
+    expect([...h.rooms.loadedRoom('doc')!.presence.states().keys()]).toEqual([])
+  })
+
+  it('[B3] presence beyond the per-connection rate is coalesced: the latest state goes out when the budget allows', async () => {
+    const h = setup({ presenceLimits: { maxAwarenessPerSecond: 10, maxAwarenessStateBytes: 8192 } })
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
+    const received = () => b.peer.frames.filter(isAwareness).length
+    for (let n = 0; n < 15; n++) a.peer.setPresence({ user: { name: 'Ada' }, n })
+    await h.flush()
+    // The burst (10) went out at once; the rest wait, and only their latest state will go.
+    expect(received()).toBe(10)
+    expect(b.peer.awareness.getStates().get(a.peer.doc.clientID)).toMatchObject({ n: 9 })
+    expect(h.limitHits).toEqual(['awareness_per_second'])
+    // The 11th update put the bucket one token (100 ms at 10/s) in debt.
+    await h.advance(99)
+    expect(received()).toBe(10)
+    await h.advance(1)
+    expect(received()).toBe(11)
+    expect(b.peer.awareness.getStates().get(a.peer.doc.clientID)).toMatchObject({ n: 14 })
+  })
+
+  it('[B3] a presence state over the size limit closes its sender with 4429 and is not kept', async () => {
+    const h = setup({ presenceLimits: { maxAwarenessPerSecond: 10, maxAwarenessStateBytes: 64 } })
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
+    a.peer.setPresence({ user: { name: 'A'.repeat(64) } })
+    await h.flush()
+    expect(a.peer.closeCode).toBe(CloseCode.RateLimited.code)
+    expect(h.limitHits).toEqual(['awareness_state_size'])
     expect(b.peer.peerNames()).toEqual([])
   })
 })
 
 describe('room: presence in large rooms', () => {
-  it('[A1] with many members, presence changes are batched: one message per member per window, every change delivered', async () => {
-    const { join } = setup()
-    const members = Array.from({ length: 20 }, () => join())
-    await waitFor(() => members.every((m) => m.peer.synced), 'all synced')
+  it(`[A1] with ${LARGE_ROOM} or more members, presence changes are gathered for ${PRESENCE_BATCH_MS} ms and sent as one message per member`, async () => {
+    const h = setup()
+    const members = Array.from({ length: 20 }, () => h.join())
+    await h.flush()
+    expect(members.every((m) => m.peer.synced)).toBe(true)
     const counts = members.map((m) => m.peer.frames.length)
+    const received = () => members.map((m, i) => m.peer.frames.slice(counts[i]).filter(isAwareness).length)
     for (const [i, m] of members.entries()) m.peer.setPresence({ user: { name: `user-${i}` } })
-    const everyoneSeesEveryone = () => members.every((m) => m.peer.peerNames().length === 19)
-    await waitFor(everyoneSeesEveryone, 'everyone sees everyone', 2_000)
-    // 20 changes reached 20 members in a few messages each, not 19 messages each.
-    const received = members.map((m, i) => m.peer.frames.slice(counts[i]).filter((f) => f[0] === 1).length)
-    expect(Math.max(...received)).toBeLessThanOrEqual(3)
+    await h.flush()
+    await h.advance(PRESENCE_BATCH_MS - 1)
+    expect(received().every((n) => n === 0)).toBe(true)
+    await h.advance(1)
+    // 20 changes reached 20 members in one message each, not 19 messages each.
+    expect(received().every((n) => n === 1)).toBe(true)
+    expect(members.every((m) => m.peer.peerNames().length === 19)).toBe(true)
+  })
+})
+
+describe('room: policy', () => {
+  it('[Z4] with the Tandem policy, the presence name and id of an authenticated connection come from its identity', async () => {
+    const h = setup({ policy: tandemRoomPolicy })
+    const a = h.join('doc', { identity: identity('u-1', 'Ada') })
+    const b = h.join()
+    await h.flush()
+    a.peer.setPresence({ user: { name: 'Mallory', id: 'someone-else', color: '#f00' } })
+    await h.flush()
+    expect(b.peer.awareness.getStates().get(a.peer.doc.clientID)).toEqual({ user: { name: 'Ada', id: 'u-1', color: '#f00' } })
+  })
+
+  it('[Z4] without a policy the room relays presence as the client sent it', async () => {
+    const h = setup()
+    const a = h.join('doc', { identity: identity('u-1', 'Ada') })
+    const b = h.join()
+    await h.flush()
+    a.peer.setPresence({ user: { name: 'Mallory', color: '#f00' } })
+    await h.flush()
+    expect(b.peer.awareness.getStates().get(a.peer.doc.clientID)).toEqual({ user: { name: 'Mallory', color: '#f00' } })
+  })
+
+  it('[H4] with the Tandem policy, a commit records the title when it changed it, cut to the metadata limit', async () => {
+    const storage = new TitleRecordingStorage()
+    const h = setup({ storage, policy: tandemRoomPolicy })
+    const a = h.join()
+    await h.flush()
+    const title = a.peer.doc.getText(TITLE_FIELD)
+    a.peer.doc.getText('t').insert(0, 'body')
+    await h.flush()
+    title.insert(0, 'Plan')
+    await h.flush()
+    a.peer.doc.getText('t').insert(4, ' more')
+    await h.flush()
+    title.insert(4, '!'.repeat(MAX_TITLE_LENGTH))
+    await h.flush()
+    expect(storage.titles).toEqual([undefined, 'Plan', undefined, `Plan${'!'.repeat(MAX_TITLE_LENGTH - 4)}`])
+    expect((await storage.getDocument('doc'))?.title).toBe(`Plan${'!'.repeat(MAX_TITLE_LENGTH - 4)}`)
+  })
+
+  it('[H4] without a policy a commit records no title', async () => {
+    const storage = new TitleRecordingStorage()
+    const h = setup({ storage })
+    const a = h.join()
+    await h.flush()
+    a.peer.doc.getText(TITLE_FIELD).insert(0, 'Plan')
+    await h.flush()
+    expect(storage.titles).toEqual([undefined])
   })
 })
