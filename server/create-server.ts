@@ -6,7 +6,6 @@ import { roleCanWrite } from '../lib/protocol'
 import { Authenticator } from './auth/authenticator'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
-import { type Clock, systemClock } from './clock'
 import type { Config } from './config'
 import { tandemRoomPolicy } from './documents/room-policy'
 import { AdminApi } from './http/admin-api'
@@ -21,6 +20,7 @@ import { Metrics } from './metrics'
 import { CommitQueue } from './rooms/commit-queue'
 import { Compactor } from './rooms/compactor'
 import { RoomManager } from './rooms/room-manager'
+import { eventLoop, type Scheduler } from './scheduler'
 import { createShutdown } from './shutdown'
 import { MemoryRevocationStore } from './storage/memory-revocation-store'
 import { openStores } from './storage/open-stores'
@@ -49,7 +49,7 @@ export interface ServerDeps {
   /** Wall-clock time in ms since the epoch, for stored times (updates, revocations). */
   readonly now?: () => number
   /** Time for per-connection limits, heartbeats and the shutdown drain (tests drive it). */
-  readonly clock?: Clock
+  readonly scheduler?: Scheduler
   /** Randomness for the drain jitter (tests make it deterministic). */
   readonly random?: () => number
 }
@@ -88,21 +88,19 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   const storage = stores.storage
   const mode = deps.mode ?? 'standalone'
   const now = deps.now ?? Date.now
-  const clock = deps.clock ?? systemClock
+  const scheduler = deps.scheduler ?? eventLoop
   const random = deps.random ?? Math.random
 
-  const commitQueue = new CommitQueue({ storage, logger, now })
-  const compactor = new Compactor(storage, logger)
-  let rooms: RoomManager
+  // The gauges read the rooms when scraped, after everything below exists.
   const metrics = new Metrics({
     connections: () => rooms.connectionCount,
     documentsLoaded: () => rooms.loadedRooms,
     pendingUpdates: () => rooms.pendingUpdates,
   })
-  commitQueue.onBatchCommitted = (size, ms) => metrics.committed(size, ms)
-  compactor.onCompacted = () => metrics.compacted()
+  const commitQueue = new CommitQueue({ storage, logger, now, onBatchCommitted: (size, ms) => metrics.committed(size, ms) })
+  const compactor = new Compactor({ storage, logger, onCompacted: () => metrics.compacted() })
   const onLimitHit = (kind: string) => metrics.limitHit(kind)
-  rooms = new RoomManager({
+  const rooms = new RoomManager({
     storage,
     commitQueue,
     compactor,
@@ -136,7 +134,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
   const transport = new SyncTransport<Ticket>({
     logger,
     metrics,
-    clock,
+    scheduler,
     maxMessageBytes: config.maxMessageBytes,
     heartbeatMs: config.heartbeatMs,
     maxMessagesPerSecond: config.maxMessagesPerSecond,
@@ -191,7 +189,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     storage,
     drainSpreadMs: config.drainSpreadMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
-    clock,
+    scheduler,
     random,
     logger,
   })

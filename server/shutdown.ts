@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { CloseCode, type CloseReason } from '../lib/protocol'
-import type { Clock } from './clock'
+import type { Scheduler } from './scheduler'
 
 /** What the shutdown sequence stops, in the order it stops them. */
 export interface ShutdownParts {
@@ -13,7 +13,7 @@ export interface ShutdownParts {
   readonly storage: { close(): Promise<void> }
   readonly drainSpreadMs: number
   readonly shutdownTimeoutMs: number
-  readonly clock: Clock
+  readonly scheduler: Scheduler
   /** Draws each connection's moment in the drain window (tests make it deterministic). */
   readonly random: () => number
   readonly logger: Logger
@@ -43,19 +43,19 @@ export function createShutdown(parts: ShutdownParts): () => Promise<void> {
 }
 
 async function shutdown(parts: ShutdownParts): Promise<void> {
-  const { transport, listener, commitQueue, clock, shutdownTimeoutMs } = parts
-  const started = clock.now()
+  const { transport, listener, commitQueue, scheduler, shutdownTimeoutMs } = parts
+  const started = scheduler.now()
   transport.stopAccepting()
   listener.stopListening()
   await commitQueue.flushNow()
   await drain(parts)
   // Leave half a second of the deadline for the steps after this one.
-  await transport.close(Math.max(100, shutdownTimeoutMs - (clock.now() - started) - 500))
+  await transport.close(Math.max(100, shutdownTimeoutMs - (scheduler.now() - started) - 500))
   await parts.compactor.stop()
   await commitQueue.flushNow()
   listener.closeAllConnections()
   await parts.storage.close()
-  parts.logger.info({ ms: Math.round(clock.now() - started) }, 'server stopped')
+  parts.logger.info({ ms: Math.round(scheduler.now() - started) }, 'server stopped')
 }
 
 /** Closes every connection with 1001, each at a random moment within the spread window. */
@@ -64,7 +64,7 @@ async function drain(parts: ShutdownParts): Promise<void> {
   const closes = parts.openConnections().map(
     (connection) =>
       new Promise<void>((resolve) => {
-        parts.clock.after(parts.random() * spread, () => {
+        parts.scheduler.delay(parts.random() * spread, () => {
           connection.close(CloseCode.GoingAway)
           resolve()
         })

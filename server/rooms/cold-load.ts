@@ -1,9 +1,9 @@
 import * as Y from 'yjs'
 import { CloseCode, writeSyncStep2 } from '../../lib/protocol'
+import { type Cancel, nextTurn, type Scheduler } from '../scheduler'
 import type { StoredDocument } from '../storage/storage'
 import type { Connection } from './connection'
 import type { Log } from './log'
-import { type Cancel, nextTurn, type Scheduler } from './scheduler'
 
 /** Stored documents at least this large take the fast path with a short wait for sync requests. */
 export const FAST_PATH_MIN_BYTES = 256 * 1024

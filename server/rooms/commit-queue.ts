@@ -1,6 +1,6 @@
+import { type Cancel, eventLoop, type Scheduler } from '../scheduler'
 import type { PendingUpdate, Storage } from '../storage/storage'
 import type { Log } from './log'
-import { type Cancel, eventLoop, type Scheduler } from './scheduler'
 
 export interface CommitQueueOptions {
   readonly storage: Storage
@@ -12,6 +12,8 @@ export interface CommitQueueOptions {
   readonly now?: () => number
   /** When "the end of the turn" is, and the retry timer (the event loop by default). */
   readonly scheduler?: Scheduler
+  /** Called after each successful batch (metrics). */
+  readonly onBatchCommitted?: (size: number, durationMs: number) => void
 }
 
 interface QueuedUpdate extends PendingUpdate {
@@ -41,14 +43,14 @@ export class CommitQueue {
   private readonly scheduler: Scheduler
   private readonly baseRetryDelay: number
   private readonly maxRetryDelay: number
-  /** Called after each successful batch (metrics, benchmarks). */
-  onBatchCommitted: ((size: number, durationMs: number) => void) | null = null
+  private readonly onBatchCommitted: (size: number, durationMs: number) => void
 
   constructor(options: CommitQueueOptions) {
     this.storage = options.storage
     this.logger = options.logger
     this.now = options.now ?? Date.now
     this.scheduler = options.scheduler ?? eventLoop
+    this.onBatchCommitted = options.onBatchCommitted ?? (() => {})
     this.baseRetryDelay = options.retryDelayMs ?? 50
     this.maxRetryDelay = options.maxRetryDelayMs ?? 5_000
     this.retryDelay = this.baseRetryDelay
@@ -115,7 +117,7 @@ export class CommitQueue {
     this.inFlight = false
     this.inFlightCount = 0
     this.retryDelay = this.baseRetryDelay
-    this.onBatchCommitted?.(batch.length, this.scheduler.now() - started)
+    this.onBatchCommitted(batch.length, this.scheduler.now() - started)
     for (const entry of batch) {
       try {
         entry.onCommitted()

@@ -1,7 +1,16 @@
+import { eventLoop, type Scheduler } from '../scheduler'
 import type { CompactionResult, Storage } from '../storage/storage'
 import type { Log } from './log'
-import { eventLoop, type Scheduler } from './scheduler'
 import { mergeIntoSnapshot } from './yjs-merge'
+
+export interface CompactorOptions {
+  readonly storage: Storage
+  readonly logger: Log
+  /** Which later turn each compaction runs in (the event loop by default). */
+  readonly scheduler?: Scheduler
+  /** Called after each compaction (metrics). */
+  readonly onCompacted?: (docId: string, result: CompactionResult) => void
+}
 
 /**
  * Background compaction: merges a document's update log into its snapshot so that loading
@@ -14,14 +23,17 @@ export class Compactor {
   /** The compaction under way (started or about to start); settles when it has finished. */
   private running: Promise<void> | null = null
   private stopped = false
-  /** Called after each compaction (metrics). */
-  onCompacted: ((docId: string, result: CompactionResult) => void) | null = null
+  private readonly storage: Storage
+  private readonly logger: Log
+  private readonly scheduler: Scheduler
+  private readonly onCompacted: (docId: string, result: CompactionResult) => void
 
-  constructor(
-    private readonly storage: Storage,
-    private readonly logger: Log,
-    private readonly scheduler: Scheduler = eventLoop,
-  ) {}
+  constructor(options: CompactorOptions) {
+    this.storage = options.storage
+    this.logger = options.logger
+    this.scheduler = options.scheduler ?? eventLoop
+    this.onCompacted = options.onCompacted ?? (() => {})
+  }
 
   /** Queues a compaction; `done` gets the result, or null if it failed or was skipped. */
   request(docId: string, done: (result: CompactionResult | null) => void = () => {}): void {
@@ -52,7 +64,7 @@ export class Compactor {
         try {
           result = await this.storage.compact(job.docId, mergeIntoSnapshot)
           this.logger.debug({ docId: job.docId, ...result }, 'compacted update log')
-          this.onCompacted?.(job.docId, result)
+          this.onCompacted(job.docId, result)
         } catch (err) {
           this.logger.error({ err, docId: job.docId }, 'compaction failed; the log is kept as it was')
         } finally {

@@ -1,10 +1,10 @@
 import { CloseCode, readAwarenessUpdate, writeAwareness } from '../../lib/protocol'
 import { TokenBucket } from '../limits/token-bucket'
+import type { Cancel, Scheduler } from '../scheduler'
 import type { Connection } from './connection'
 import type { LimitHitReporter, PresenceLimits } from './limits'
 import type { RoomPolicy } from './policy'
 import type { RoomPresence } from './presence'
-import type { Cancel, Scheduler } from './scheduler'
 
 /** Rooms with at least this many connections relay presence in batches (see `relay`). */
 export const LARGE_ROOM = 16

@@ -1,4 +1,5 @@
 import { CloseCode, type CloseReason } from '../../lib/protocol'
+import { eventLoop, type Scheduler } from '../scheduler'
 import type { Storage } from '../storage/storage'
 import { ColdLoad } from './cold-load'
 import type { CommitQueue } from './commit-queue'
@@ -8,7 +9,6 @@ import type { LimitHitReporter, PresenceLimits } from './limits'
 import type { Log } from './log'
 import type { RoomPolicy } from './policy'
 import { Room, type RoomHooks } from './room'
-import { eventLoop, type Scheduler } from './scheduler'
 import type { PeerSocket } from './socket'
 import { docFromStorage } from './yjs-merge'
 
@@ -279,14 +279,5 @@ export class RoomManager {
     } finally {
       if (this.entries.get(docId) === closing) this.entries.delete(docId)
     }
-  }
-
-  /** Shutdown: store everything pending, then close every connection with `reason`. */
-  async closeAll(reason: CloseReason = CloseCode.GoingAway): Promise<void> {
-    await this.options.commitQueue.flushNow()
-    for (const entry of [...this.entries.values()]) {
-      if (entry.phase === 'open') entry.room.closeAll(reason)
-    }
-    await this.options.commitQueue.flushNow()
   }
 }

@@ -9,6 +9,7 @@ import {
   writeSyncStep2,
   writeUpdate,
 } from '../../lib/protocol'
+import type { Scheduler } from '../scheduler'
 import type { CommitQueue } from './commit-queue'
 import type { Connection, MessageSink } from './connection'
 import type { LimitHitReporter, PresenceLimits } from './limits'
@@ -16,7 +17,6 @@ import type { Log } from './log'
 import type { DocumentMetadata, RoomPolicy } from './policy'
 import { RoomPresence } from './presence'
 import { PresenceRelay } from './presence-relay'
-import type { Scheduler } from './scheduler'
 import { checkUpdate } from './update-validation'
 
 export interface RoomHooks {

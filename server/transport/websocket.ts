@@ -3,10 +3,10 @@ import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket, WebSocketServer } from 'ws'
 import { CloseCode, type CloseReason } from '../../lib/protocol'
-import { type Cancel, type Clock, systemClock } from '../clock'
 import { TokenBucket } from '../limits/token-bucket'
 import { type Metrics, messageKindOf } from '../metrics'
 import type { PeerSocket } from '../rooms/socket'
+import { type Cancel, eventLoop, type Scheduler } from '../scheduler'
 import { isRefusal, type Refusal, rejectUpgrade } from './refusal'
 
 /**
@@ -32,8 +32,8 @@ export interface SyncTransportOptions<Ticket> {
   readonly maxMessagesPerSecond: number
   readonly maxBytesPerSecond: number
   readonly maxBufferedBytes: number
-  /** Time for rate limits, heartbeats and the close grace (default: the system clock). */
-  readonly clock?: Clock
+  /** Time for rate limits, heartbeats and the close grace (default: the event loop). */
+  readonly scheduler?: Scheduler
   /**
    * Decides an upgrade: null when the path is not the sync server's (another upgrade listener,
    * e.g. Next's HMR, owns it), a refusal to answer with an HTTP error, or a ticket to accept.
@@ -70,7 +70,7 @@ class WebSocketPeer implements PeerSocket {
     private readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly metrics: Metrics,
-    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
     private readonly onOverflow: () => void,
   ) {}
 
@@ -88,7 +88,7 @@ class WebSocketPeer implements PeerSocket {
   close(code: number, reason: string): void {
     this.ws.close(code, reason)
     // A peer that does not answer the closing handshake (or reads nothing) is cut after a second.
-    this.clock.after(1_000, () => this.ws.terminate(), { keepAlive: false })
+    this.scheduler.delay(1_000, () => this.ws.terminate(), { keepAlive: false })
   }
 }
 
@@ -98,14 +98,14 @@ const INTERNAL: Refusal = { status: 500, reason: 'internal', message: 'internal 
 export class SyncTransport<Ticket> {
   private readonly wss: WebSocketServer
   private readonly live = new Set<LiveSocket>()
-  private readonly clock: Clock
+  private readonly scheduler: Scheduler
   private cancelHeartbeat: Cancel
   /** Waiters for the moment no live socket is left; called and emptied then. */
   private noSocketsLeft: Array<() => void> = []
   private accepting = true
 
   constructor(private readonly options: SyncTransportOptions<Ticket>) {
-    this.clock = options.clock ?? systemClock
+    this.scheduler = options.scheduler ?? eventLoop
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -159,12 +159,12 @@ export class SyncTransport<Ticket> {
   private adopt(ws: WebSocket, ticket: Ticket, request: IncomingMessage): void {
     const { maxMessagesPerSecond, maxBytesPerSecond, maxMessageBytes, metrics } = this.options
     let entry: LiveSocket
-    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, this.clock, () => {
+    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, this.scheduler, () => {
       metrics.limitHit('send_buffer')
       entry.handler.close(CloseCode.TryAgainLater)
     })
     const handler = this.options.accept(peer, ticket, request)
-    const now = () => this.clock.now()
+    const now = () => this.scheduler.now()
     entry = {
       ws,
       handler,
@@ -232,7 +232,7 @@ export class SyncTransport<Ticket> {
 
   private scheduleDrain(entry: LiveSocket): void {
     const wait = Math.max(entry.messages.debtMs(), entry.bytes.debtMs(), 1)
-    entry.cancelDrain = this.clock.after(wait, () => this.drainHeld(entry))
+    entry.cancelDrain = this.scheduler.delay(wait, () => this.drainHeld(entry))
   }
 
   private drainHeld(entry: LiveSocket): void {
@@ -254,7 +254,7 @@ export class SyncTransport<Ticket> {
 
   /** One timer for all sockets, re-armed after each round. */
   private scheduleHeartbeat(): Cancel {
-    return this.clock.after(
+    return this.scheduler.delay(
       this.options.heartbeatMs,
       () => {
         this.checkHeartbeats()
@@ -308,7 +308,7 @@ export class SyncTransport<Ticket> {
   private allSocketsGone(graceMs: number): Promise<void> {
     if (this.live.size === 0) return Promise.resolve()
     return new Promise((resolve) => {
-      const cancel = this.clock.after(graceMs, resolve)
+      const cancel = this.scheduler.delay(graceMs, resolve)
       this.noSocketsLeft.push(() => {
         cancel()
         resolve()

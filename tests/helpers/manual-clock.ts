@@ -1,4 +1,4 @@
-import type { Cancel, Clock } from '../../server/clock'
+import type { Cancel, Scheduler } from '../../server/scheduler'
 
 interface PendingCall {
   readonly at: number
@@ -7,12 +7,13 @@ interface PendingCall {
 }
 
 /**
- * A clock that moves only when the test says so. Calls fall due in time order (calls due at
+ * A scheduler whose clock moves only when the test says so (its deferred turns are the event
+ * loop's, for tests with real sockets; tests/helpers/manual-scheduler.ts holds those too). Calls fall due in time order (calls due at
  * the same instant in the order they were scheduled), each run with `now()` at its own due
  * time, so a server on this clock sees exactly the instants the test chose, however long the
  * real sockets take in between.
  */
-export class ManualClock implements Clock {
+export class ManualClock implements Scheduler {
   private time = 0
   private order = 0
   private readonly pending = new Set<PendingCall>()
@@ -21,7 +22,12 @@ export class ManualClock implements Clock {
     return this.time
   }
 
-  after(ms: number, callback: () => void): Cancel {
+  /** Later turns stay the event loop's: the real sockets around this clock keep flowing. */
+  defer(task: () => void): void {
+    setImmediate(task)
+  }
+
+  delay(ms: number, callback: () => void): Cancel {
     const call: PendingCall = { at: this.time + Math.max(0, ms), order: this.order++, callback }
     this.pending.add(call)
     return () => void this.pending.delete(call)

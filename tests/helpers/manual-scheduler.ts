@@ -1,4 +1,4 @@
-import type { Cancel, Scheduler } from '../../server/rooms/scheduler'
+import type { Cancel, Scheduler } from '../../server/scheduler'
 
 interface Timer {
   readonly due: number

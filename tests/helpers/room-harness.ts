@@ -65,7 +65,7 @@ export class RoomHarness {
       retryDelayMs: options.retryDelayMs ?? 5,
       scheduler: this.scheduler,
     })
-    this.compactor = new Compactor(this.storage, logger, this.scheduler)
+    this.compactor = new Compactor({ storage: this.storage, logger, scheduler: this.scheduler })
     this.rooms = new RoomManager({
       storage: this.storage,
       commitQueue: this.commitQueue,

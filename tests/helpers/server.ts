@@ -49,7 +49,7 @@ export async function startServer(
     async stop() {
       // On a manual clock the shutdown's timers (drain, close grace) run only as time moves.
       const closing = server.close()
-      await (deps.clock instanceof ManualClock ? settleWithClock(deps.clock, closing) : closing)
+      await (deps.scheduler instanceof ManualClock ? settleWithClock(deps.scheduler, closing) : closing)
     },
   }
 }

@@ -131,7 +131,7 @@ describe('graceful drain', () => {
     // The drain draws one number per connection, in the order the connections opened.
     const draws = [0.75, 0.1, 0.5]
     const random = () => draws.shift() ?? 0
-    const server = await startServer({ drainSpreadMs: '2000' }, { clock, random }, dataDir)
+    const server = await startServer({ drainSpreadMs: '2000' }, { scheduler: clock, random }, dataDir)
     running.push(server)
     const peers: RawSocket[] = []
     for (let i = 0; i < 3; i++) {

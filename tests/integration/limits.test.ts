@@ -568,7 +568,7 @@ describe('rate limits throttle the sender and nobody else', () => {
 
   it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: a sustained flood (10 frames every 20 ms, 10× the limit) is handed on at exactly the bucket rate on a driven clock; recovery: after a quiet second it flows freely again', async () => {
     const clock = new ManualClock()
-    const { running, bystander, watcher, closes } = await messageRateServer({ clock })
+    const { running, bystander, watcher, closes } = await messageRateServer({ scheduler: clock })
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: FLOOD }, () => queryAwarenessFrame())
     const result = await floodOnClock(running, clock, 'rate', bystander, watcher, frames, {
@@ -650,7 +650,7 @@ describe('rate limits throttle the sender and nobody else', () => {
 
   it('[B2] TANDEM_MAX_BYTES_PER_SECOND: a sustained flood (1 KB every 20 ms, 6× the limit) is handed on within the byte bucket on a driven clock, ending as soon as it allows; the connection stays open', async () => {
     const clock = new ManualClock()
-    const { running, bystander, watcher, closes } = await byteRateServer({ clock })
+    const { running, bystander, watcher, closes } = await byteRateServer({ scheduler: clock })
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: BYTE_FRAMES }, kilobyteStep1)
     const frameBytes = frames[0]!.length

@@ -158,7 +158,7 @@ describe('presence with stock clients', () => {
 
   it('[A4] the default heartbeat closes a silent peer with 4408 two intervals after its last sign of life, not before; a peer that answers stays (driven clock)', async () => {
     const clock = new ManualClock()
-    const { wsUrl, server } = await start({}, makeTempDir(), { clock })
+    const { wsUrl, server } = await start({}, makeTempDir(), { scheduler: clock })
     const interval = server.config.heartbeatMs
     expect(interval * 2).toBeLessThanOrEqual(10_000)
     const silent = await openRaw(`${wsUrl}/heartbeat-default`)

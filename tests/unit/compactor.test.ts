@@ -15,7 +15,7 @@ async function setup() {
     await storage.append([{ docId, update: new Uint8Array([0, 0]) }], 1)
     await storage.append([{ docId, update: new Uint8Array([0, 0]) }], 2)
   }
-  const compactor = new Compactor(storage, quiet, scheduler)
+  const compactor = new Compactor({ storage, logger: quiet, scheduler })
   const results = new Map<string, CompactionResult | null>()
   const request = (docId: string) => compactor.request(docId, (result) => results.set(docId, result))
   return { scheduler, storage, compactor, results, request }
