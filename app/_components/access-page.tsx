@@ -3,7 +3,7 @@
 import { useEffect } from 'react'
 import type { AccessDenialReason } from '../../lib/client/doc-access'
 import { AccessMessage, type AccessPlace } from '../../lib/react'
-import { Logo } from './logo'
+import { BrandLink } from './logo'
 
 /** A whole page saying why the server refused access, in the app's chrome. */
 export function AccessPage({ reason, place = 'document' }: { reason: AccessDenialReason | string; place?: AccessPlace }) {
@@ -14,10 +14,7 @@ export function AccessPage({ reason, place = 'document' }: { reason: AccessDenia
   return (
     <div className="access-page">
       <header className="home__header">
-        <a href="/" className="brand">
-          <Logo size={28} />
-          <span className="brand__name">Tandem</span>
-        </a>
+        <BrandLink />
       </header>
       <main className="access-page__main">
         <AccessMessage reason={reason} place={place}>

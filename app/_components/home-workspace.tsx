@@ -5,7 +5,7 @@ import { createDocsClient } from '../../lib/client/docs-client'
 import { creatablePrefix, decodeTokenClaims, forgetAccessToken } from '../../lib/client/tokens'
 import { roleCanWrite } from '../../lib/protocol/access'
 import { AccessMessage, Avatar, DocumentList, useAccessToken, useAuthMode, useLocalIdentity } from '../../lib/react'
-import { Logo } from './logo'
+import { BrandLink } from './logo'
 
 /**
  * The documents list. With auth on it uses this origin's access token (from `?token=` or
@@ -32,10 +32,7 @@ export function HomeWorkspace() {
   return (
     <div className="home">
       <header className="home__header">
-        <a href="/" className="brand">
-          <Logo size={28} />
-          <span className="brand__name">Tandem</span>
-        </a>
+        <BrandLink />
         {ready && auth && accessToken && !deniedReason && (
           <div className="account" data-testid="account">
             {displayName && identity && <Avatar name={displayName} color={identity.color} size="sm" />}

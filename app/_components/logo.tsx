@@ -8,3 +8,13 @@ export function Logo({ size = 24 }: { size?: number }) {
     </svg>
   )
 }
+
+/** The mark and the name, linking home: the top left of every full page. */
+export function BrandLink() {
+  return (
+    <a href="/" className="brand">
+      <Logo size={28} />
+      <span className="brand__name">Tandem</span>
+    </a>
+  )
+}
