@@ -208,7 +208,18 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   doc.on('update', onDocUpdate)
   disposers.push(() => doc.off('update', onDocUpdate))
 
+  /**
+   * Announces us anew on every (re)connect. When a socket closes, the others drop our presence
+   * but remember the clock they last saw it at; the same state at the same clock would be
+   * ignored as old news, so a person who changed nothing while the server was away (a restart,
+   * a network cut) would stay invisible until the 15-second renewal. A new clock fixes that.
+   */
+  const announceAgain = () => {
+    const local = awareness.getLocalState()
+    if (local !== null) awareness.setLocalState(local)
+  }
   const onStatus = ({ status: s }: { status: 'connected' | 'disconnected' | 'connecting' }) => {
+    if (s === 'connected') announceAgain()
     status.set(nextStatus(status.value, s === 'connected' ? 'open' : s === 'connecting' ? 'attempt' : 'close'))
   }
   const onConnectionClose = () => status.set(nextStatus(status.value, 'close'))
@@ -265,11 +276,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   const reconnect = () => {
     if (destroyed) return
     provider.disconnect()
-    // disconnect() told everyone we left: a null state at our current awareness clock. The same
-    // state at the same clock would be ignored as old news, so move the clock on before the
-    // new socket announces us.
-    const local = awareness.getLocalState()
-    if (local !== null) awareness.setLocalState(local)
+    // disconnect() told everyone we left; onStatus announces us again once the new socket opens.
     provider.connect()
   }
   if (options.access) disposers.push(bindDocAccess({ provider, setToken, reconnect }, options.access))

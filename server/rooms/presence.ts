@@ -41,14 +41,15 @@ export class RoomPresence {
 
   /**
    * Marks every client id owned by `owner` as gone and returns the awareness update that tells
-   * the others (clock + 1, state null — what y-protocols' removeAwarenessStates sends), or
-   * null when the owner had no live state.
+   * the others, or null when the owner had no live state. The removal keeps the client's clock
+   * (state null at the same clock, which every peer accepts, as the reference server sends it):
+   * only the client itself moves its clock on, so when it comes back and announces itself at
+   * its next clock, the server and every peer take it.
    */
   removeOwnedBy(owner: object): Uint8Array | null {
     const removed: number[] = []
     for (const [clientId, presence] of this.clients) {
       if (presence.owner !== owner || presence.json === null) continue
-      presence.clock += 1
       presence.json = null
       presence.owner = null
       removed.push(clientId)
