@@ -57,6 +57,18 @@ export function whenDoc(doc: Y.Doc, holds: () => boolean, what: string): Promise
   )
 }
 
+/** Resolves once `holds()` is true, re-checked after every presence update a stock client applies (its own or received). */
+export function whenPresence(client: TestClient, holds: () => boolean, what: string): Promise<void> {
+  return whenTrue(
+    holds,
+    (changed) => {
+      client.provider.awareness.on('update', changed)
+      return () => client.provider.awareness.off('update', changed)
+    },
+    what,
+  )
+}
+
 /** Resolves once a stock client has synced. */
 export function whenSynced(client: TestClient, what = 'the client to sync'): Promise<void> {
   return whenTrue(
