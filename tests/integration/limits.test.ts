@@ -31,11 +31,12 @@ import { waitFor } from '../helpers/wait'
  * `tandem_limit_hits_total{kind}` counter, (3) a bystander in the same document that goes on
  * unaffected, and (4) recovery once the offender leaves or slows down.
  *
- * Nothing here sleeps, and no outcome depends on how fast the machine is. Where a rule is about
- * time, the server runs on a ManualClock the test moves (deps.scheduler) and the instants are
- * checked exactly; "nothing more arrives" is a round trip through the server, not a pause. The
- * real-time tests are smoke tests: they check what happens (throttled, closed with a code,
- * bystander served), not how fast. Where each rule's timing is pinned exactly:
+ * No test here sleeps to let something happen (or to see that it did not), and no outcome
+ * depends on how fast the machine is. Where a rule is about time, the server runs on a
+ * ManualClock the test moves (deps.scheduler) and the instants are checked exactly; "nothing
+ * more arrives" is a round trip through the server, not a pause. The real-time tests are smoke
+ * tests: they check what happens (throttled, closed with a code, bystander served), not how
+ * fast. Where each rule's timing is pinned exactly:
  *   B1  no timing; the decisions are unit-tested in upgrade-policy.test.ts and client-address.test.ts
  *   B2  the driven-clock floods below (all at once and sustained, messages and bytes)
  *   B3  room.test.ts "[B3] …" (the presence throttle lives in the room; manual scheduler)
