@@ -57,6 +57,18 @@ export function whenDoc(doc: Y.Doc, holds: () => boolean, what: string): Promise
   )
 }
 
+/** Resolves once `holds()` is true, re-checked after every presence update a stock client applies (its own or received). */
+export function whenPresence(client: TestClient, holds: () => boolean, what: string): Promise<void> {
+  return whenTrue(
+    holds,
+    (changed) => {
+      client.provider.awareness.on('update', changed)
+      return () => client.provider.awareness.off('update', changed)
+    },
+    what,
+  )
+}
+
 /** Resolves once a stock client has synced. */
 export function whenSynced(client: TestClient, what = 'the client to sync'): Promise<void> {
   return whenTrue(
@@ -74,20 +86,29 @@ let pings = 0
 /**
  * A WebSocket ping and its pong: resolves true once the server has read every frame this
  * socket sent before (the pong comes back behind whatever the server sent before reading the
- * ping, so those frames have been received too), or false if the socket closes first.
+ * ping, so those frames have been received too), or false if the socket closes first. A server
+ * that stops reading the socket (a throttle that never lets go) fails it after the hang net.
  */
 export function roundTrip(ws: WebSocket): Promise<boolean> {
   if (ws.readyState !== ws.OPEN) return Promise.resolve(false)
   const payload = Buffer.from(`round-trip-${++pings}`)
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const onPong = (data: Buffer): void => {
       if (!payload.equals(data)) return
       done(true)
     }
     const onClose = (): void => done(false)
-    const done = (answered: boolean): void => {
+    const timer = setTimeout(() => {
+      unsubscribe()
+      reject(new Error(`no pong within ${HANG_MS} ms`))
+    }, HANG_MS)
+    const unsubscribe = (): void => {
+      clearTimeout(timer)
       ws.off('pong', onPong)
       ws.off('close', onClose)
+    }
+    const done = (answered: boolean): void => {
+      unsubscribe()
       resolve(answered)
     }
     ws.on('pong', onPong)

@@ -4,7 +4,9 @@ import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { CloseCode } from '../../lib/protocol'
 import { SqliteStorage } from '../../server/storage/sqlite'
+import { presenceRoundTrip, serverRoundTrip } from '../helpers/barrier'
 import { connectClient, connectSynced, type TestClient } from '../helpers/clients'
+import { roundTrip, socketOf, whenDoc, whenPresence, whenReceived, whenSynced } from '../helpers/events'
 import {
   awarenessEntries,
   awarenessFrame,
@@ -20,15 +22,28 @@ import { ManualClock } from '../helpers/manual-clock'
 import { openRaw, type RawSocket } from '../helpers/raw-socket'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
-import { sleep, waitFor } from '../helpers/wait'
+import { waitFor } from '../helpers/wait'
 
 /**
  * Every limit of the README's "Limits" table (SPEC rules B1–B7), through real sockets on
  * loopback against a real server: set low, hit, and then checked for (1) the documented
  * outcome (HTTP status at the upgrade, a close code, or throttling), (2) the
  * `tandem_limit_hits_total{kind}` counter, (3) a bystander in the same document that goes on
- * unaffected, and (4) recovery once the offender leaves or slows down. (Heartbeat, B7/A4, is
- * covered in sync.test.ts; the backlog in messages in room.test.ts.)
+ * unaffected, and (4) recovery once the offender leaves or slows down.
+ *
+ * No test here sleeps to let something happen (or to see that it did not), and no outcome
+ * depends on how fast the machine is. Where a rule is about time, the server runs on a
+ * ManualClock the test moves (deps.scheduler) and the instants are checked exactly; "nothing
+ * more arrives" is a round trip through the server, not a pause. The real-time tests are smoke
+ * tests: they check what happens (throttled, closed with a code, bystander served), not how
+ * fast. Where each rule's timing is pinned exactly:
+ *   B1  no timing; the decisions are unit-tested in upgrade-policy.test.ts and client-address.test.ts
+ *   B2  the driven-clock floods below (all at once and sustained, messages and bytes)
+ *   B3  room.test.ts "[B3] …" (the presence throttle lives in the room; manual scheduler)
+ *   B4  room.test.ts "[B4] …" (least recently active by the room's clock; manual scheduler)
+ *   B5  no timing: below, paced by the writer's echoes
+ *   B6  Node's HTTP server keeps this deadline on its own timer, which no scheduler reaches: real time here
+ *   B7  heartbeat: sync.test.ts "[A4] the default heartbeat …" (driven clock); frame size and backlog below
  *
  * Figures (rates, counts, delays) are printed with a [limits] prefix so a run can be compared
  * with the limits it was given.
@@ -134,7 +149,8 @@ const newMarker = () => `m${++markers}-${Math.random().toString(36).slice(2, 7)}
 
 /**
  * The bystander is still connected, saw no close, and still receives an edit that `writer`
- * (an open raw socket or stock client in the same document) sends now. Returns the delay.
+ * (an open raw socket or stock client in the same document) sends now. Returns the delay (a
+ * figure to print, never checked).
  */
 async function bystanderStillServed(bystander: TestClient, closes: number[], writer: WebSocket | TestClient): Promise<number> {
   expect(bystander.provider.wsconnected, 'bystander still connected').toBe(true)
@@ -143,8 +159,13 @@ async function bystanderStillServed(bystander: TestClient, closes: number[], wri
   const started = performance.now()
   if (writer instanceof WebSocket) writer.send(updateFrame(probeUpdate(marker)))
   else writer.doc.getMap('probes').set(marker, true)
-  await waitFor(() => bystander.doc.getMap('probes').get(marker) === true, 'the bystander receives a fresh edit')
+  await whenDoc(bystander.doc, () => bystander.doc.getMap('probes').get(marker) === true, 'the bystander to receive a fresh edit')
   return performance.now() - started
+}
+
+/** Resolves once the raw socket has received a frame of `kind` (at least `count` of them). */
+function whenFrames(socket: RawSocket, kind: ReturnType<typeof frameKind>, what: string, count = 1): Promise<void> {
+  return whenReceived(socket.ws, () => socket.received.filter((f) => frameKind(f) === kind).length >= count, what)
 }
 
 /** Waits until the server has counted a closed connection out (admission is released on close). */
@@ -284,7 +305,7 @@ describe('limits at the upgrade (HTTP status before any WebSocket opens)', () =>
     const elsewhere = client(await connectSynced(running.wsUrl, 'quiet'))
     const elsewhereToo = client(await connectSynced(running.wsUrl, 'quiet'))
     elsewhere.doc.getText('t').insert(0, 'fine here')
-    await waitFor(() => elsewhereToo.doc.getText('t').toString() === 'fine here', 'edits flow in another document')
+    await whenDoc(elsewhereToo.doc, () => elsewhereToo.doc.getText('t').toString() === 'fine here', 'edits to flow in another document')
 
     const after = await limitHits(running.httpUrl)
     expect((after.connections_per_document ?? 0) - (before.connections_per_document ?? 0)).toBe(2)
@@ -329,17 +350,19 @@ describe('limits at the upgrade (HTTP status before any WebSocket opens)', () =>
 interface FloodResult {
   /** Reply times (ms after the first frame was sent). */
   readonly replies: number[]
-  /** Delay until the watcher saw an edit the bystander made during the flood. */
+  /** Delay until the watcher saw an edit the bystander made during the flood (a figure, never checked). */
   readonly editDelayMs: number
-  /** Delay until the offender itself received that edit (server → offender is not throttled). */
+  /** Delay until the offender itself received that edit (a figure, never checked). */
   readonly offenderEditDelayMs: number
   readonly stillOpen: boolean
 }
 
 /**
- * Opens an offender in `docId` (where the bystander has presence), sends `frames` in batches of
- * `batch` every `everyMs` (everyMs 0: all at once), and timestamps each reply of `replyKind`.
- * Midway the bystander makes an edit; the watcher and the offender must receive it.
+ * The smoke flood, in real time: opens an offender in `docId` (where the bystander has
+ * presence), sends all `frames` at once and timestamps each reply of `replyKind`. Once the
+ * burst has been answered (the offender is in debt from then on), the bystander makes an edit;
+ * the watcher and the offender must receive it. Ends with a ping round trip behind the last
+ * reply, so a reply too many would have arrived.
  */
 async function flood(
   running: RunningServer,
@@ -347,13 +370,12 @@ async function flood(
   bystander: TestClient,
   watcher: TestClient,
   frames: Uint8Array[],
-  options: { batch: number; everyMs: number; replyKind: 'awareness' | 'sync-step2'; deadlineMs: number },
+  options: { replyKind: 'awareness' | 'sync-step2'; burst: number },
 ): Promise<FloodResult> {
   const offender = await raw(`${running.wsUrl}/${docId}`)
   // Joined: the server's sync step 1 arrived (and the awareness of the bystander).
-  await waitFor(() => offender.received.some((f) => frameKind(f) === 'sync-step1'), 'offender joined')
-  await waitFor(() => offender.received.some((f) => frameKind(f) === 'awareness'), 'offender sees presence')
-  await sleep(50)
+  await whenFrames(offender, 'sync-step1', 'the offender to join')
+  await whenFrames(offender, 'awareness', 'the offender to see presence')
   const replies: number[] = []
   const marker = newMarker()
   let offenderSawEdit = -1
@@ -368,23 +390,20 @@ async function flood(
       if (offenderSawEdit < 0 && probeDoc.getMap('probes').get(marker) === true) offenderSawEdit = performance.now()
     }
   })
-  const sending = (async () => {
-    for (let i = 0; i < frames.length; i += options.batch) {
-      for (const frame of frames.slice(i, i + options.batch)) offender.send(frame)
-      if (options.everyMs > 0) await sleep(options.everyMs)
-    }
-  })()
-  await sleep(300)
+  for (const frame of frames) offender.send(frame)
+  await whenReceived(offender.ws, () => replies.length >= options.burst, 'the burst to be answered')
   const editAt = performance.now()
   bystander.doc.getMap('probes').set(marker, true)
-  await waitFor(() => watcher.doc.getMap('probes').get(marker) === true, 'the watcher receives the bystander edit during the flood')
+  await whenDoc(
+    watcher.doc,
+    () => watcher.doc.getMap('probes').get(marker) === true,
+    'the watcher to receive the bystander edit during the flood',
+  )
   const editDelayMs = performance.now() - editAt
-  await waitFor(() => offenderSawEdit > 0, 'the offender receives the bystander edit during the flood')
-  await sending
-  const deadline = Date.now() + options.deadlineMs
-  while (replies.length < frames.length && Date.now() < deadline) await sleep(20)
-  // Anything more than one reply per frame would be a bug too; give stragglers a moment.
-  await sleep(100)
+  await whenReceived(offender.ws, () => offenderSawEdit > 0, 'the offender to receive the bystander edit during the flood')
+  await whenReceived(offender.ws, () => replies.length >= frames.length, 'a reply to every flooded frame')
+  // Every frame has been handed on and answered at once: the pong comes behind any extra reply.
+  expect(await roundTrip(offender.ws), 'the offender answers a ping after the flood').toBe(true)
   return {
     replies,
     editDelayMs,
@@ -405,11 +424,11 @@ interface ClockedFloodResult {
 
 /**
  * The flood on a driven clock (the server's `clock`): the offender sends `batch` frames every
- * `everyMs` of virtual time, and the clock moves in 10 ms steps until every frame has been
- * handed on. Each frame's hand-on instant is read on the server's side of the offender's
- * connection, so it is exact, whatever real time the sockets take. Before each step the test
- * waits until the server has handed on what the bucket allows by then (`allowedBy`, less one
- * frame for a frame still on the wire), so no step outruns the sockets.
+ * `everyMs` of virtual time (everyMs 0: all at once), and the clock moves in 10 ms steps until
+ * every frame has been handed on. Each frame's hand-on instant is read on the server's side of
+ * the offender's connection, so it is exact, whatever real time the sockets take. Before each
+ * step the test waits until the server has handed on what the bucket allows by then
+ * (`allowedBy`, less one frame for a frame still on the wire), so no step outruns the sockets.
  */
 async function floodOnClock(
   running: RunningServer,
@@ -422,8 +441,8 @@ async function floodOnClock(
 ): Promise<ClockedFloodResult> {
   const known = new Set(running.server.rooms.openConnections().map((c) => c.id))
   const offender = await raw(`${running.wsUrl}/${docId}`)
-  await waitFor(() => offender.received.some((f) => frameKind(f) === 'sync-step1'), 'offender joined')
-  await waitFor(() => offender.received.some((f) => frameKind(f) === 'awareness'), 'offender sees presence')
+  await whenFrames(offender, 'sync-step1', 'the offender to join')
+  await whenFrames(offender, 'awareness', 'the offender to see presence')
   const serverSide = running.server.rooms.openConnections().find((c) => c.info.docId === docId && !known.has(c.id))
   if (!serverSide) throw new Error('the offender has no connection on the server')
   const handedOn: number[] = []
@@ -454,8 +473,8 @@ async function floodOnClock(
     if (t === EDIT_AT) {
       // The offender is deep in debt now; nobody else may wait for its budget.
       bystander.doc.getMap('probes').set(marker, true)
-      await waitFor(() => watcher.doc.getMap('probes').get(marker) === true, 'the watcher receives the bystander edit')
-      await waitFor(() => probeDoc.getMap('probes').get(marker) === true, 'the offender receives the bystander edit')
+      await whenDoc(watcher.doc, () => watcher.doc.getMap('probes').get(marker) === true, 'the watcher to receive the bystander edit')
+      await whenDoc(probeDoc, () => probeDoc.getMap('probes').get(marker) === true, 'the offender to receive the bystander edit')
       editServedAtOnce = clock.now() - t0 === t
     }
     const due = Math.max(0, Math.min(sent, options.allowedBy(t)) - 1)
@@ -463,9 +482,9 @@ async function floodOnClock(
     await new Promise((resolve) => setImmediate(resolve))
     if (handedOn.length < frames.length) clock.advance(STEP)
   }
-  await waitFor(() => replies >= frames.length, 'a reply to every frame')
-  // Anything more than one reply per frame would be a bug too; give stragglers a moment.
-  await sleep(100)
+  await whenReceived(offender.ws, () => replies >= frames.length, 'a reply to every frame')
+  // Each frame is answered when it is handed on, and all are: the pong comes behind any extra reply.
+  expect(await roundTrip(offender.ws), 'the offender answers a ping after the flood').toBe(true)
   return { handedOn, replies, editServedAtOnce, stillOpen: offender.ws.readyState === WebSocket.OPEN }
 }
 
@@ -521,49 +540,59 @@ describe('rate limits throttle the sender and nobody else', () => {
     const closes = [...watchCloses(bystander), ...watchCloses(watcher)]
     // Query awareness is answered only when someone is present.
     bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' })
-    await waitFor(() => watcher.provider.awareness.getStates().has(bystander.doc.clientID), 'presence is live')
+    await whenPresence(watcher, () => watcher.provider.awareness.getStates().has(bystander.doc.clientID), 'presence to be live')
     return { running, bystander, watcher, closes }
   }
 
-  /** Slack over the bucket: two of the client's write batches (10 frames each). */
-  const MESSAGE_SLACK = 20
+  /** Slack over the bucket: a reply is timed after its frame was handed on, so none is needed; one message, for rounding. */
+  const MESSAGE_SLACK = 1
 
-  function expectThrottledToLimit(result: FloodResult, label: string): void {
+  it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND (smoke, real time): 100 query-awareness frames sent at once (limit 50/s) are throttled, never ahead of the bucket, all answered once; the connection stays open; the others are served', async () => {
+    const SMOKE_FLOOD = 100
+    const { running, bystander, watcher, closes } = await messageRateServer()
+    const before = await limitHits(running.httpUrl)
+    const frames = Array.from({ length: SMOKE_FLOOD }, () => queryAwarenessFrame())
+    const result = await flood(running, 'rate', bystander, watcher, frames, { replyKind: 'awareness', burst: MESSAGES_PER_SECOND })
+    const after = await limitHits(running.httpUrl)
     const { replies } = result
-    const perSecond = maxInWindow(replies, 1000)
     const ahead = aheadOfBucket(replies, 1, MESSAGES_PER_SECOND, MESSAGES_PER_SECOND)
-    const last = replies.length ? Math.max(...replies) : 0
+    const last = Math.max(...replies)
     figure(
-      `${label}: ${replies.length}/${FLOOD} processed, busiest 1 s window ${perSecond}, at worst ${ahead.toFixed(1)} messages ahead of the bucket`,
+      `messages/s, all at once (real time): ${replies.length}/${SMOKE_FLOOD} processed, busiest 1 s window ${maxInWindow(replies, 1000)}, at worst ${ahead.toFixed(1)} messages ahead of the bucket`,
       `(limit ${MESSAGES_PER_SECOND}/s, burst ${MESSAGES_PER_SECOND}), last reply after ${last.toFixed(0)} ms, per 500 ms ${JSON.stringify(histogram(replies, 500))},`,
       `bystander edit reached the watcher in ${result.editDelayMs.toFixed(0)} ms and the offender in ${result.offenderEditDelayMs.toFixed(0)} ms`,
     )
+    expect((after.messages_per_second ?? 0) - (before.messages_per_second ?? 0)).toBeGreaterThanOrEqual(1)
+    expect(closes).toEqual([])
     // Throttled, not closed; nothing dropped, nothing answered twice.
     expect(result.stillOpen, 'the flooding connection stays open').toBe(true)
-    expect(replies.length, 'every flooded message is eventually processed').toBe(FLOOD)
-    // The bucket allows a burst of one second's worth, then the rate: by time t at most
+    expect(replies.length, 'every flooded message is processed, once').toBe(SMOKE_FLOOD)
+    // Lower bounds only, which a slow machine cannot miss: replies arrive after the server
+    // handled their frames, and the server's bucket runs on this same clock. By time t at most
     // burst + rate·t may have been processed, so the flood cannot end before (FLOOD − burst) / rate.
     expect(ahead, 'processing stays within the token bucket (burst + rate·t)').toBeLessThanOrEqual(MESSAGE_SLACK)
-    expect(last, 'the flood is spread over time').toBeGreaterThanOrEqual(((FLOOD - MESSAGES_PER_SECOND) / MESSAGES_PER_SECOND) * 1000 * 0.8)
-    // Meanwhile everybody else is served at once.
-    expect(result.editDelayMs).toBeLessThan(1000)
-    expect(result.offenderEditDelayMs).toBeLessThan(1000)
-  }
+    expect(last, 'the flood is spread over time').toBeGreaterThanOrEqual(
+      ((SMOKE_FLOOD - MESSAGES_PER_SECOND) / MESSAGES_PER_SECOND) * 1000 * 0.8,
+    )
+    // How fast the others are served meanwhile (at once, the clock standing still) is checked on the driven clock.
+  })
 
-  it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: 200 query-awareness frames sent at once (limit 50/s) are processed at about 50/s; the connection stays open', async () => {
-    const { running, bystander, watcher, closes } = await messageRateServer()
+  it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: 200 query-awareness frames sent at once (limit 50/s) are handed on at exactly the bucket rate on a driven clock; the connection stays open; the others are served with the clock standing still', async () => {
+    const clock = new ManualClock()
+    const { running, bystander, watcher, closes } = await messageRateServer({ scheduler: clock })
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: FLOOD }, () => queryAwarenessFrame())
-    const result = await flood(running, 'rate', bystander, watcher, frames, {
+    const result = await floodOnClock(running, clock, 'rate', bystander, watcher, frames, {
       batch: FLOOD,
       everyMs: 0,
       replyKind: 'awareness',
-      deadlineMs: (FLOOD / MESSAGES_PER_SECOND) * 1000 + 4000,
+      allowedBy: (t) => Math.floor(MESSAGES_PER_SECOND + (MESSAGES_PER_SECOND * t) / 1000),
+      limitMs: (FLOOD / MESSAGES_PER_SECOND) * 1000 + 1000,
     })
     const after = await limitHits(running.httpUrl)
     expect((after.messages_per_second ?? 0) - (before.messages_per_second ?? 0)).toBeGreaterThanOrEqual(1)
     expect(closes).toEqual([])
-    expectThrottledToLimit(result, 'messages/s, all at once')
+    expectClockedThrottle(result, frames, () => 1, MESSAGES_PER_SECOND, MESSAGES_PER_SECOND, 'messages/s, all at once')
   })
 
   it('[B2] TANDEM_MAX_MESSAGES_PER_SECOND: a sustained flood (10 frames every 20 ms, 10× the limit) is handed on at exactly the bucket rate on a driven clock; recovery: after a quiet second it flows freely again', async () => {
@@ -587,11 +616,11 @@ describe('rate limits throttle the sender and nobody else', () => {
     // answered with the clock standing still: nothing waits for a budget.
     clock.advance(1_000)
     const polite = await raw(`${running.wsUrl}/rate`)
-    await waitFor(() => polite.received.some((f) => frameKind(f) === 'awareness'), 'polite joined')
+    await whenFrames(polite, 'awareness', 'polite to join')
     const count = polite.received.length
     const frozenAt = clock.now()
     for (let i = 0; i < 20; i++) polite.send(queryAwarenessFrame())
-    await waitFor(() => polite.received.length - count >= 20, 'twenty answers within the budget')
+    await whenReceived(polite.ws, () => polite.received.length - count >= 20, 'twenty answers within the budget')
     expect(clock.now()).toBe(frozenAt)
   })
 
@@ -607,45 +636,27 @@ describe('rate limits throttle the sender and nobody else', () => {
     const watcher = client(await connectSynced(running.wsUrl, 'bytes'))
     const closes = [...watchCloses(bystander), ...watchCloses(watcher)]
     bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' })
-    await waitFor(() => watcher.provider.awareness.getStates().has(bystander.doc.clientID), 'presence is live')
+    await whenPresence(watcher, () => watcher.provider.awareness.getStates().has(bystander.doc.clientID), 'presence to be live')
     return { running, bystander, watcher, closes }
   }
 
-  function expectBytesThrottled(result: FloodResult, frames: number, frameBytes: number, label: string): void {
-    const { replies } = result
-    const burstFrames = BYTES_PER_SECOND / frameBytes
-    const perSecondFrames = BYTES_PER_SECOND / frameBytes
-    const busiest = maxInWindow(replies, 1000)
-    const ahead = aheadOfBucket(replies, frameBytes, BYTES_PER_SECOND, BYTES_PER_SECOND)
-    const last = replies.length ? Math.max(...replies) : 0
-    figure(
-      `${label}: ${replies.length}/${frames} frames of ${frameBytes} B processed, busiest 1 s window ${busiest} frames = ${busiest * frameBytes} B,`,
-      `at worst ${ahead.toFixed(0)} B ahead of the bucket (limit ${BYTES_PER_SECOND} B/s, burst ${BYTES_PER_SECOND} B), last after ${last.toFixed(0)} ms,`,
-      `per 500 ms ${JSON.stringify(histogram(replies, 500))}, bystander edit reached the watcher in ${result.editDelayMs.toFixed(0)} ms`,
-    )
-    expect(result.stillOpen, 'the flooding connection stays open').toBe(true)
-    expect(replies.length, 'every flooded message is eventually processed').toBe(frames)
-    // One message may overdraw the bucket; allow three.
-    expect(ahead, 'bytes processed stay within the token bucket (burst + rate·t)').toBeLessThanOrEqual(3 * frameBytes)
-    expect(last, 'the flood is spread over time').toBeGreaterThanOrEqual(((frames - burstFrames) / perSecondFrames) * 1000 * 0.8)
-    expect(result.editDelayMs).toBeLessThan(1000)
-    expect(result.offenderEditDelayMs).toBeLessThan(1000)
-  }
-
-  it('[B2] TANDEM_MAX_BYTES_PER_SECOND: 40 KB of 1 KB frames sent at once (limit 8 KB/s) are processed at about 8 KB/s; the connection stays open', async () => {
-    const { running, bystander, watcher, closes } = await byteRateServer()
+  it('[B2] TANDEM_MAX_BYTES_PER_SECOND: 40 KB of 1 KB frames sent at once (limit 8 KB/s) are handed on within the byte bucket on a driven clock, ending as soon as it allows; the connection stays open; the others are served with the clock standing still', async () => {
+    const clock = new ManualClock()
+    const { running, bystander, watcher, closes } = await byteRateServer({ scheduler: clock })
     const before = await limitHits(running.httpUrl)
     const frames = Array.from({ length: 40 }, kilobyteStep1)
-    const result = await flood(running, 'bytes', bystander, watcher, frames, {
+    const frameBytes = frames[0]!.length
+    const result = await floodOnClock(running, clock, 'bytes', bystander, watcher, frames, {
       batch: frames.length,
       everyMs: 0,
       replyKind: 'sync-step2',
-      deadlineMs: ((frames.length * frames[0]!.length) / BYTES_PER_SECOND) * 1000 + 4000,
+      allowedBy: (t) => Math.floor((BYTES_PER_SECOND + (BYTES_PER_SECOND * t) / 1000) / frameBytes),
+      limitMs: ((frames.length * frameBytes) / BYTES_PER_SECOND) * 1000 + 1000,
     })
     const after = await limitHits(running.httpUrl)
     expect((after.bytes_per_second ?? 0) - (before.bytes_per_second ?? 0)).toBeGreaterThanOrEqual(1)
     expect(closes).toEqual([])
-    expectBytesThrottled(result, frames.length, frames[0]!.length, 'bytes/s, all at once')
+    expectClockedThrottle(result, frames, (frame) => frame.length, BYTES_PER_SECOND, BYTES_PER_SECOND, 'bytes/s, all at once')
   })
 
   it('[B2] TANDEM_MAX_BYTES_PER_SECOND: a sustained flood (1 KB every 20 ms, 6× the limit) is handed on within the byte bucket on a driven clock, ending as soon as it allows; the connection stays open', async () => {
@@ -672,42 +683,44 @@ describe('rate limits throttle the sender and nobody else', () => {
 // presence
 
 describe('presence limits', () => {
-  it('[B3][A1] TANDEM_MAX_AWARENESS_PER_SECOND: 100 quick presence updates (limit 5/s) are coalesced, latest wins; others are not slowed; recovery', async () => {
+  it('[B3][A1] TANDEM_MAX_AWARENESS_PER_SECOND (smoke, real time): 100 quick presence updates (limit 5/s) are coalesced, latest wins, in order; the bystander is served; a later update still goes out', async () => {
     const RATE = 5
     const running = await serve({ maxAwarenessPerSecond: String(RATE) })
     const sender = client(await connectSynced(running.wsUrl, 'carets'))
     const bystander = client(await connectSynced(running.wsUrl, 'carets'))
     const closes = [...watchCloses(sender), ...watchCloses(bystander)]
-    await sleep(1100) // both buckets full
     // Count, frame by frame, what the bystander receives about the sender.
-    const aboutSender: Array<{ at: number; clock: number; json: string }> = []
-    const t0 = performance.now()
+    const aboutSender: Array<{ clock: number; json: string }> = []
     bystander.provider.ws!.addEventListener('message', (event: { data: unknown }) => {
       const frame = new Uint8Array(event.data as ArrayBuffer)
       if (frameKind(frame) !== 'awareness') return
       for (const entry of awarenessEntries(frame)) {
-        if (entry.clientId === sender.doc.clientID) aboutSender.push({ at: performance.now() - t0, ...entry })
+        if (entry.clientId === sender.doc.clientID) aboutSender.push(entry)
       }
     })
+    const cursorsAfter = (from: number) =>
+      aboutSender.slice(from).map((e) => (JSON.parse(e.json) as { cursor?: { index: number } }).cursor?.index)
     const before = await limitHits(running.httpUrl)
     const SENT = 100
+    // One synchronous loop in the process that also runs the server: all hundred frames are
+    // written before the server reads any, so it reads them together however slow the machine
+    // is, and what it relays does not depend on timing: the rest of the burst at once, then the
+    // latest state once the budget allows. (Each instant exactly: room.test.ts [B3].)
     for (let i = 1; i <= SENT; i++) sender.provider.awareness.setLocalStateField('cursor', { index: i })
-    const sentAt = performance.now() - t0
-    // Meanwhile the bystander's own presence is relayed at once: its budget is its own.
+    // Meanwhile the bystander's own presence is relayed: its budget is its own.
     bystander.provider.awareness.setLocalStateField('user', { name: 'bystander' })
-    await waitFor(() => sender.provider.awareness.getStates().has(bystander.doc.clientID), 'the sender sees the bystander at once', 1000)
+    await whenPresence(sender, () => sender.provider.awareness.getStates().has(bystander.doc.clientID), 'the sender to see the bystander')
 
+    // Checked on each frame the bystander receives, after the provider and the counter above have seen it.
+    const bystanderSocket = socketOf(bystander)
     const last = sender.provider.awareness.getLocalState()
-    await waitFor(
+    await whenReceived(
+      bystanderSocket,
       () => JSON.stringify(bystander.provider.awareness.getStates().get(sender.doc.clientID)) === JSON.stringify(last),
-      "the bystander's view reaches the sender's latest state",
-      3000,
+      "the bystander's view to reach the sender's latest state",
     )
-    const converged = performance.now() - t0 - sentAt
-    await sleep(700) // nothing else may trickle in afterwards
     figure(
-      `awareness/s ${RATE}: sent ${SENT}, the bystander received ${aboutSender.length} (clocks ${aboutSender.map((e) => e.clock).join(',')}),`,
-      `latest state visible ${converged.toFixed(0)} ms after the last send`,
+      `awareness/s ${RATE} (real time): sent ${SENT}, the bystander received ${aboutSender.length} (clocks ${aboutSender.map((e) => e.clock).join(',')})`,
     )
     expect(aboutSender.length, 'far fewer relayed than sent').toBeLessThanOrEqual(RATE + 3)
     expect(aboutSender.length).toBeGreaterThanOrEqual(2)
@@ -715,16 +728,15 @@ describe('presence limits', () => {
     // Nothing older than what the bystander already had arrives later (latest wins, in order).
     const clocks = aboutSender.map((e) => e.clock)
     expect([...clocks].sort((a, b) => a - b)).toEqual(clocks)
-    expect(converged).toBeLessThan(1500)
     const after = await limitHits(running.httpUrl)
     expect((after.awareness_per_second ?? 0) - (before.awareness_per_second ?? 0)).toBeGreaterThanOrEqual(1)
 
-    // Recovery: after a quiet second, RATE updates are each relayed (none coalesced).
-    await sleep(1100)
+    // Recovery: a later update goes out too, and nothing else arrives before it. (That after a
+    // quiet second each update within the budget goes out at once: room.test.ts [B3].)
     const relayedBefore = aboutSender.length
-    for (let i = 0; i < RATE; i++) sender.provider.awareness.setLocalStateField('cursor', { index: 1000 + i })
-    await waitFor(() => aboutSender.length - relayedBefore >= RATE, 'each update within the budget is relayed', 2000)
-    expect(aboutSender.slice(relayedBefore).map((e) => JSON.parse(e.json).cursor.index)).toEqual([1000, 1001, 1002, 1003, 1004])
+    sender.provider.awareness.setLocalStateField('cursor', { index: 1000 })
+    await whenReceived(bystanderSocket, () => cursorsAfter(relayedBefore).includes(1000), 'the later update to reach the bystander')
+    expect(cursorsAfter(relayedBefore)).toEqual([1000])
     expect(closes).toEqual([])
     await bystanderStillServed(bystander, [], sender)
   })
@@ -745,7 +757,7 @@ describe('presence limits', () => {
     const exactly = { pad: 'a'.repeat(LIMIT - 10) }
     expect(JSON.stringify(exactly).length).toBe(LIMIT)
     offender.send(awarenessFrame([{ clientId: CLIENT, clock: 1, state: exactly }]))
-    await waitFor(() => bystander.provider.awareness.getStates().has(CLIENT), 'a state of exactly the limit is relayed')
+    await whenPresence(bystander, () => bystander.provider.awareness.getStates().has(CLIENT), 'a state of exactly the limit to be relayed')
     const before = await limitHits(running.httpUrl)
 
     const oversized = { pad: 'b'.repeat(LIMIT - 9) }
@@ -753,8 +765,9 @@ describe('presence limits', () => {
     const closed = await offender.closed
     expect(closed.code).toBe(CloseCode.RateLimited.code)
     // A2: the offender's earlier state is removed for everyone at once.
-    await waitFor(() => !bystander.provider.awareness.getStates().has(CLIENT), "the offender's presence is removed")
-    await sleep(50)
+    await whenPresence(bystander, () => !bystander.provider.awareness.getStates().has(CLIENT), "the offender's presence to be removed")
+    // Whatever the server sent the bystander before it answers this has arrived.
+    await presenceRoundTrip(bystander)
     expect(
       seenJson.some((json) => json.includes('bbbb')),
       'the oversized state never reached anyone',
@@ -767,9 +780,10 @@ describe('presence limits', () => {
     // Recovery: the same client id, reconnected with a normal state, is relayed again.
     const again = await raw(`${running.wsUrl}/sizes`)
     again.send(awarenessFrame([{ clientId: CLIENT, clock: 3, state: { user: { name: 'reformed' } } }]))
-    await waitFor(
+    await whenPresence(
+      bystander,
       () => (bystander.provider.awareness.getStates().get(CLIENT) as { user?: { name?: string } } | undefined)?.user?.name === 'reformed',
-      'a normal state from the reconnected client is relayed',
+      'a normal state from the reconnected client to be relayed',
     )
     expect(again.ws.readyState).toBe(WebSocket.OPEN)
   })
@@ -783,13 +797,20 @@ describe('presence limits', () => {
     const json = JSON.stringify(state)
     figure(`awareness state of ${json.length} UTF-16 code units = ${Buffer.byteLength(json)} bytes of JSON, limit ${LIMIT} bytes`)
     expect(Buffer.byteLength(json)).toBeGreaterThan(LIMIT)
+    // Either the server closes it (4429), or the state reaches the bystander: whichever happens first.
+    const relayed = new Promise<string>((resolve) => {
+      const onUpdate = () => {
+        if (bystander.provider.awareness.getStates().has(777)) resolve('relayed to the bystander')
+      }
+      bystander.provider.awareness.on('update', onUpdate)
+      cleanups.push(() => bystander.provider.awareness.off('update', onUpdate))
+    })
     offender.send(awarenessFrame([{ clientId: 777, clock: 1, state }]))
-    // Either the server closes it (4429), or the state reaches the bystander.
-    const outcome = await Promise.race([
-      offender.closed.then((c) => `closed ${c.code}`),
-      waitFor(() => bystander.provider.awareness.getStates().has(777), 'relay', 3000).then(() => 'relayed to the bystander'),
-    ])
+    const outcome = await Promise.race([offender.closed.then((c) => `closed ${c.code}`), relayed])
     expect(outcome).toBe(`closed ${CloseCode.RateLimited.code}`)
+    // And not both: whatever the server sent the bystander before it answers this has arrived.
+    await presenceRoundTrip(bystander)
+    expect(bystander.provider.awareness.getStates().has(777), 'the oversized state never reached the bystander').toBe(false)
   })
 })
 
@@ -806,36 +827,34 @@ describe('memory limits', () => {
     aDoc.getText('t').insert(0, 'content of a')
     aDoc.getMap('m').set('k', 42)
     a.send(updateFrame(Y.encodeStateAsUpdate(aDoc)))
-    await waitFor(() => a.received.some((f) => frameKind(f) === 'update'), 'a stored (echo)')
-    await sleep(20)
-    // b: a stock bystander that edits later.
+    await whenFrames(a, 'update', 'a stored (echo)')
+    // b: a stock bystander that edits later: its room is created after a's echo came back, so
+    // it is the more recently active one (by the server's clock; the order exactly: room.test.ts [B4]).
     const b = client(await connectSynced(running.wsUrl, 'doc-b'))
     const bCloses = watchCloses(b)
     b.doc.getText('t').insert(0, 'content of b')
     const bPeer = client(await connectSynced(running.wsUrl, 'doc-b'))
-    await waitFor(() => bPeer.doc.getText('t').toString() === 'content of b', 'b synced')
+    await whenDoc(bPeer.doc, () => bPeer.doc.getText('t').toString() === 'content of b', 'b to sync')
     expect(rooms.loadedRooms).toBe(2)
     const before = await limitHits(running.httpUrl)
 
     const c = client(await connectSynced(running.wsUrl, 'doc-c'))
-    const aClosed = await a.closed
-    expect(aClosed.code).toBe(CloseCode.TryAgainLater.code)
+    // The server unloaded a before it loaded c, so by now (and a's client sees it next).
     expect(rooms.loadedRoom('doc-a')).toBeUndefined()
     expect(rooms.loadedRooms).toBe(2)
+    const aClosed = await a.closed
+    expect(aClosed.code).toBe(CloseCode.TryAgainLater.code)
     c.doc.getText('t').insert(0, 'content of c')
     const after = await limitHits(running.httpUrl)
     expect((after.loaded_documents ?? 0) - (before.loaded_documents ?? 0)).toBe(1)
     await bystanderStillServed(b, bCloses, bPeer)
 
     // Recovery: once c's client leaves (c unloads), a reconnecting client finds a intact,
-    // and b is not disturbed by the reload.
-    await waitFor(async () => {
-      const fresh = new Y.Doc()
-      const probe = await connectSynced(running.wsUrl, 'doc-c', fresh)
-      const ok = fresh.getText('t').toString() === 'content of c'
-      probe.destroy()
-      return ok
-    }, 'c stored')
+    // and b is not disturbed by the reload. c's edit is stored once c's round trip is answered.
+    await serverRoundTrip(c)
+    const probe = await connectSynced(running.wsUrl, 'doc-c')
+    expect(probe.doc.getText('t').toString(), 'c stored').toBe('content of c')
+    probe.destroy()
     c.destroy()
     await waitFor(() => rooms.loadedRoom('doc-c') === undefined, 'c unloaded')
     const aAgain = client(await connectSynced(running.wsUrl, 'doc-a'))
@@ -853,7 +872,7 @@ describe('memory limits', () => {
       maxBytesPerSecond: String(200 * 1024 * 1024),
     })
     const slow = await raw(`${running.wsUrl}/firehose`)
-    await waitFor(() => running.server.rooms.openConnections().length === 1, 'slow reader counted')
+    await whenFrames(slow, 'sync-step1', 'the slow reader to join')
     const slowConnection = running.server.rooms.openConnections()[0]!
     let serverSideClose: { code: number; at: number } | null = null
     slowConnection.onClose((reason) => (serverSideClose = { code: reason.code, at: performance.now() }))
@@ -864,7 +883,8 @@ describe('memory limits', () => {
     writer.ws.on('message', (data: Buffer) => {
       if (frameKind(new Uint8Array(data)) === 'update') echoes++
     })
-    await sleep(100)
+    await whenFrames(writer, 'sync-step1', 'the writer to join')
+    expect(running.server.rooms.openConnections().length).toBe(3)
     const before = await limitHits(running.httpUrl)
     ;(slow.ws as unknown as { _socket: net.Socket })._socket.pause()
 
@@ -880,15 +900,19 @@ describe('memory limits', () => {
       writer.send(updateFrame(update))
       sentUpdates++
       sentBytes += update.length
-      await sleep(5)
+      // Paced by the echo: once it is back, the server has stored the update and sent it to
+      // everyone, the slow reader included, and checked that reader's send buffer (D3, D4).
+      await whenReceived(writer.ws, () => echoes === sentUpdates, `the echo of update ${sentUpdates}`)
     }
     expect(serverSideClose, 'the slow reader was closed by the server').not.toBeNull()
     const closedAfterMs = serverSideClose!.at - t0
     expect(serverSideClose!.code).toBe(CloseCode.TryAgainLater.code)
 
-    // The writer gets every echo and the other reader every update.
-    await waitFor(() => echoes === sentUpdates, 'the writer receives every echo', 15_000)
-    await waitFor(() => reader.doc.getText('t').length === sentUpdates * CHUNK, 'the other reader receives everything', 15_000)
+    // The writer got every echo, and the other reader gets every update: once its own round
+    // trip is answered, everything stored before has reached it.
+    expect(echoes).toBe(sentUpdates)
+    await serverRoundTrip(reader)
+    expect(reader.doc.getText('t').length).toBe(sentUpdates * CHUNK)
     expect(reader.doc.getText('t').toString()).toBe(source.getText('t').toString())
     expect(readerCloses).toEqual([])
     expect(writer.ws.readyState).toBe(WebSocket.OPEN)
@@ -938,7 +962,7 @@ describe('memory limits', () => {
     figure(`max message bytes ${LIMIT}: boundary frame of ${frame.length} bytes`)
     expect(frame.length).toBeGreaterThan(LIMIT - 8)
     again.send(frame)
-    await waitFor(() => again.received.some((f) => frameKind(f) === 'sync-step2'), 'a frame at the limit is answered')
+    await whenFrames(again, 'sync-step2', 'a frame at the limit to be answered')
     expect(again.ws.readyState).toBe(WebSocket.OPEN)
   })
 
@@ -971,15 +995,15 @@ describe('memory limits', () => {
 
     release()
     released = true
-    await waitFor(() => bystander.provider.synced, 'the bystander syncs after the load')
-    await waitFor(() => underLimit.received.filter((f) => frameKind(f) === 'sync-step2').length === 3, 'the backlog is answered')
+    await whenSynced(bystander, 'the bystander to sync after the load')
+    await whenFrames(underLimit, 'sync-step2', 'the backlog to be answered', 3)
     const editor = client(await connectSynced(running.wsUrl, 'slow-load'))
     await bystanderStillServed(bystander, closes, editor)
 
     // Recovery: the offender reconnects to the loaded document; the same frames are now answered.
     const again = await raw(`${running.wsUrl}/slow-load`)
     for (let i = 0; i < 5; i++) again.send(frame)
-    await waitFor(() => again.received.filter((f) => frameKind(f) === 'sync-step2').length === 5, 'answered once loaded')
+    await whenFrames(again, 'sync-step2', 'the same frames to be answered once loaded', 5)
     expect(again.ws.readyState).toBe(WebSocket.OPEN)
 
     // SPEC B (and the README's Limits): hitting any limit "counts tandem_limit_hits_total{kind}"; B7 names the backlog.
@@ -998,13 +1022,22 @@ describe('handshake deadline', () => {
     readonly response: string
   }
 
-  /** A raw TCP client that sends `parts` (one every `everyMs`) and never completes its request. */
-  function slowClient(port: number, parts: string[], everyMs: number): Promise<Probe> {
-    return new Promise((resolve) => {
+  /** The client gives up after this long; a server that never cuts it is caught by the missing 408. */
+  const GIVE_UP_MS = 10_000
+
+  /**
+   * A raw TCP client that sends `parts` (one every `everyMs`) and never completes its request:
+   * `connected` once the TCP connection is up, `probe` once it is closed.
+   */
+  function slowClient(port: number, parts: string[], everyMs: number): { connected: Promise<void>; probe: Promise<Probe> } {
+    let onConnected!: () => void
+    const connected = new Promise<void>((resolve) => (onConnected = resolve))
+    const probe = new Promise<Probe>((resolve) => {
       const started = performance.now()
       let response = ''
       let timer: NodeJS.Timeout | null = null
       const socket = net.connect(port, '127.0.0.1', () => {
+        onConnected()
         let i = 0
         const next = () => {
           if (i < parts.length && !socket.destroyed) socket.write(parts[i++]!)
@@ -1015,16 +1048,17 @@ describe('handshake deadline', () => {
       cleanups.push(() => void socket.destroy())
       socket.on('data', (chunk) => (response += chunk.toString()))
       socket.on('error', () => {})
-      const giveUp = setTimeout(() => socket.destroy(), 10_000)
+      const giveUp = setTimeout(() => socket.destroy(), GIVE_UP_MS)
       socket.on('close', () => {
         if (timer) clearTimeout(timer)
         clearTimeout(giveUp)
         resolve({ closedAfterMs: performance.now() - started, response })
       })
     })
+    return { connected, probe }
   }
 
-  it('[B6] TANDEM_HANDSHAKE_TIMEOUT_MS: a partial upgrade, a trickled one and a silent connection are cut within about the deadline; a normal client connects meanwhile; counted in tandem_limit_hits_total', async () => {
+  it('[B6] TANDEM_HANDSHAKE_TIMEOUT_MS: a partial upgrade, a trickled one and a silent connection are cut with 408, not before the deadline; a normal client connects meanwhile; counted in tandem_limit_hits_total', async () => {
     const TIMEOUT = 500
     const running = await serve({ handshakeTimeoutMs: String(TIMEOUT) })
     const port = Number(new URL(running.httpUrl).port)
@@ -1037,11 +1071,11 @@ describe('handshake deadline', () => {
     const trickle = slowClient(port, request.split(''), 100)
     const silent = slowClient(port, [], 0)
 
-    await sleep(100)
+    await Promise.all([partial.connected, trickle.connected, silent.connected])
     const meanwhile = client(await connectSynced(running.wsUrl, 'lorises'))
     await bystanderStillServed(bystander, closes, meanwhile)
 
-    const probes = { partial: await partial, trickle: await trickle, silent: await silent }
+    const probes = { partial: await partial.probe, trickle: await trickle.probe, silent: await silent.probe }
     figure(
       `handshake timeout ${TIMEOUT} ms: cut after`,
       Object.entries(probes)
@@ -1049,8 +1083,14 @@ describe('handshake deadline', () => {
         .join(', '),
     )
     for (const [name, probe] of Object.entries(probes)) {
+      // The server cut it (not the client giving up; the trickle would have completed its request by then).
+      expect(probe.response.split('\r\n')[0], `${name} is cut by the server`).toBe('HTTP/1.1 408 Request Timeout')
+      // A lower bound a slow machine cannot miss: the client's clock started before the server's.
       expect(probe.closedAfterMs, `${name} is not cut before the deadline`).toBeGreaterThanOrEqual(TIMEOUT * 0.9)
-      expect(probe.closedAfterMs, `${name} is cut soon after the deadline`).toBeLessThan(TIMEOUT + 1000)
+      // Node's HTTP server keeps this deadline on its own timer, which no injected scheduler
+      // reaches, so this bound is in real time: generous (a loaded machine runs that timer
+      // late), and still well before the client gives up and the trickle would complete.
+      expect(probe.closedAfterMs, `${name} is cut in the seconds after the deadline`).toBeLessThan(TIMEOUT + 4_000)
     }
     expect(bystander.provider.wsconnected).toBe(true)
     expect(meanwhile.provider.wsconnected).toBe(true)

@@ -7,6 +7,7 @@ import { FAST_PATH_MIN_BYTES, FAST_PATH_WAIT_MS } from '../../server/rooms/cold-
 import { LARGE_ROOM, PRESENCE_BATCH_MS } from '../../server/rooms/presence-relay'
 import { MemoryStorage } from '../../server/storage/memory'
 import type { PendingUpdate } from '../../server/storage/storage'
+import { awarenessEntries } from '../helpers/frames'
 import { GatedStorage } from '../helpers/gated-storage'
 import { settle } from '../helpers/manual-scheduler'
 import { RoomHarness, type RoomHarnessOptions } from '../helpers/room-harness'
@@ -574,6 +575,41 @@ describe('room: presence', () => {
     expect(b.peer.awareness.getStates().get(a.peer.doc.clientID)).toMatchObject({ n: 14 })
   })
 
+  it('[B3][A1] the presence budget is per sender: another member is relayed at once while the sender is throttled; after the latest state nothing follows; after a quiet second each update within the rate goes out at once', async () => {
+    const RATE = 5
+    const h = setup({ presenceLimits: { maxAwarenessPerSecond: RATE, maxAwarenessStateBytes: 8192 } })
+    const a = h.join()
+    const b = h.join()
+    await h.flush()
+    /** The `n` of each presence state of `a` relayed to b, in order (one entry per relayed frame here). */
+    const relayedFromA = () =>
+      b.peer.frames
+        .filter(isAwareness)
+        .flatMap(awarenessEntries)
+        .filter((entry) => entry.clientId === a.peer.doc.clientID)
+        .map((entry) => (JSON.parse(entry.json) as { n: number }).n)
+    for (let n = 1; n <= 100; n++) a.peer.setPresence({ n })
+    await h.flush()
+    // The burst at once; the sixth update put a's bucket one token (200 ms at 5/s) in debt.
+    expect(relayedFromA()).toEqual([1, 2, 3, 4, 5])
+    // b's budget is its own: its state reaches a with the clock standing still.
+    b.peer.setPresence({ user: { name: 'Bo' } })
+    await h.flush()
+    expect(a.peer.peerNames()).toEqual(['Bo'])
+    // The latest of a's coalesced states goes out once its budget allows, and nothing after it,
+    // however long the clock runs.
+    await h.advance(200)
+    expect(relayedFromA()).toEqual([1, 2, 3, 4, 5, 100])
+    await h.advance(10_000)
+    expect(relayedFromA()).toEqual([1, 2, 3, 4, 5, 100])
+    expect(h.limitHits).toEqual(['awareness_per_second'])
+    // Recovery: the bucket has refilled; RATE updates each go out at once, none coalesced.
+    for (let n = 1000; n < 1000 + RATE; n++) a.peer.setPresence({ n })
+    await h.flush()
+    expect(relayedFromA().slice(6)).toEqual([1000, 1001, 1002, 1003, 1004])
+    expect(h.limitHits).toEqual(['awareness_per_second'])
+  })
+
   it('[B3] a presence state over the size limit closes its sender with 4429 and is not kept', async () => {
     const h = setup({ presenceLimits: { maxAwarenessPerSecond: 10, maxAwarenessStateBytes: 64 } })
     const a = h.join()
@@ -584,6 +620,62 @@ describe('room: presence', () => {
     expect(a.peer.closeCode).toBe(CloseCode.RateLimited.code)
     expect(h.limitHits).toEqual(['awareness_state_size'])
     expect(b.peer.peerNames()).toEqual([])
+  })
+})
+
+describe('room: loaded-documents limit', () => {
+  it('[B4] at the limit the least recently active document (by the room clock) is unloaded, its clients closed with 1013; one with pending writes never is; if all have some, the new load is refused with 1013', async () => {
+    const storage = new GatedStorage(new MemoryStorage())
+    const h = setup({ storage, maxLoadedDocuments: 2 })
+    const tryAgainLater = CloseCode.TryAgainLater.code
+    const a = h.join('a')
+    await h.flush()
+    await h.advance(10)
+    const b = h.join('b')
+    await h.flush()
+    await h.advance(10)
+    // a speaks again: b, loaded later, is now the least recently active.
+    a.peer.setPresence({ user: { name: 'Ada' } })
+    await h.flush()
+    const c = h.join('c')
+    await h.flush()
+    expect([a.peer.closeCode, b.peer.closeCode, c.peer.closeCode]).toEqual([null, tryAgainLater, null])
+    expect(h.rooms.loadedRoom('b')).toBeUndefined()
+    expect(c.peer.synced).toBe(true)
+    expect(h.rooms.loadedRooms).toBe(2)
+    expect(h.limitHits).toEqual(['loaded_documents'])
+
+    // a writes while storage holds its commit: the least recently active, but pending, so c goes.
+    const release = storage.holdAppends()
+    await h.advance(10)
+    a.peer.doc.getText('t').insert(0, 'pending in a')
+    await h.flush()
+    expect(h.rooms.loadedRoom('a')?.pending).toBe(1)
+    await h.advance(10)
+    c.peer.setPresence({ user: { name: 'Cy' } })
+    await h.flush()
+    const d = h.join('d')
+    await h.flush()
+    expect([a.peer.closeCode, c.peer.closeCode, d.peer.closeCode]).toEqual([null, tryAgainLater, null])
+    expect(h.rooms.loadedRoom('a')).toBeDefined()
+
+    // Both loaded documents have pending writes now: the next load is refused, nobody is unloaded.
+    d.peer.doc.getText('t').insert(0, 'pending in d')
+    await h.flush()
+    const e = h.join('e')
+    await h.flush()
+    expect([a.peer.closeCode, d.peer.closeCode, e.peer.closeCode]).toEqual([null, null, tryAgainLater])
+    expect(h.rooms.loadedRoom('e')).toBeUndefined()
+    expect(h.limitHits).toEqual(['loaded_documents', 'loaded_documents', 'loaded_documents'])
+
+    // Once stored, nothing is lost, and there is room again.
+    release()
+    await h.flush()
+    expect(text(await h.stored('a'))).toBe('pending in a')
+    expect(text(await h.stored('d'))).toBe('pending in d')
+    const again = h.join('e')
+    await h.flush()
+    expect(again.peer.synced).toBe(true)
   })
 })
 
