@@ -145,13 +145,19 @@ describe.skipIf(!availability.run)('access control in Chromium (auth on)', () =>
     await viewer.keyboard.type('bold?')
     await viewer.getByTestId('doc-title').click()
     await viewer.keyboard.type('Hijacked')
-    await viewer.waitForTimeout(400)
+    // Keystrokes are handled as they are dispatched: a read-only editor has already refused them.
     expect(await editorText(viewer)).toBe(before)
-    expect(await editorText(owner)).toBe(before)
+    // And the connection still carries the owner's edits to the viewer, and nothing else.
+    await owner.locator('.ProseMirror').click()
+    await owner.keyboard.press('Control+End')
+    await owner.keyboard.type(' Still here.')
+    await waitForEditorText(viewer, 'Still here.')
+    expect(await editorText(viewer)).toBe(`${before} Still here.`)
+    expect(await editorText(owner)).toBe(`${before} Still here.`)
     await expect(owner.getByTestId('doc-title').inputValue()).resolves.toBe('Launch plan')
     await expect(viewer.getByTestId('doc-title').inputValue()).resolves.toBe('Launch plan')
     const stored = await fetch(`${server.url}/api/docs/${docId}?format=text`, { headers: { authorization: `Bearer ${ownerToken}` } })
-    expect((await stored.text()).trim()).toBe(before.trim())
+    expect((await stored.text()).trim()).toBe(`${before} Still here.`.trim())
     await viewer.screenshot({ path: artifactPath('view-only.png') })
 
     // The name others see comes from the session token: a rename trades it for a new one.

@@ -99,8 +99,9 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     // A reload keeps the content, once (no duplication).
     await grace.reload()
     await grace.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 15_000 })
+    // Synced means the server's whole answer is in: nothing more can arrive twice after it.
+    await grace.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 15_000 })
     await waitForEditorText(grace, 'Hello from Ada. And Grace.')
-    await grace.waitForTimeout(300)
     const afterReload = await editorText(grace)
     expect(afterReload.split('Hello from Ada.').length - 1).toBe(1)
     expect(afterReload.split('And Grace.').length - 1).toBe(1)
