@@ -51,7 +51,15 @@ export function undoMayDelete(item: Y.Item, localClient: number): boolean {
 }
 
 /**
- * How a local change bounds undo steps: 'structure' (it added or removed a block or a text node:
+ * A block (paragraph, quote, heading…), not the text node inside one: y-tiptap creates a
+ * paragraph's text node with its first letter, which must not make that letter a step of its own.
+ */
+function isBlock(item: Y.Item): boolean {
+  return item.content instanceof Y.ContentType && !(item.content.type instanceof Y.XmlText)
+}
+
+/**
+ * How a local change bounds undo steps: 'structure' (it added or removed a block:
  * Enter, a new quote or heading, joining blocks) is a step of its own; 'word-end' (it typed
  * whitespace) ends the current step; null leaves grouping to the capture timeout.
  */
@@ -68,7 +76,7 @@ export function undoBoundary(transaction: Y.Transaction): 'structure' | 'word-en
       const struct = structs[i]
       if (struct === undefined || struct.id.clock + struct.length <= start) break
       if (!(struct instanceof Y.Item) || struct.id.clock >= end) continue
-      if (struct.content instanceof Y.ContentType) structure = true
+      if (struct.content instanceof Y.ContentType) structure ||= isBlock(struct)
       else if (struct.content instanceof Y.ContentString) {
         const from = Math.max(0, start - struct.id.clock)
         const to = Math.min(struct.length, end - struct.id.clock)
@@ -77,7 +85,7 @@ export function undoBoundary(transaction: Y.Transaction): 'structure' | 'word-en
     }
   }
   Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
-    if (struct instanceof Y.Item && struct.content instanceof Y.ContentType) structure = true
+    if (struct instanceof Y.Item && struct.content instanceof Y.ContentType) structure ||= isBlock(struct)
   })
   return structure ? 'structure' : wordEnd ? 'word-end' : null
 }
