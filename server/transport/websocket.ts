@@ -29,6 +29,13 @@ export interface SyncTransportOptions<Ticket> {
   readonly metrics: Metrics
   readonly maxMessageBytes: number
   readonly heartbeatMs: number
+  /**
+   * Sent to every open socket each heartbeat round, next to the ping. Browsers never see
+   * WebSocket pings, so a client can only tell a live server from a dead network by regular
+   * messages; this one must be a no-op for any client (the server passes an empty awareness
+   * update). None when omitted.
+   */
+  readonly keepaliveFrame?: Uint8Array
   readonly maxMessagesPerSecond: number
   readonly maxBytesPerSecond: number
   readonly maxBufferedBytes: number
@@ -281,6 +288,11 @@ export class SyncTransport<Ticket> {
       }
       entry.alive = false
       entry.ws.ping()
+      const keepalive = this.options.keepaliveFrame
+      if (keepalive !== undefined) {
+        entry.ws.send(keepalive, { binary: true })
+        this.options.metrics.messageOut(messageKindOf(keepalive), keepalive.length)
+      }
     }
   }
 
