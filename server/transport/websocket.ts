@@ -185,7 +185,8 @@ export class SyncTransport<Ticket> {
     this.live.add(entry)
     metrics.connectionOpened()
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      entry.alive = true
+      // Not a sign of life: a peer whose downstream is gone (a proxy or NAT that swallows what
+      // we send) goes on sending, yet hears nothing. Only a pong proves both directions (A4).
       metrics.messageIn(isBinary ? messageKindOf(data) : 'other', data.length)
       if (!isBinary) return handler.close(CloseCode.UnsupportedData)
       this.admitFrame(entry, data)
@@ -272,8 +273,12 @@ export class SyncTransport<Ticket> {
   }
 
   /**
-   * Each round, a socket that has not answered the previous round's ping (and sent nothing
-   * since) is dead, so silence is detected within two intervals.
+   * Each round, a socket that has not answered the previous round's ping is dead, so a peer is
+   * cut within two intervals of its last pong. Its own messages do not count: they prove only
+   * that it can send, and a peer that types on behind a connection that swallows everything
+   * sent to it was kept for as long as it typed (and, idle, until up to 15 s after the cut,
+   * when its presence renewal arrived). Each round also sends the keepalive frame, which is how
+   * clients that cannot see pings (browsers) tell a live server from a dead network.
    */
   private checkHeartbeats(): void {
     for (const entry of this.live) {

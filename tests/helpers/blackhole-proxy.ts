@@ -10,14 +10,19 @@ import { createServer, type Server, Socket } from 'node:net'
 export interface BlackholeProxy {
   /** ws://127.0.0.1:PORT (or http://): the proxy's own address. */
   readonly port: number
-  cut(): void
+  /**
+   * Stops forwarding: 'both' ways (a dropped network), or only 'down' (server to client) or
+   * 'up' (client to server), as a half-broken proxy or NAT does.
+   */
+  cut(direction?: 'both' | 'down' | 'up'): void
   restore(): void
   /** Closes the proxy and every connection through it. */
   close(): Promise<void>
 }
 
 export async function startBlackholeProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<BlackholeProxy> {
-  let cut = false
+  let cutDown = false
+  let cutUp = false
   const sockets = new Set<Socket>()
   const track = (socket: Socket) => {
     sockets.add(socket)
@@ -28,19 +33,19 @@ export async function startBlackholeProxy(targetPort: number, targetHost = '127.
     track(client)
     const upstream = new Socket()
     track(upstream)
-    const forward = (from: Socket, to: Socket) => {
+    const forward = (from: Socket, to: Socket, isCut: () => boolean) => {
       from.on('data', (chunk: Buffer) => {
-        if (!cut) to.write(chunk)
+        if (!isCut()) to.write(chunk)
       })
       from.on('end', () => {
-        if (!cut) to.end()
+        if (!isCut()) to.end()
       })
       from.on('close', () => {
-        if (!cut) to.destroy()
+        if (!isCut()) to.destroy()
       })
     }
-    forward(client, upstream)
-    forward(upstream, client)
+    forward(client, upstream, () => cutUp)
+    forward(upstream, client, () => cutDown)
     upstream.connect(targetPort, targetHost)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -48,11 +53,13 @@ export async function startBlackholeProxy(targetPort: number, targetHost = '127.
   if (address === null || typeof address === 'string') throw new Error('proxy has no port')
   return {
     port: address.port,
-    cut() {
-      cut = true
+    cut(direction = 'both') {
+      cutDown = direction !== 'up'
+      cutUp = direction !== 'down'
     },
     restore() {
-      cut = false
+      cutDown = false
+      cutUp = false
     },
     async close() {
       for (const socket of sockets) socket.destroy()

@@ -41,7 +41,14 @@ function connect(port: number, name: string, liveness: LivenessOptions = {}, doc
 const othersSeenBy = (c: TandemConnection) => c.peers.value.filter((peer) => !peer.isLocal).map((peer) => peer.name)
 
 /** Cuts the writer's network and measures when each side notices (ms after the cut). */
-async function measureCut(heartbeatMs: number, liveness: LivenessOptions, boundMs: number) {
+async function measureCut(
+  heartbeatMs: number,
+  liveness: LivenessOptions,
+  boundMs: number,
+  direction: 'both' | 'down' = 'both',
+  whileCut: (writer: TandemConnection) => void = () => {},
+  writerWatches = true,
+) {
   server = await startServer({ heartbeatMs: String(heartbeatMs) })
   const port = Number(new URL(server.wsUrl).port)
   const proxy = await startBlackholeProxy(port)
@@ -52,7 +59,8 @@ async function measureCut(heartbeatMs: number, liveness: LivenessOptions, boundM
   writer.doc.getText('t').insert(0, 'before the cut')
   await waitFor(() => other.doc.getText('t').toString() === 'before the cut', 'the edit arrives')
   const cutAt = performance.now()
-  proxy.cut()
+  proxy.cut(direction)
+  whileCut(writer)
   let writerOffline = Number.NaN
   let othersDropWriter = Number.NaN
   await waitFor(
@@ -60,15 +68,16 @@ async function measureCut(heartbeatMs: number, liveness: LivenessOptions, boundM
       const t = performance.now() - cutAt
       if (Number.isNaN(writerOffline) && writer.status.value === 'offline') writerOffline = t
       if (Number.isNaN(othersDropWriter) && !othersSeenBy(other).includes('Ada')) othersDropWriter = t
-      return !Number.isNaN(writerOffline) && !Number.isNaN(othersDropWriter)
+      return (!writerWatches || !Number.isNaN(writerOffline)) && !Number.isNaN(othersDropWriter)
     },
     'both sides to notice the cut',
     boundMs,
   )
   console.log(
-    `[liveness] heartbeat ${heartbeatMs} ms: the writer shows offline ${writerOffline.toFixed(0)} ms after the cut; ` +
+    `[liveness] heartbeat ${heartbeatMs} ms, cut ${direction}: the writer shows offline ${writerOffline.toFixed(0)} ms after the cut; ` +
       `the others drop the writer after ${othersDropWriter.toFixed(0)} ms`,
   )
+  if (!writerWatches) return { writerOffline, othersDropWriter }
   // The network comes back: the writer reconnects on its own and is seen again.
   proxy.restore()
   await waitFor(() => writer.status.value === 'connected' && othersSeenBy(other).includes('Ada'), 'the writer is back', 20_000)
@@ -86,6 +95,40 @@ describe('a dropped network is noticed on both sides', () => {
     const { writerOffline, othersDropWriter } = await measureCut(4_000, {}, 15_000)
     expect(writerOffline).toBeLessThan(15_000)
     expect(othersDropWriter).toBeLessThan(15_000)
+  }, 60_000)
+
+  it('[A4] only the server-to-client direction is swallowed while the writer keeps typing: both sides still notice', async () => {
+    let typing: ReturnType<typeof setInterval> | null = null
+    try {
+      const { writerOffline, othersDropWriter } = await measureCut(500, { silenceMs: 1_250 }, 15_000, 'down', (writer) => {
+        // The writer types on (its frames still reach the server) but hears nothing back.
+        typing = setInterval(() => writer.doc.getText('t').insert(0, 'x'), 100)
+      })
+      expect(writerOffline).toBeLessThan(15_000)
+      expect(othersDropWriter).toBeLessThan(15_000)
+    } finally {
+      if (typing !== null) clearInterval(typing)
+    }
+  }, 60_000)
+
+  it('[A4] the server alone cuts a peer that types on but hears nothing (a client without a watchdog, like stock y-websocket)', async () => {
+    let typing: ReturnType<typeof setInterval> | null = null
+    try {
+      // A watchdog that never fires: only the server's heartbeat can take the writer away.
+      const { othersDropWriter } = await measureCut(
+        500,
+        { silenceMs: 3_600_000 },
+        15_000,
+        'down',
+        (writer) => {
+          typing = setInterval(() => writer.doc.getText('t').insert(0, 'x'), 100)
+        },
+        false,
+      )
+      expect(othersDropWriter).toBeLessThan(15_000)
+    } finally {
+      if (typing !== null) clearInterval(typing)
+    }
   }, 60_000)
 
   it('[A4] an idle but healthy connection is never taken for dead: the keepalive keeps it open', async () => {
