@@ -1,5 +1,9 @@
+import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
+import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness'
+import * as Y from 'yjs'
 import { backoffDelay, createRetrier, createWatchdog, type LivenessClock } from '../../lib/client/liveness'
+import { KEEPALIVE_FRAME } from '../../lib/protocol'
 import { mulberry32 } from '../helpers/seeded-random'
 
 /** A clock whose timers run when time is advanced past them; `jump` moves time without running any (sleep). */
@@ -145,5 +149,25 @@ describe('watchdog', () => {
     t.jump(6_000)
     watchdog.check()
     expect(calls).toEqual([{ silentMs: 11_000, slept: false }])
+  })
+})
+
+describe('the server keepalive', () => {
+  it('is an awareness update with zero entries, which a stock client applies as a no-op', () => {
+    expect([...KEEPALIVE_FRAME]).toEqual([1, 1, 0])
+    const doc = new Y.Doc()
+    const awareness = new Awareness(doc)
+    awareness.setLocalState({ user: { name: 'Ada' } })
+    const before = JSON.stringify([...awareness.getStates()])
+    let events = 0
+    awareness.on('change', () => events++)
+    awareness.on('update', () => events++)
+    const decoder = decoding.createDecoder(KEEPALIVE_FRAME)
+    expect(decoding.readVarUint(decoder)).toBe(1) // messageAwareness
+    applyAwarenessUpdate(awareness, decoding.readVarUint8Array(decoder), 'server')
+    expect(events).toBe(0)
+    expect(JSON.stringify([...awareness.getStates()])).toBe(before)
+    awareness.destroy()
+    doc.destroy()
   })
 })
