@@ -351,8 +351,10 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
         handler(encoder, decoder, p, fromSocket, type)
       },
   )
+  // A socket that is still opening is watched too: an attempt into a dead network may hang
+  // without ever failing (the handshake goes nowhere), and y-websocket has no timeout for it.
   const onLivenessStatus = ({ status: s }: { status: string }) => {
-    if (s === 'connected') watchdog.opened()
+    if (s === 'connected' || s === 'connecting') watchdog.opened()
   }
   const onCloseForRetry = (event: CloseEvent | null) => {
     watchdog.closed()

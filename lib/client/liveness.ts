@@ -53,7 +53,7 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
 }
 
 export interface Watchdog {
-  /** A socket opened: start expecting messages. */
+  /** A socket is opening or opened: start (again) expecting messages within `silenceMs`. */
   opened(): void
   /** Anything at all arrived from the server. */
   heard(): void

@@ -48,6 +48,7 @@ async function measureCut(
   direction: 'both' | 'down' = 'both',
   whileCut: (writer: TandemConnection) => void = () => {},
   writerWatches = true,
+  holdCutMs = 0,
 ) {
   server = await startServer({ heartbeatMs: String(heartbeatMs) })
   const port = Number(new URL(server.wsUrl).port)
@@ -78,7 +79,9 @@ async function measureCut(
       `the others drop the writer after ${othersDropWriter.toFixed(0)} ms`,
   )
   if (!writerWatches) return { writerOffline, othersDropWriter }
-  // The network comes back: the writer reconnects on its own and is seen again.
+  // The network stays down a while (pacing): the writer's attempts meanwhile go nowhere and
+  // hang, which must not strand it. Then it comes back: the writer reconnects on its own.
+  if (holdCutMs > 0) await sleep(holdCutMs)
   proxy.restore()
   await waitFor(() => writer.status.value === 'connected' && othersSeenBy(other).includes('Ada'), 'the writer is back', 20_000)
   return { writerOffline, othersDropWriter }
@@ -86,7 +89,7 @@ async function measureCut(
 
 describe('a dropped network is noticed on both sides', () => {
   it('[A4] short heartbeat (500 ms, client silence 1250 ms): both sides notice a cut within the bound', async () => {
-    const { writerOffline, othersDropWriter } = await measureCut(500, { silenceMs: 1_250 }, 15_000)
+    const { writerOffline, othersDropWriter } = await measureCut(500, { silenceMs: 1_250 }, 15_000, 'both', () => {}, true, 4_000)
     expect(writerOffline).toBeLessThan(15_000)
     expect(othersDropWriter).toBeLessThan(15_000)
   }, 60_000)
