@@ -5,7 +5,8 @@
  * laptop, a proxy that swallows the socket) closes nothing: the socket just goes quiet. The
  * server therefore sends a no-op message every heartbeat interval (4 s by default, server SPEC
  * A4), and the watchdog here calls the connection dead when nothing at all has arrived for
- * `silenceMs` (10 s by default, two and a half intervals, so one late keepalive is forgiven).
+ * `silenceMs` (9 s by default: two intervals and a quarter, so one lost keepalive is forgiven
+ * with a second to spare, and a cut is noticed within 9 s of the last message, under 10 s).
  *
  * Reconnecting uses exponential backoff with full jitter: a retry waits a uniformly random time
  * in [0, min(maxMs, baseMs * 2^(attempt - 1))), so clients cut off together (a server restart)
@@ -28,7 +29,7 @@ export const systemClock: LivenessClock = {
 }
 
 export interface LivenessOptions {
-  /** Nothing heard from the server for this long: the connection is dead (default 10 s). */
+  /** Nothing heard from the server for this long: the connection is dead (default 9 s). */
   silenceMs?: number
   /** A timer that fires this much later than asked means the machine slept (default 30 s). */
   sleepMs?: number
@@ -38,7 +39,7 @@ export interface LivenessOptions {
   backoffMaxMs?: number
 }
 
-export const DEFAULT_SILENCE_MS = 10_000
+export const DEFAULT_SILENCE_MS = 9_000
 export const DEFAULT_SLEEP_MS = 30_000
 export const DEFAULT_BACKOFF_BASE_MS = 500
 export const DEFAULT_BACKOFF_MAX_MS = 15_000

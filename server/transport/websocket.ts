@@ -276,8 +276,7 @@ export class SyncTransport<Ticket> {
    * Each round, a socket that has not answered the previous round's ping is dead, so a peer is
    * cut within two intervals of its last pong. Its own messages do not count: they prove only
    * that it can send, and a peer that types on behind a connection that swallows everything
-   * sent to it was kept for as long as it typed (and, idle, until up to 15 s after the cut,
-   * when its presence renewal arrived). Each round also sends the keepalive frame, which is how
+   * sent to it was kept for as long as it typed, and two intervals more. Each round also sends the keepalive frame, which is how
    * clients that cannot see pings (browsers) tell a live server from a dead network.
    */
   private checkHeartbeats(): void {
