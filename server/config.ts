@@ -100,7 +100,7 @@ const SETTINGS = {
     flag: 'heartbeat-ms',
     env: 'TANDEM_HEARTBEAT_MS',
     schema: int(100).default(4000),
-    description: 'Ping interval; a peer that answers no ping for two intervals is closed (4408).',
+    description: 'Ping and keepalive interval; a peer that answers no ping for two intervals is closed (4408).',
   },
   compactAfterUpdates: {
     flag: 'compact-after',

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { roleCanWrite } from '../lib/protocol'
+import { KEEPALIVE_FRAME, roleCanWrite } from '../lib/protocol'
 import { Authenticator } from './auth/authenticator'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
@@ -137,6 +137,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     scheduler,
     maxMessageBytes: config.maxMessageBytes,
     heartbeatMs: config.heartbeatMs,
+    keepaliveFrame: KEEPALIVE_FRAME,
     maxMessagesPerSecond: config.maxMessagesPerSecond,
     maxBytesPerSecond: config.maxBytesPerSecond,
     maxBufferedBytes: config.maxBufferedBytes,

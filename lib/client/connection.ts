@@ -9,6 +9,17 @@ import { isValidDocId } from '../protocol/document-fields'
 import { type ActivityEntry, ActivityLog } from './activity'
 import { bindDocAccess, type DocAccess } from './doc-access'
 import { distinctColor, type TandemUser } from './identity'
+import {
+  createRetrier,
+  createWatchdog,
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_MAX_MS,
+  DEFAULT_SILENCE_MS,
+  DEFAULT_SLEEP_MS,
+  type LivenessClock,
+  type LivenessOptions,
+  systemClock,
+} from './liveness'
 import { type Peer, readPeers, setLocalUser, subscribePeers } from './presence'
 import { SaveTracker } from './save-tracker'
 import { type ReadonlySignal, Signal } from './signal'
@@ -50,6 +61,11 @@ export interface ConnectionOptions {
   connect?: boolean
   /** How long a change may stay unconfirmed before we ask the server for its state again. */
   resyncAfterMs?: number
+  /**
+   * Dead-connection detection and reconnect backoff (see `liveness.ts`); `clock` and `random`
+   * are for tests.
+   */
+  liveness?: LivenessOptions & { clock?: LivenessClock; random?: () => number }
 }
 
 export interface TandemConnection {
@@ -279,6 +295,106 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     // disconnect() told everyone we left; onStatus announces us again once the new socket opens.
     provider.connect()
   }
+
+  /**
+   * Liveness. The server sends something at least every heartbeat interval (an empty awareness
+   * update when there is nothing else); when nothing has arrived for `silenceMs`, the socket is
+   * as good as dead, whatever the cause (a dropped network, sleep, a proxy that swallowed it).
+   * We close it locally through the provider's own path (`disconnect()`): the status turns
+   * offline and the others' presence is dropped at once, whereas a closing handshake would wait
+   * for a peer that is gone. The reconnect then follows our backoff.
+   *
+   * Backoff. y-websocket retries on a fixed schedule (100 ms · 2^n up to `maxBackoffTime`) with
+   * no jitter, so every client cut off by a server restart would come back in the same
+   * instant. We take retries over: when a socket closes and a retry is due, `shouldConnect` is
+   * cleared before the provider's own timer runs (it then finds nothing to do), and our retrier
+   * calls `connect()` after a jittered delay. `connect()`/`disconnect()` from anyone else
+   * (access changes, `reconnect()`, `destroy()`) cancel a pending retry first.
+   */
+  const live = options.liveness ?? {}
+  const clock = live.clock ?? systemClock
+  const stockConnect = provider.connect.bind(provider)
+  const stockDisconnect = provider.disconnect.bind(provider)
+  const retrier = createRetrier({
+    connect: stockConnect,
+    baseMs: live.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS,
+    maxMs: live.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS,
+    clock,
+    ...(live.random ? { random: live.random } : {}),
+  })
+  provider.connect = () => {
+    retrier.cancel()
+    stockConnect()
+  }
+  provider.disconnect = () => {
+    retrier.cancel()
+    stockDisconnect()
+  }
+  const watchdog = createWatchdog({
+    silenceMs: live.silenceMs ?? DEFAULT_SILENCE_MS,
+    sleepMs: live.sleepMs ?? DEFAULT_SLEEP_MS,
+    clock,
+    onSilent: ({ slept }) => {
+      if (provider.ws === null) return
+      stockDisconnect()
+      // After a long sleep, come back at once: the new socket starts with a full sync (every
+      // open sends sync step 1, the server answers with all we miss) and a fresh announcement.
+      if (slept) stockConnect()
+      else retrier.schedule()
+    },
+  })
+  // Any message from the socket is a sign of life.
+  provider.messageHandlers = provider.messageHandlers.map(
+    (handler): (typeof provider.messageHandlers)[number] =>
+      (encoder, decoder, p, fromSocket, type) => {
+        if (fromSocket) watchdog.heard()
+        handler(encoder, decoder, p, fromSocket, type)
+      },
+  )
+  // A socket that is still opening is watched too: an attempt into a dead network may hang
+  // without ever failing (the handshake goes nowhere), and y-websocket has no timeout for it.
+  const onLivenessStatus = ({ status: s }: { status: string }) => {
+    if (s === 'connected' || s === 'connecting') watchdog.opened()
+  }
+  const onCloseForRetry = (event: CloseEvent | null) => {
+    watchdog.closed()
+    // disconnect() cleared it: someone meant to stop. A final close code stops for good.
+    if (!provider.shouldConnect) return
+    if (event !== null && !shouldReconnectAfterClose(event.code)) return
+    provider.shouldConnect = false
+    retrier.schedule()
+  }
+  const onSyncedForRetry = (isSynced: boolean) => {
+    if (isSynced) retrier.succeeded()
+  }
+  provider.on('status', onLivenessStatus)
+  provider.on('connection-close', onCloseForRetry)
+  provider.on('sync', onSyncedForRetry)
+  disposers.push(() => {
+    provider.off('status', onLivenessStatus)
+    provider.off('connection-close', onCloseForRetry)
+    provider.off('sync', onSyncedForRetry)
+    watchdog.dispose()
+    retrier.cancel()
+  })
+  // The browser says the network is back, or the tab is visible again (maybe after sleep): retry
+  // now instead of at the end of the backoff, or, if a socket is open, check it at once (timers
+  // of hidden tabs and sleeping machines run late).
+  if (typeof window !== 'undefined' && typeof document !== 'undefined') {
+    const wake = () => {
+      if (!retrier.now()) watchdog.check()
+    }
+    const onVisibility = () => {
+      if (document.visibilityState === 'visible') wake()
+    }
+    window.addEventListener('online', wake)
+    document.addEventListener('visibilitychange', onVisibility)
+    disposers.push(() => {
+      window.removeEventListener('online', wake)
+      document.removeEventListener('visibilitychange', onVisibility)
+    })
+  }
+
   if (options.access) disposers.push(bindDocAccess({ provider, setToken, reconnect }, options.access))
 
   if (options.connect !== false && options.access?.state.value.status !== 'denied') provider.connect()

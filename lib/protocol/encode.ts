@@ -37,6 +37,13 @@ export function writeAwareness(awarenessUpdate: Uint8Array): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
+/**
+ * keepalive := awareness(varUint(0)): an awareness update with no entries. Stock y-websocket
+ * clients apply it as a no-op (no state changes, no event, no reply), yet it is a message, so
+ * it refreshes their "last message received" clock; Tandem's client watches it (heartbeat, A4).
+ */
+export const KEEPALIVE_FRAME: Uint8Array = writeAwareness(new Uint8Array([0]))
+
 /** queryAwareness := varUint(3) */
 export function writeQueryAwareness(): Uint8Array {
   const encoder = encoding.createEncoder()

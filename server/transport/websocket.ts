@@ -29,6 +29,13 @@ export interface SyncTransportOptions<Ticket> {
   readonly metrics: Metrics
   readonly maxMessageBytes: number
   readonly heartbeatMs: number
+  /**
+   * Sent to every open socket each heartbeat round, next to the ping. Browsers never see
+   * WebSocket pings, so a client can only tell a live server from a dead network by regular
+   * messages; this one must be a no-op for any client (the server passes an empty awareness
+   * update). None when omitted.
+   */
+  readonly keepaliveFrame?: Uint8Array
   readonly maxMessagesPerSecond: number
   readonly maxBytesPerSecond: number
   readonly maxBufferedBytes: number
@@ -178,7 +185,8 @@ export class SyncTransport<Ticket> {
     this.live.add(entry)
     metrics.connectionOpened()
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      entry.alive = true
+      // Not a sign of life: a peer whose downstream is gone (a proxy or NAT that swallows what
+      // we send) goes on sending, yet hears nothing. Only a pong proves both directions (A4).
       metrics.messageIn(isBinary ? messageKindOf(data) : 'other', data.length)
       if (!isBinary) return handler.close(CloseCode.UnsupportedData)
       this.admitFrame(entry, data)
@@ -265,8 +273,11 @@ export class SyncTransport<Ticket> {
   }
 
   /**
-   * Each round, a socket that has not answered the previous round's ping (and sent nothing
-   * since) is dead, so silence is detected within two intervals.
+   * Each round, a socket that has not answered the previous round's ping is dead, so a peer is
+   * cut within two intervals of its last pong. Its own messages do not count: they prove only
+   * that it can send, and a peer that types on behind a connection that swallows everything
+   * sent to it was kept for as long as it typed, and two intervals more. Each round also sends the keepalive frame, which is how
+   * clients that cannot see pings (browsers) tell a live server from a dead network.
    */
   private checkHeartbeats(): void {
     for (const entry of this.live) {
@@ -281,6 +292,11 @@ export class SyncTransport<Ticket> {
       }
       entry.alive = false
       entry.ws.ping()
+      const keepalive = this.options.keepaliveFrame
+      if (keepalive !== undefined) {
+        entry.ws.send(keepalive, { binary: true })
+        this.options.metrics.messageOut(messageKindOf(keepalive), keepalive.length)
+      }
     }
   }
 
