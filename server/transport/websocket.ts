@@ -57,10 +57,19 @@ export interface SyncTransportOptions<Ticket> {
   abandon(ticket: Ticket): void
 }
 
+/** Largest WebSocket frame header a client sends (2 + 8 length bytes + 4 mask bytes). */
+const MAX_CLIENT_FRAME_HEADER = 14
+
 interface LiveSocket {
   readonly ws: WebSocket
   readonly handler: ConnectionHandler
   alive: boolean
+  /** Bytes read off the TCP socket, and the part of them that complete messages account for. */
+  bytesIn: number
+  messageBytesIn: number
+  messagesIn: number
+  /** The same three figures at the previous heartbeat round. */
+  readonly atLastRound: { bytesIn: number; messageBytesIn: number; messagesIn: number }
   readonly messages: TokenBucket
   readonly bytes: TokenBucket
   /**
@@ -176,6 +185,10 @@ export class SyncTransport<Ticket> {
       ws,
       handler,
       alive: true,
+      bytesIn: 0,
+      messageBytesIn: 0,
+      messagesIn: 0,
+      atLastRound: { bytesIn: 0, messageBytesIn: 0, messagesIn: 0 },
       messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond, now),
       // A single message may be as large as the frame limit, so the burst allows one.
       bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes), now),
@@ -187,12 +200,20 @@ export class SyncTransport<Ticket> {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       // Not a sign of life: a peer whose downstream is gone (a proxy or NAT that swallows what
       // we send) goes on sending, yet hears nothing. Only a pong proves both directions (A4).
+      entry.messagesIn++
+      entry.messageBytesIn += data.length
       metrics.messageIn(isBinary ? messageKindOf(data) : 'other', data.length)
       if (!isBinary) return handler.close(CloseCode.UnsupportedData)
       this.admitFrame(entry, data)
     })
     ws.on('pong', () => {
       entry.alive = true
+    })
+    // Counted beside ws' own reader (frames are never compressed here, so payload bytes on the
+    // wire are message bytes): what complete messages do not account for is a frame on its way.
+    const tcp = (ws as unknown as { _socket?: Duplex })._socket
+    tcp?.on('data', (chunk: Buffer) => {
+      entry.bytesIn += chunk.length
     })
     ws.on('error', (err) => {
       // ws reports oversized frames here and then closes with 1009 itself.
@@ -281,8 +302,10 @@ export class SyncTransport<Ticket> {
    */
   private checkHeartbeats(): void {
     for (const entry of this.live) {
+      const receivingAFrame = this.frameArrivedInPart(entry)
       // A throttled socket is not read, so its pongs wait too; it is not silent, just slowed.
-      if (entry.held.length > 0) continue
+      // A peer uploading one large frame is not silent either: its pong waits behind the frame.
+      if (entry.held.length > 0 || receivingAFrame) continue
       if (!entry.alive) {
         this.options.logger.debug('closing a peer that stopped answering pings')
         this.options.metrics.connectionRejected('heartbeat_timeout')
@@ -298,6 +321,21 @@ export class SyncTransport<Ticket> {
         this.options.metrics.messageOut(messageKindOf(keepalive), keepalive.length)
       }
     }
+  }
+
+  /**
+   * Whether, since the last round, bytes arrived that no complete message accounts for (beyond
+   * frame headers): a large frame is still being uploaded. Whole small messages do not count:
+   * a peer that only sends proves it can send, not that it hears us (A4).
+   */
+  private frameArrivedInPart(entry: LiveSocket): boolean {
+    const last = entry.atLastRound
+    const bytes = entry.bytesIn - last.bytesIn
+    const accounted = entry.messageBytesIn - last.messageBytesIn + MAX_CLIENT_FRAME_HEADER * (entry.messagesIn - last.messagesIn + 1)
+    last.bytesIn = entry.bytesIn
+    last.messageBytesIn = entry.messageBytesIn
+    last.messagesIn = entry.messagesIn
+    return bytes > accounted
   }
 
   /** Refuses new upgrades from now on (shutdown). */

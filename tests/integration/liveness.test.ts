@@ -1,3 +1,4 @@
+import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { createConnection, type TandemConnection } from '../../lib/client/connection'
@@ -135,13 +136,15 @@ describe('a dropped network is noticed on both sides', () => {
   }, 60_000)
 
   it('[A4] an idle but healthy connection is never taken for dead: the keepalive keeps it open', async () => {
-    server = await startServer({ heartbeatMs: '200' })
+    // Intervals long enough that a busy machine's stalls (GC, other test processes) cannot pass
+    // for a dead peer, short enough that six seconds hold several rounds on both sides.
+    server = await startServer({ heartbeatMs: '1000' })
     const port = Number(new URL(server.wsUrl).port)
-    const idle = connect(port, 'Idle', { silenceMs: 500 })
+    const idle = connect(port, 'Idle', { silenceMs: 3_000 })
     await waitFor(() => idle.status.value === 'connected' && idle.synced.value, 'connected')
     const opened: string[] = []
     const unsubscribe = idle.status.subscribe((s) => opened.push(s))
-    // Nothing is sent for twelve silence periods; only the server's keepalive is heard (pacing,
+    // Nothing is sent for two silence periods; only the server's keepalive is heard (pacing,
     // not a decision: any closing during it is recorded).
     await sleep(6_000)
     unsubscribe()
@@ -186,4 +189,49 @@ describe('reconnecting after a server restart', () => {
     expect(within100).toBeLessThan(20)
     expect(spread).toBeGreaterThanOrEqual(500)
   }, 90_000)
+})
+
+describe('a slow upload is not a dead peer', () => {
+  it('[A4] a peer uploading one large frame over several heartbeat rounds stays connected; silent again, it is cut', async () => {
+    server = await startServer({ heartbeatMs: '1000' })
+    const port = Number(new URL(server.wsUrl).port)
+    // A raw peer: its pong would queue behind the frame it uploads, so it never answers at all.
+    const tcp = net.connect(port, '127.0.0.1')
+    await new Promise<void>((resolve) => tcp.once('connect', () => resolve()))
+    let received = ''
+    tcp.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1')
+    })
+    const closed = new Promise<void>((resolve) => tcp.once('close', () => resolve()))
+    tcp.write(
+      `GET /slow-upload HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    )
+    await waitFor(() => received.startsWith('HTTP/1.1 101'), 'the upgrade')
+    await waitFor(() => server?.server.transport.socketCount === 1, 'the server to count the peer')
+    // One binary frame of 200 KB, masked with a zero key, its payload trickled over ~4 rounds.
+    const size = 200_000
+    const header = Buffer.alloc(14)
+    header[0] = 0x82
+    header[1] = 0x80 | 127
+    header.writeBigUInt64BE(BigInt(size), 2)
+    tcp.write(header)
+    let sent = 0
+    let cutWhileUploading = false
+    void closed.then(() => {
+      if (sent < size) cutWhileUploading = true
+    })
+    const chunk = Buffer.alloc(5_000)
+    // Pacing: 40 chunks, one per 100 ms, the whole upload spanning four heartbeat rounds.
+    while (sent < size - chunk.length && !tcp.destroyed) {
+      tcp.write(chunk)
+      sent += chunk.length
+      await sleep(100)
+    }
+    expect(cutWhileUploading, 'cut while its frame was still arriving').toBe(false)
+    expect(server.server.transport.socketCount).toBe(1)
+    // The upload stalls short of the end: now the peer is silent, and two rounds later it is gone.
+    await closed
+    await waitFor(() => server?.server.transport.socketCount === 0, 'the server to drop the peer')
+  }, 30_000)
 })
