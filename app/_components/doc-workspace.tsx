@@ -4,6 +4,9 @@ import { type ReactNode, useEffect, useRef, useState } from 'react'
 import type { DocAccess } from '../../lib/client/doc-access'
 import { createDocsClient } from '../../lib/client/docs-client'
 import type { LocalIdentity } from '../../lib/client/identity'
+import { type LocalCopyInfo, localCopyName, localCopyUserKey, peekLocalCopy } from '../../lib/client/local-copy'
+import { decodeTokenClaims } from '../../lib/client/tokens'
+import { collabUrlFromLocation } from '../../lib/client/urls'
 import { roleCanWrite } from '../../lib/protocol/access'
 import { CloseCode } from '../../lib/protocol/close-codes'
 import {
@@ -22,6 +25,7 @@ import {
   useDocAccess,
   useDocTitle,
   useLocalIdentity,
+  useTandemConnection,
   ViewOnlyBadge,
 } from '../../lib/react'
 import { AccessPage } from './access-page'
@@ -35,11 +39,15 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   const { identity, setName } = useLocalIdentity(nameOverride)
   const accessToken = useAccessToken()
   const { access, state } = useDocAccess(docId, { accessToken, name: identity?.name ?? null, enabled: identity !== null })
+  const lastCanEdit = useRef(false)
   const [renaming, setRenaming] = useState(false)
   const started = useRef(false)
+  const userKey = identity && accessToken !== undefined ? localCopyUserKey({ accessToken, browserId: identity.id }) : null
+  const offlineCopy = useOfflineCopy(docId, userKey, state.status === 'unreachable')
 
   const role = state.status === 'open' ? 'editor' : state.status === 'granted' ? state.role : null
-  const canEdit = roleCanWrite(role)
+  // Offline, the role last seen online (kept with the local copy) decides; the server checks again.
+  const canEdit = state.status === 'unreachable' ? lastCanEdit.current : roleCanWrite(role)
 
   // Opening a link to a document that does not exist yet creates it (idempotent PUT); only
   // editors may, and with auth on the session token authorises it.
@@ -53,13 +61,17 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   }, [docId, canEdit, access])
 
   if (state.status === 'denied') return <AccessPage reason={state.reason} />
-  if (!identity || !access || state.status === 'checking') return <Shell />
-  if (state.status === 'unreachable') {
+  if (!identity || !access || !userKey || state.status === 'checking') return <Shell />
+  // The server cannot be asked: open the copy on this device when there is one (before the
+  // document was ever shown here, or after; a copy already open simply stays open).
+  const offline = state.status === 'unreachable'
+  if (offline && !started.current && offlineCopy === undefined) return <Shell />
+  if (offline && !started.current && offlineCopy === null) {
     return (
       <Shell
         notice={
           <div className="banner banner--warning" role="status" data-testid="access-unreachable">
-            Can’t reach the server to open this document. Retrying…{' '}
+            Can’t reach the server, and this document has not been opened on this device, so there is no copy of it here. Retrying…{' '}
             <button type="button" className="tandem-link-button" onClick={() => void access.check()}>
               Try now
             </button>
@@ -70,7 +82,8 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   }
 
   const nameFromToken = state.status === 'granted' && state.nameFromToken
-  const displayName = nameFromToken ? state.name : identity.name
+  const tokenName = offline ? (decodeTokenClaims(accessToken)?.name ?? null) : null
+  const displayName = nameFromToken ? state.name : (tokenName ?? identity.name)
   if (!displayName) {
     return (
       <>
@@ -81,19 +94,22 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   }
   // With auth on the name others see is in the session token: wait for the one carrying it
   // (only before the document first shows; a later rename swaps tokens underneath).
-  const nameSettled = state.status === 'open' || nameFromToken || state.requestedName === identity.name
+  const nameSettled = offline || state.status === 'open' || nameFromToken || state.requestedName === identity.name
   if (!nameSettled && !started.current) return <Shell />
+  if (!started.current && offline && offlineCopy) lastCanEdit.current = offlineCopy.canEdit ?? true
   started.current = true
+  if (!offline) lastCanEdit.current = canEdit
 
   const user = { name: displayName, color: identity.color }
   return (
-    <TandemDocProvider docId={docId} user={user} access={access}>
+    <TandemDocProvider docId={docId} user={user} access={access} localCopy={{ userKey }}>
       <Workspace
         docId={docId}
         identity={identity}
         access={access}
         auth={state.status === 'granted'}
-        canEdit={canEdit}
+        offline={offline}
+        canEdit={offline ? lastCanEdit.current : canEdit}
         onEditName={nameFromToken ? undefined : () => setRenaming(true)}
       />
       {renaming && (
@@ -152,8 +168,30 @@ function Shell({ notice }: { notice?: ReactNode }) {
   )
 }
 
+/**
+ * Whether this device has a copy of the document (`undefined` while looking), asked only when
+ * the server cannot be reached.
+ */
+function useOfflineCopy(docId: string, userKey: string | null, unreachable: boolean): LocalCopyInfo | null | undefined {
+  const [found, setFound] = useState<{ key: string; info: LocalCopyInfo | null } | null>(null)
+  const key = userKey ? localCopyName({ serverUrl: collabUrlFromLocation(window.location), userKey, docId }) : null
+  useEffect(() => {
+    if (!unreachable || key === null) return
+    let live = true
+    void peekLocalCopy(key).then((info) => {
+      if (live) setFound({ key, info })
+    })
+    return () => {
+      live = false
+    }
+  }, [key, unreachable])
+  return found !== null && found.key === key ? found.info : undefined
+}
+
 function closedMessage(code: number): string {
-  if (code === CloseCode.DocumentDeleted.code) return 'This document was deleted; what you see is a read-only copy.'
+  if (code === CloseCode.DocumentDeleted.code) {
+    return 'This document was deleted, and its copy on this device was removed. What you see stays readable until you leave this page.'
+  }
   if (code === CloseCode.Unauthorized.code || code === CloseCode.Forbidden.code) return 'You no longer have access to this document.'
   return 'The server closed this document. Reload the page to try again.'
 }
@@ -163,6 +201,7 @@ function Workspace({
   identity,
   access,
   auth,
+  offline,
   canEdit,
   onEditName,
 }: {
@@ -170,12 +209,19 @@ function Workspace({
   identity: LocalIdentity
   access: DocAccess
   auth: boolean
+  offline: boolean
   canEdit: boolean
   onEditName?: () => void
 }) {
   const title = useDocTitle()
   const closed = useClosedReason()
+  const connection = useTandemConnection()
   const writable = canEdit && !closed
+
+  // Remember the role with the local copy, for a page opened offline later.
+  useEffect(() => {
+    if (connection && !offline) connection.rememberRole(canEdit)
+  }, [connection, offline, canEdit])
 
   useEffect(() => {
     document.title = `${title.trim() || 'Untitled'} · Tandem`
@@ -199,6 +245,12 @@ function Workspace({
           </>
         }
       />
+      {offline && !closed && (
+        <div className="banner banner--warning" role="status" data-testid="offline-copy">
+          Can’t reach the server: this is the copy on this device.{' '}
+          {canEdit ? 'What you write is kept here and sent when the connection returns.' : ''}
+        </div>
+      )}
       {closed && (
         <div className="banner" role="alert" data-testid="closed-banner" data-code={closed.code}>
           {closedMessage(closed.code)} <a href="/">Back to your documents</a>

@@ -2,7 +2,9 @@
 
 import { useMemo, useState } from 'react'
 import { createDocsClient } from '../../lib/client/docs-client'
+import { clearLocalCopies, localCopyPrefixFor } from '../../lib/client/local-copy'
 import { creatablePrefix, decodeTokenClaims, forgetAccessToken } from '../../lib/client/tokens'
+import { collabUrlFromLocation } from '../../lib/client/urls'
 import { roleCanWrite } from '../../lib/protocol/access'
 import { AccessMessage, Avatar, DocumentList, useAccessToken, useAuthMode, useLocalIdentity } from '../../lib/react'
 import { BrandLink } from './logo'
@@ -41,10 +43,11 @@ export function HomeWorkspace() {
             <button
               type="button"
               className="tandem-button tandem-button--ghost tandem-button--small"
-              title="Forget the access link stored in this browser"
+              title="Forget the access link and the documents’ copies stored in this browser"
               onClick={() => {
                 forgetAccessToken(window.localStorage)
-                window.location.reload()
+                // Nothing of this account stays on the device: its documents' local copies go too.
+                void clearLocalCopies(localCopyPrefixFor(collabUrlFromLocation(window.location))).finally(() => window.location.reload())
               }}
             >
               Sign out

@@ -20,20 +20,35 @@ import {
   type LivenessOptions,
   systemClock,
 } from './liveness'
+import { type LocalCopy, type LocalCopyState, localCopyName, openLocalCopy } from './local-copy'
 import { type Peer, readPeers, setLocalUser, subscribePeers } from './presence'
 import { SaveTracker } from './save-tracker'
 import { type ReadonlySignal, Signal } from './signal'
 import { type ConnectionStatus, nextStatus } from './status'
 import { peekSyncMessage } from './sync-messages'
+import { startTabSync, type TabSync } from './tab-sync'
 import { collabUrlFromLocation } from './urls'
 
 /**
  * - `saved`: the server has stored every local change.
  * - `saving`: connected, and some local changes are not confirmed yet.
- * - `unsaved-offline`: disconnected with local changes the server has not confirmed; they are
- *   kept in memory and sent when the connection comes back.
+ * - `offline`: disconnected; the changes the server has not confirmed (`pendingChanges`) are
+ *   in this device's local copy and go to the server when the connection returns.
+ * - `not-saved`: disconnected, and the changes are neither on the server nor on the device
+ *   (no local copy: turned off, IndexedDB blocked or failing). Closing the page loses them.
  */
-export type SaveState = 'saved' | 'saving' | 'unsaved-offline'
+export type SaveState = 'saved' | 'saving' | 'offline' | 'not-saved'
+
+/** The local copy's state, or `off` when the connection was created without one. */
+export type LocalCopyStatus = LocalCopyState | 'off'
+
+export interface LocalCopyOptions {
+  /**
+   * Whose copy this is: the token's subject with auth on, else a stable per-browser id. Two
+   * people on one browser, or one person on two servers, get separate copies.
+   */
+  userKey?: string
+}
 
 /** Why the server ended the session for good (a 4400–4499 close code: no retry). */
 export interface ClosedReason {
@@ -66,6 +81,14 @@ export interface ConnectionOptions {
    * are for tests.
    */
   liveness?: LivenessOptions & { clock?: LivenessClock; random?: () => number }
+  /**
+   * Keep a copy of the document on this device (IndexedDB), so offline edits survive a reload,
+   * a closed tab and a browser restart; tabs of one document stay in step offline. On by
+   * default where IndexedDB exists; `false` keeps changes in memory only.
+   */
+  localCopy?: boolean | LocalCopyOptions
+  /** Ask before the page closes while changes are neither on the server nor on the device (default true). */
+  guardUnload?: boolean
 }
 
 export interface TandemConnection {
@@ -75,6 +98,9 @@ export interface TandemConnection {
   readonly provider: WebsocketProvider
   readonly status: ReadonlySignal<ConnectionStatus>
   readonly saveState: ReadonlySignal<SaveState>
+  /** How many local changes the server has not confirmed yet. */
+  readonly pendingChanges: ReadonlySignal<number>
+  readonly localCopy: ReadonlySignal<LocalCopyStatus>
   readonly synced: ReadonlySignal<boolean>
   readonly peers: ReadonlySignal<Peer[]>
   readonly activity: ReadonlySignal<readonly ActivityEntry[]>
@@ -90,6 +116,8 @@ export interface TandemConnection {
   setToken(token: string | null): void
   /** Closes the socket and opens a new one (same Y.Doc), e.g. after the token changed identity. */
   reconnect(): void
+  /** Records on the local copy whether this person may edit, for when the page opens offline. */
+  rememberRole(canEdit: boolean): void
   destroy(): void
 }
 
@@ -154,6 +182,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
 
   const status = new Signal<ConnectionStatus>('connecting')
   const saveState = new Signal<SaveState>('saved')
+  const pendingChanges = new Signal<number>(0)
   const synced = new Signal<boolean>(false)
   const peers = new Signal<Peer[]>(readPeers(awareness))
   const closedReason = new Signal<ClosedReason | null>(null)
@@ -176,9 +205,55 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     ws.send(encoding.toUint8Array(encoder))
   }
 
+  /**
+   * The local copy. Updates it applies (from the database) and updates from other tabs are not
+   * this page's edits: the first are already on the device, the second are counted by the tab
+   * that made them... and by us too, since we cannot tell whether that tab is still open to send
+   * them: both count as changes on this device until the server confirms them.
+   */
+  const copyOption = options.localCopy ?? true
+  const localCopy: LocalCopy | null =
+    copyOption === false
+      ? null
+      : openLocalCopy(
+          localCopyName({ serverUrl, userKey: (copyOption === true ? undefined : copyOption.userKey) ?? 'anonymous', docId }),
+          doc,
+        )
+  const localCopyStatus = new Signal<LocalCopyStatus>(localCopy ? localCopy.state.value : 'off')
+  let tabSync: TabSync | null = null
+  /** Tracker version the last completed write to the local copy covers. */
+  let durableVersion = 0
+  let writing = false
+  const persistPending = () => {
+    if (localCopy?.state.value !== 'ready' || writing) return
+    if (durableVersion === tracker.changeVersion) return
+    writing = true
+    const version = tracker.changeVersion
+    localCopy
+      .writePending(tracker.snapshot())
+      .then(() => {
+        durableVersion = version
+      })
+      .catch(() => {
+        // The copy turned unavailable (its state says so); the status shows "Not saved".
+      })
+      .finally(() => {
+        writing = false
+        updateSaveState()
+      })
+  }
+
+  /**
+   * True while a change is neither confirmed by the server nor committed to the local copy (for
+   * the few milliseconds a write takes, or for good when there is no local copy).
+   */
+  const atRisk = () => !tracker.isSaved && !(localCopy?.state.value === 'ready' && durableVersion === tracker.changeVersion)
+
   const updateSaveState = () => {
-    const next: SaveState = tracker.isSaved ? 'saved' : status.value === 'connected' ? 'saving' : 'unsaved-offline'
+    pendingChanges.set(tracker.pendingCount)
+    const next: SaveState = tracker.isSaved ? 'saved' : status.value === 'connected' ? 'saving' : atRisk() ? 'not-saved' : 'offline'
     saveState.set(next)
+    persistPending()
     if (next === 'saving') {
       resyncTimer ??= setTimeout(() => {
         resyncTimer = null
@@ -218,6 +293,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
 
   const onDocUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === provider) return
+    if (localCopy !== null && origin === localCopy.origin) return
     tracker.recordLocalUpdate(update)
     updateSaveState()
   }
@@ -397,7 +473,48 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
 
   if (options.access) disposers.push(bindDocAccess({ provider, setToken, reconnect }, options.access))
 
-  if (options.connect !== false && options.access?.state.value.status !== 'denied') provider.connect()
+  if (typeof window !== 'undefined' && options.guardUnload !== false) {
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      if (!atRisk()) return
+      event.preventDefault()
+      // Older browsers need a value here to show their dialog.
+      event.returnValue = ''
+    }
+    window.addEventListener('beforeunload', onBeforeUnload)
+    disposers.push(() => window.removeEventListener('beforeunload', onBeforeUnload))
+  }
+
+  const wantsConnect = options.connect !== false
+  if (localCopy) {
+    disposers.push(
+      localCopy.state.subscribe((s) => {
+        localCopyStatus.set(s)
+        updateSaveState()
+      }),
+    )
+    // Load the device's copy before connecting: the first sync then sends the server only what
+    // it lacks, and changes made offline in an earlier page are known as unconfirmed.
+    void localCopy.loaded.then(async () => {
+      if (destroyed) return
+      const pending = await localCopy.readPending()
+      if (destroyed) return
+      if (pending) {
+        tracker.restore(pending)
+        durableVersion = tracker.changeVersion
+      }
+      tabSync = startTabSync(localCopy.name, doc)
+      updateSaveState()
+      if (wantsConnect && options.access?.state.value.status !== 'denied' && !provider.shouldConnect) provider.connect()
+    })
+    // A document deleted on the server: its copy here would resurrect nothing, so it goes.
+    const onDeleted = (event: { code: number }) => {
+      if (event.code === CloseCode.DocumentDeleted.code) void localCopy.drop()
+    }
+    provider.on('closed', onDeleted)
+    disposers.push(() => provider.off('closed', onDeleted))
+  } else if (wantsConnect && options.access?.state.value.status !== 'denied') {
+    provider.connect()
+  }
 
   return {
     docId,
@@ -406,6 +523,8 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     provider,
     status,
     saveState,
+    pendingChanges,
+    localCopy: localCopyStatus,
     synced,
     peers,
     activity,
@@ -423,16 +542,22 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     },
     setToken,
     reconnect,
+    rememberRole(canEdit: boolean) {
+      localCopy?.rememberRole(canEdit)
+    },
     destroy() {
       if (destroyed) return
       destroyed = true
       if (resyncTimer !== null) clearTimeout(resyncTimer)
       for (const dispose of disposers.splice(0)) dispose()
+      tabSync?.destroy()
+      localCopy?.destroy()
       // disconnect() announces our awareness removal on the open socket before closing it.
       provider.destroy()
       awareness.destroy()
       if (ownsDoc) doc.destroy()
-      for (const signal of [status, saveState, synced, peers, activity, closedReason, permissionDenied]) signal.clear()
+      for (const signal of [status, saveState, pendingChanges, localCopyStatus, synced, peers, activity, closedReason, permissionDenied])
+        signal.clear()
     },
   }
 }

@@ -1,8 +1,8 @@
 import * as Y from 'yjs'
 
 /**
- * Knows whether every local change has been stored by the server, from nothing but the
- * standard y-websocket traffic.
+ * Knows which local changes the server has stored, from nothing but the standard y-websocket
+ * traffic, and how many are still waiting.
  *
  * Contract with the server: it commits an update to storage before relaying it, and relays it
  * to every connection of the room including the sender. So a change is stored once the server
@@ -14,6 +14,11 @@ import * as Y from 'yjs'
  *
  * Echoes must be read from the raw messages: applying an update we already have changes
  * nothing, so the Y.Doc emits no 'update' event for it.
+ *
+ * A "change" is one local transaction (a keystroke, a paste, a formatting command). The
+ * pending set can be written down (`snapshot`) and read back (`restore`) so that a reload
+ * still knows which of the changes in the device's local copy the server has not seen; a
+ * restored snapshot counts as its number of changes until all of it is confirmed.
  */
 
 interface Range {
@@ -21,70 +26,140 @@ interface Range {
   len: number
 }
 
+interface PendingChange {
+  /** Exclusive end clock this change reached, per client id it wrote as. */
+  readonly clocks: Map<number, number>
+  /** Ranges it deleted that the server has not confirmed, per owner client id. */
+  deletes: Map<number, Range[]>
+  /** How many changes this entry stands for (more than one for a restored snapshot). */
+  readonly weight: number
+}
+
+/** The pending changes as plain data (JSON-safe), for the local copy. */
+export interface PendingSnapshot {
+  count: number
+  clocks: Array<[client: number, clock: number]>
+  deletes: Array<[client: number, clock: number, len: number]>
+}
+
 export class SaveTracker {
-  /** Highest clock we produced, per client id we wrote as (the id can change in rare conflicts). */
-  private readonly authored = new Map<number, number>()
   /** Highest clock the server has confirmed, per client id. */
   private readonly confirmed = new Map<number, number>()
-  /** Locally deleted ranges the server has not confirmed yet, per owner client id. */
-  private readonly pendingDeletes = new Map<number, Range[]>()
+  private pending: PendingChange[] = []
+  private version = 0
 
-  /** A change made on this side (any transaction whose origin is not the provider). */
+  /** A change made on this device (any transaction not applied from the server). */
   recordLocalUpdate(update: Uint8Array): void {
     const { to } = Y.parseUpdateMeta(update)
+    const clocks = new Map<number, number>()
     for (const [client, clock] of to) {
-      if (clock > (this.authored.get(client) ?? 0)) this.authored.set(client, clock)
+      if (clock > (this.confirmed.get(client) ?? 0)) clocks.set(client, clock)
     }
-    const { ds } = Y.decodeUpdate(update)
-    for (const [client, items] of ds.clients) {
-      const list = this.pendingDeletes.get(client) ?? []
-      for (const item of items) list.push({ clock: item.clock, len: item.len })
-      if (list.length > 0) this.pendingDeletes.set(client, list)
+    const deletes = new Map<number, Range[]>()
+    for (const [client, items] of Y.decodeUpdate(update).ds.clients) {
+      if (items.length > 0)
+        deletes.set(
+          client,
+          items.map((item) => ({ clock: item.clock, len: item.len })),
+        )
     }
+    // A transaction that changed nothing we must confirm (e.g. a no-op) is not a change.
+    if (clocks.size === 0 && deletes.size === 0) return
+    this.pending.push({ clocks, deletes, weight: 1 })
+    this.version++
   }
 
   /** An update (relayed update or sync step 2) that came from the server. */
   recordServerUpdate(update: Uint8Array): void {
     const { to } = Y.parseUpdateMeta(update)
     this.confirmClocks(to)
-    if (this.pendingDeletes.size === 0) return
-    const { ds } = Y.decodeUpdate(update)
-    for (const [client, items] of ds.clients) {
-      const pending = this.pendingDeletes.get(client)
-      if (!pending) continue
-      const rest = subtractRanges(pending, items)
-      if (rest.length > 0) this.pendingDeletes.set(client, rest)
-      else this.pendingDeletes.delete(client)
+    if (this.pending.some((change) => change.deletes.size > 0)) {
+      const { ds } = Y.decodeUpdate(update)
+      for (const change of this.pending) {
+        if (change.deletes.size === 0) continue
+        for (const [client, items] of ds.clients) {
+          const ranges = change.deletes.get(client)
+          if (!ranges) continue
+          const rest = subtractRanges(ranges, items)
+          if (rest.length > 0) change.deletes.set(client, rest)
+          else change.deletes.delete(client)
+        }
+      }
     }
+    this.dropConfirmed()
   }
 
   /** The server's state vector (its sync step 1). */
   recordServerStateVector(stateVector: Map<number, number>): void {
     this.confirmClocks(stateVector)
+    this.dropConfirmed()
   }
 
   get isSaved(): boolean {
-    if (this.pendingDeletes.size > 0) return false
-    for (const [client, clock] of this.authored) {
-      if ((this.confirmed.get(client) ?? 0) < clock) return false
-    }
-    return true
+    return this.pending.length === 0
+  }
+
+  /** How many local changes the server has not confirmed. */
+  get pendingCount(): number {
+    let count = 0
+    for (const change of this.pending) count += change.weight
+    return count
   }
 
   /** True when only deletions are unconfirmed (the server may have had them already). */
   get onlyDeletesPending(): boolean {
-    if (this.pendingDeletes.size === 0) return false
-    for (const [client, clock] of this.authored) {
-      if ((this.confirmed.get(client) ?? 0) < clock) return false
+    return this.pending.length > 0 && this.pending.every((change) => change.clocks.size === 0)
+  }
+
+  /** Grows with every change to the pending set: a snapshot taken at version v covers it. */
+  get changeVersion(): number {
+    return this.version
+  }
+
+  snapshot(): PendingSnapshot {
+    const clocks = new Map<number, number>()
+    const deletes: PendingSnapshot['deletes'] = []
+    for (const change of this.pending) {
+      for (const [client, clock] of change.clocks) clocks.set(client, Math.max(clock, clocks.get(client) ?? 0))
+      for (const [client, ranges] of change.deletes) for (const r of ranges) deletes.push([client, r.clock, r.len])
     }
-    return true
+    return { count: this.pendingCount, clocks: [...clocks], deletes }
+  }
+
+  /** Adds what a snapshot says was pending (from an earlier page) to what is pending now. */
+  restore(snapshot: PendingSnapshot): void {
+    if (snapshot.count <= 0) return
+    const clocks = new Map<number, number>()
+    for (const [client, clock] of snapshot.clocks) {
+      if (clock > (this.confirmed.get(client) ?? 0)) clocks.set(client, clock)
+    }
+    const deletes = new Map<number, Range[]>()
+    for (const [client, clock, len] of snapshot.deletes) {
+      const list = deletes.get(client) ?? []
+      list.push({ clock, len })
+      deletes.set(client, list)
+    }
+    if (clocks.size === 0 && deletes.size === 0) return
+    this.pending.push({ clocks, deletes, weight: snapshot.count })
+    this.version++
   }
 
   private confirmClocks(clocks: Map<number, number>): void {
     for (const [client, clock] of clocks) {
-      if (!this.authored.has(client)) continue
       if (clock > (this.confirmed.get(client) ?? 0)) this.confirmed.set(client, clock)
     }
+  }
+
+  private dropConfirmed(): void {
+    const before = this.pending.length
+    this.pending = this.pending.filter((change) => {
+      if (change.deletes.size > 0) return true
+      for (const [client, clock] of change.clocks) {
+        if ((this.confirmed.get(client) ?? 0) < clock) return true
+      }
+      return false
+    })
+    if (this.pending.length !== before) this.version++
   }
 }
 

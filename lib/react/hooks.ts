@@ -40,6 +40,11 @@ export function useSaveState(): SaveState {
   return useSignal((c) => c.saveState, 'saved' as const)
 }
 
+/** How many local changes the server has not confirmed yet. */
+export function usePendingChanges(): number {
+  return useSignal((c) => c.pendingChanges, 0)
+}
+
 /** True once the first sync with the server completed (false again while reconnecting). */
 export function useSynced(): boolean {
   return useSignal((c) => c.synced, false)
@@ -84,17 +89,19 @@ export function useDocTitle(): string {
 
 /**
  * A user-facing save state that does not flicker: "saving" shows only once changes have been
- * unconfirmed for `delayMs` (a round trip is usually a few milliseconds).
+ * unconfirmed for `delayMs` (a round trip is usually a few milliseconds), and "not saved" only
+ * once it has lasted that long (offline, each change is "not saved" for the few milliseconds
+ * its write to the device takes).
  */
 export function useSmoothedSaveState(delayMs = 500): SaveState {
   const raw = useSaveState()
   const [shown, setShown] = useState<SaveState>(raw)
   useEffect(() => {
-    if (raw !== 'saving') {
+    if (raw !== 'saving' && raw !== 'not-saved') {
       setShown(raw)
       return
     }
-    const timer = setTimeout(() => setShown('saving'), delayMs)
+    const timer = setTimeout(() => setShown(raw), delayMs)
     return () => clearTimeout(timer)
   }, [raw, delayMs])
   return shown

@@ -1,7 +1,7 @@
 'use client'
 
 import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react'
-import { createConnection, type TandemConnection } from '../client/connection'
+import { createConnection, type LocalCopyOptions, type TandemConnection } from '../client/connection'
 import type { DocAccess } from '../client/doc-access'
 import type { TandemUser } from '../client/identity'
 
@@ -15,6 +15,11 @@ export interface TandemDocProviderProps {
   token?: string
   /** From `useDocAccess`: keeps the token current (refreshed, re-checked when refused). */
   access?: DocAccess | null
+  /**
+   * Keep a copy of the document on this device (IndexedDB) so offline edits survive reloads;
+   * on by default. `{ userKey }` names whose copy it is (see `localCopyUserKey`).
+   */
+  localCopy?: boolean | LocalCopyOptions
   children?: ReactNode
 }
 
@@ -25,19 +30,29 @@ export interface TandemDocProviderProps {
  * Changing the user renames in place; changing docId, serverUrl, token or access reconnects
  * (a token refreshed by `access` does not: it is used by the next socket).
  */
-export function TandemDocProvider({ docId, user, serverUrl, token, access, children }: TandemDocProviderProps) {
+export function TandemDocProvider({ docId, user, serverUrl, token, access, localCopy = true, children }: TandemDocProviderProps) {
   const [connection, setConnection] = useState<TandemConnection | null>(null)
   const userRef = useRef(user)
   userRef.current = user
 
+  // Compared by value: a new options object with the same key is the same local copy.
+  const copyKey = localCopy === false ? null : localCopy === true ? '' : (localCopy.userKey ?? '')
+
   useEffect(() => {
-    const created = createConnection({ docId, serverUrl, token, access: access ?? undefined, user: userRef.current })
+    const created = createConnection({
+      docId,
+      serverUrl,
+      token,
+      access: access ?? undefined,
+      user: userRef.current,
+      localCopy: copyKey === null ? false : copyKey === '' ? true : { userKey: copyKey },
+    })
     setConnection(created)
     return () => {
       setConnection((current) => (current === created ? null : current))
       created.destroy()
     }
-  }, [docId, serverUrl, token, access])
+  }, [docId, serverUrl, token, access, copyKey])
 
   useEffect(() => {
     if (connection && (connection.user.name !== user.name || connection.user.color !== user.color)) {

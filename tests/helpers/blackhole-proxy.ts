@@ -15,6 +15,11 @@ export interface BlackholeProxy {
    * 'up' (client to server), as a half-broken proxy or NAT does.
    */
   cut(direction?: 'both' | 'down' | 'up'): void
+  /**
+   * A network that fails loudly instead (the machine is offline, the host unreachable): every
+   * open connection is reset and new ones are reset at once.
+   */
+  refuse(): void
   restore(): void
   /** Closes the proxy and every connection through it. */
   close(): Promise<void>
@@ -23,6 +28,7 @@ export interface BlackholeProxy {
 export async function startBlackholeProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<BlackholeProxy> {
   let cutDown = false
   let cutUp = false
+  let refusing = false
   const sockets = new Set<Socket>()
   const track = (socket: Socket) => {
     sockets.add(socket)
@@ -30,6 +36,11 @@ export async function startBlackholeProxy(targetPort: number, targetHost = '127.
     socket.on('error', () => socket.destroy())
   }
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.on('error', () => {})
+      client.resetAndDestroy()
+      return
+    }
     track(client)
     const upstream = new Socket()
     track(upstream)
@@ -57,7 +68,12 @@ export async function startBlackholeProxy(targetPort: number, targetHost = '127.
       cutDown = direction !== 'up'
       cutUp = direction !== 'down'
     },
+    refuse() {
+      refusing = true
+      for (const socket of sockets) socket.resetAndDestroy()
+    },
     restore() {
+      refusing = false
       cutDown = false
       cutUp = false
     },

@@ -8,10 +8,18 @@ interface Props {
 }
 
 /** The editor alone, for iframes: `?name=` sets the writer's name, `?toolbar=0` hides the toolbar,
- * `?token=` is an access token (read in the browser, exchanged for a session token). */
+ * `?localCopy=0` keeps no copy of the document on the device, `?token=` is an access token (read
+ * in the browser, exchanged for a session token). */
 export default async function EmbedPage({ params, searchParams }: Props) {
   const { docId } = await params
   if (!isValidDocId(docId)) notFound()
-  const { name, toolbar } = await searchParams
-  return <EmbedWorkspace docId={docId} nameOverride={typeof name === 'string' ? name : null} toolbar={toolbar !== '0'} />
+  const { name, toolbar, localCopy } = await searchParams
+  return (
+    <EmbedWorkspace
+      docId={docId}
+      nameOverride={typeof name === 'string' ? name : null}
+      toolbar={toolbar !== '0'}
+      localCopy={localCopy !== '0'}
+    />
+  )
 }
