@@ -90,4 +90,32 @@ describe.skipIf(!availability.run)('a dropped network in Chromium', () => {
       { timeout: 15_000 },
     )
   }, 120_000)
+
+  it('retries at once when the browser says it is online again, or the tab becomes visible', async () => {
+    // The page's timers are frozen (Playwright's fake clock), so the reconnect backoff never
+    // ends on its own: only the 'online' and 'visibilitychange' events can bring Ada back.
+    const docId = `e2e-wake-${Date.now().toString(36)}`
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    contexts.push(context)
+    await context.clock.install()
+    const ada = await context.newPage()
+    await ada.goto(`http://127.0.0.1:${proxy.port}/d/${docId}?name=Ada`)
+    const connected = ada.locator('[data-testid="connection-status"][data-status="connected"]')
+    const offline = ada.locator('[data-testid="connection-status"][data-status="offline"]')
+    await connected.waitFor({ timeout: 20_000 })
+
+    for (const wake of ['online', 'visible'] as const) {
+      const fakeNow = await ada.evaluate(() => Date.now())
+      await ada.clock.pauseAt(fakeNow + 10)
+      proxy.refuse()
+      await offline.waitFor({ timeout: 15_000 })
+      proxy.restore()
+      await ada.evaluate((event) => {
+        if (event === 'online') window.dispatchEvent(new Event('online'))
+        else document.dispatchEvent(new Event('visibilitychange'))
+      }, wake)
+      await connected.waitFor({ timeout: 15_000 })
+      await ada.clock.resume()
+    }
+  }, 120_000)
 })
