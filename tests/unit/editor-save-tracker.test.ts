@@ -132,6 +132,54 @@ describe('SaveTracker', () => {
   })
 })
 
+describe('SaveTracker: counting and remembering pending changes', () => {
+  it('counts each local transaction until the server confirms it', () => {
+    const { client, tracker, deliver, echo } = setup()
+    const text = client.getText('t')
+    text.insert(0, 'a')
+    text.insert(1, 'b')
+    text.delete(0, 1)
+    expect(tracker.pendingCount).toBe(3)
+    deliver()
+    echo()
+    expect(tracker.pendingCount).toBe(0)
+    expect(tracker.isSaved).toBe(true)
+  })
+
+  it('a snapshot restored in a new page stays pending until the server has all of it', () => {
+    const { client, server, tracker, deliver } = setup()
+    const text = client.getText('t')
+    text.insert(0, 'offline words')
+    text.delete(0, 8)
+    const snapshot = JSON.parse(JSON.stringify(tracker.snapshot()))
+    expect(snapshot.count).toBe(2)
+
+    // A reload: a fresh tracker learns what was pending from the snapshot alone.
+    const reloaded = new SaveTracker()
+    reloaded.restore(snapshot)
+    expect(reloaded.pendingCount).toBe(2)
+    // The server's state vector covers the inserts, not the deletion.
+    deliver()
+    reloaded.recordServerStateVector(Y.decodeStateVector(Y.encodeStateVector(server)))
+    expect(reloaded.isSaved).toBe(false)
+    // Its sync step 2 carries the delete set: now all of it is stored.
+    reloaded.recordServerUpdate(Y.encodeStateAsUpdate(server))
+    expect(reloaded.isSaved).toBe(true)
+    expect(reloaded.pendingCount).toBe(0)
+  })
+
+  it('the change version moves whenever the pending set changes, so a stale snapshot is rewritten', () => {
+    const { client, tracker, deliver, echo } = setup()
+    const before = tracker.changeVersion
+    client.getText('t').insert(0, 'x')
+    const afterEdit = tracker.changeVersion
+    expect(afterEdit).toBeGreaterThan(before)
+    deliver()
+    echo()
+    expect(tracker.changeVersion).toBeGreaterThan(afterEdit)
+  })
+})
+
 describe('subtractRanges', () => {
   it('splits, trims and removes ranges', () => {
     expect(subtractRanges([{ clock: 0, len: 10 }], [{ clock: 3, len: 2 }])).toEqual([
