@@ -6,7 +6,15 @@
 
 export { grantsDocument, ROLES, type Role, roleCanWrite } from '../protocol/access'
 export type { ActivityEntry, ActivityKind } from './activity'
-export { type ClosedReason, type ConnectionOptions, createConnection, type SaveState, type TandemConnection } from './connection'
+export {
+  type ClosedReason,
+  type ConnectionOptions,
+  createConnection,
+  type LocalCopyOptions,
+  type LocalCopyStatus,
+  type SaveState,
+  type TandemConnection,
+} from './connection'
 export {
   type AccessDenialReason,
   type AccessState,
@@ -21,6 +29,14 @@ export {
 } from './doc-access'
 export { createDocsClient, type DocMeta, DocsApiError, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
 export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, saveName, type TandemUser, USER_COLORS } from './identity'
+export {
+  clearLocalCopies,
+  type LocalCopyKey,
+  listLocalCopies,
+  localCopyName,
+  localCopyPrefixFor,
+  localCopyUserKey,
+} from './local-copy'
 export type { Peer, Person } from './presence'
 export type { ReadonlySignal } from './signal'
 export type { ConnectionStatus } from './status'

@@ -88,6 +88,9 @@ export function createWatchdog(options: {
   }
   const arm = () => {
     clear()
+    // `Infinity` turns the watchdog off (a server that sends no keepalive); a timer for it
+    // would fire at once: browsers clamp delays above 2^31 - 1 ms to 1 ms.
+    if (!Number.isFinite(silenceMs)) return
     dueAt = lastHeard + silenceMs
     timer = clock.setTimeout(
       () => {

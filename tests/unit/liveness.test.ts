@@ -104,6 +104,15 @@ describe('watchdog', () => {
     expect(calls).toEqual([])
   })
 
+  it('silenceMs: Infinity turns it off without arming any timer', () => {
+    const { t, calls, watchdog } = setup(Number.POSITIVE_INFINITY)
+    watchdog.opened()
+    expect(t.pending()).toBe(0)
+    t.advance(3_600_000)
+    watchdog.check()
+    expect(calls).toEqual([])
+  })
+
   it('calls the connection dead exactly silenceMs after the last message, once', () => {
     const { t, calls, watchdog } = setup()
     watchdog.opened()
