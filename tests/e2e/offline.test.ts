@@ -79,6 +79,14 @@ describe.skipIf(!availability.run)('offline edits in Chromium', () => {
   it('offline edits survive closing the tab and reach the other person once when the writer returns', async () => {
     const docId = `e2e-offline-close-${Date.now().toString(36)}`
     const via = `http://127.0.0.1:${proxy.port}`
+    // Seeded by the server (its title written into the document there): with a local copy of it
+    // on the device too, it must still show once.
+    const seeded = await fetch(`${server.url}/api/docs/${docId}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Launch plan' }),
+    })
+    expect(seeded.status).toBe(201)
     const adaContext = await newContext()
     const ada = await openDoc(adaContext, via, 'Ada', docId)
     const grace = await openDoc(await newContext(), server.url, 'Grace', docId)
@@ -117,6 +125,7 @@ describe.skipIf(!availability.run)('offline edits in Chromium', () => {
     expect(occurrences(seen, 'Online line.')).toBe(1)
     expect(occurrences(seen, 'Typed offline.')).toBe(1)
     expect(occurrences(await editorText(adaAgain), 'Typed offline.')).toBe(1)
+    await expect(adaAgain.locator('[data-testid="doc-title"]').inputValue()).resolves.toBe('Launch plan')
     const stored = await (await fetch(`${server.url}/api/docs/${docId}?format=text`)).text()
     expect(occurrences(stored, 'Typed offline.')).toBe(1)
   }, 180_000)
