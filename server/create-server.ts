@@ -118,6 +118,7 @@ export function createTandemServer(config: Config, deps: ServerDeps = {}): Tande
     maxLoadedDocuments: config.maxLoadedDocuments,
     onLimitHit,
     policy: tandemRoomPolicy,
+    now,
   })
 
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)

@@ -32,7 +32,7 @@ export const CloseCode = {
   Unauthorized: { code: 4401, reason: 'unauthorized' },
   /** Valid credentials that do not grant this document or action, or access revoked. */
   Forbidden: { code: 4403, reason: 'forbidden' },
-  /** The document was deleted while the connection was open. */
+  /** The document was deleted, while the connection was open or before it connected (SPEC L7). */
   DocumentDeleted: { code: 4404, reason: 'document deleted' },
   /** The peer stopped answering heartbeats. */
   HeartbeatTimeout: { code: 4408, reason: 'heartbeat timeout' },

@@ -5,7 +5,7 @@ import { toHTML, toMarkdown, toText } from '../../lib/document'
 import { grantsDocument, INVALID_DOC_ID_MESSAGE, isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
 import type { RoomManager } from '../rooms/room-manager'
-import type { DocumentMeta, Storage } from '../storage/storage'
+import { DocumentDeletedError, type DocumentMeta, type Storage } from '../storage/storage'
 import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
 import type { TokenApi } from './token-api'
 
@@ -14,10 +14,13 @@ import type { TokenApi } from './token-api'
  *   GET    /api/docs             list, most recently edited first
  *   POST   /api/docs             create {title?, id?}                  → 201
  *   GET    /api/docs/<id>        metadata (JSON), or content with ?format=text|markdown|html
- *   PUT    /api/docs/<id>        create if missing {title?}            → 201 | 200
+ *   PUT    /api/docs/<id>        create if missing {title?, recreate?} → 201 | 200 (410 if deleted)
  *   PATCH  /api/docs/<id>        rename {title}
  *   DELETE /api/docs/<id>        delete, closing its connections       → 204
  *   POST   /api/docs/<id>/links  a share link {role}                   → 201
+ * A deleted document stays deleted (L7): reads answer 404 like for any unknown id, creating
+ * it again (PUT, or POST with its id) answers 410 Gone with reason "Deleted", and only
+ * `PUT {"recreate": true}` brings it back, empty (201).
  * With auth on, each call needs a Bearer token granting the document: reading needs any
  * role, changing needs editor; the list shows only the documents the token grants.
  * The title lives in the document itself (Y.Text "title"), so a rename here reaches every
@@ -33,7 +36,7 @@ export interface DocsApiDeps {
 
 const titleSchema = z.string().trim().max(MAX_TITLE_LENGTH, `title longer than ${MAX_TITLE_LENGTH} characters`)
 const createBody = z.object({ title: titleSchema.optional(), id: z.string().optional() }).strict()
-const putBody = z.object({ title: titleSchema.optional() }).strict()
+const putBody = z.object({ title: titleSchema.optional(), recreate: z.boolean().optional() }).strict()
 const patchBody = z.object({ title: titleSchema }).strict()
 
 function toJson(meta: DocumentMeta) {
@@ -54,6 +57,20 @@ export class DocsApi {
 
   /** Serves /api/docs and /api/docs/<id>; throws HttpError for client mistakes. */
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      return await this.route(req, res, url)
+    } catch (err) {
+      if (!(err instanceof DocumentDeletedError)) throw err
+      // Creating a deleted document is refused; anything else sees no document, as for any
+      // unknown id (a deletion may also land while a read or rename runs).
+      if (req.method === 'PUT' || req.method === 'POST') {
+        throw new HttpError(410, `document ${err.docId} was deleted; PUT {"recreate": true} to create it again`, 'Deleted')
+      }
+      throw new HttpError(404, `no document ${err.docId}`)
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const rest = url.pathname.slice('/api/docs'.length)
     if (rest === '' || rest === '/') {
       if (req.method === 'GET') return this.list(req, res)
@@ -117,7 +134,7 @@ export class DocsApi {
 
   private async put(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const body = parseBody(putBody, await readJson(req))
-    const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())
+    const { created } = await this.deps.storage.ensureDocument(id, this.deps.now(), { recreate: body.recreate === true })
     if (body.title !== undefined) await this.setTitle(id, body.title)
     sendJson(res, created ? 201 : 200, toJson(await this.meta(id)))
   }

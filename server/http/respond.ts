@@ -7,6 +7,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A machine-readable key, answered as `reason` beside `error` (e.g. "Deleted"). */
+    readonly reason?: string,
   ) {
     super(message)
   }

@@ -24,7 +24,9 @@ export interface HttpRoutesDeps {
 export function createHttpRoutes(deps: HttpRoutesDeps) {
   function fail(res: ServerResponse, err: unknown, req: IncomingMessage, path: string): void {
     if (err instanceof AuthError) return sendJson(res, err.status, { error: err.message, reason: err.failure })
-    if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message })
+    if (err instanceof HttpError) {
+      return sendJson(res, err.status, err.reason === undefined ? { error: err.message } : { error: err.message, reason: err.reason })
+    }
     deps.logger.error({ err, path, method: req.method }, 'request failed')
     if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
     else res.destroy()

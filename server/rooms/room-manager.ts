@@ -1,6 +1,6 @@
 import { CloseCode, type CloseReason } from '../../lib/protocol'
 import { eventLoop, type Scheduler } from '../scheduler'
-import type { Storage } from '../storage/storage'
+import { DocumentDeletedError, type Storage } from '../storage/storage'
 import { ColdLoad } from './cold-load'
 import type { CommitQueue } from './commit-queue'
 import type { Compactor } from './compactor'
@@ -29,6 +29,8 @@ export interface RoomManagerOptions {
   readonly policy?: RoomPolicy
   /** Time and later turns (the event loop by default; tests step their own). */
   readonly scheduler?: Scheduler
+  /** Wall-clock time stamped on a deletion's tombstone (ms since the epoch; Date.now by default). */
+  readonly now?: () => number
 }
 
 type RoomEntry =
@@ -134,6 +136,8 @@ export class RoomManager {
           this.options.onLimitHit('loaded_documents')
           return connection.close(CloseCode.TryAgainLater)
         }
+        // A deleted document (L7): its backlog was never handled, so nothing of it is stored.
+        if (err instanceof DocumentDeletedError) return connection.close(CloseCode.DocumentDeleted)
         this.options.logger.error({ err, docId: info.docId }, 'could not load document')
         connection.close(CloseCode.InternalError)
       },
@@ -141,7 +145,10 @@ export class RoomManager {
     return connection
   }
 
-  /** Runs `fn` with the document loaded, keeping it loaded until `fn` settles. */
+  /**
+   * Runs `fn` with the document loaded, keeping it loaded until `fn` settles. Rejects with
+   * DocumentDeletedError for a deleted document.
+   */
   async withRoom<T>(docId: string, fn: (room: Room) => Promise<T> | T): Promise<T> {
     const room = await this.acquire(docId)
     const release = room.lease()
@@ -171,6 +178,9 @@ export class RoomManager {
   private async load(docId: string): Promise<Room> {
     this.makeRoomFor(docId)
     const started = this.scheduler.now()
+    // A deleted document is never loaded, so nothing can be stored for it through a room
+    // (L7); the failed load leaves no entry behind (see acquire).
+    if (await this.options.storage.isDeleted(docId)) throw new DocumentDeletedError(docId)
     const stored = await this.options.storage.load(docId)
     await this.coldLoad.answerFromStorage(docId, stored)
     const doc = docFromStorage(stored, this.options.logger, docId)
@@ -247,6 +257,7 @@ export class RoomManager {
   /**
    * Deletes a document: its open connections close with DocumentDeleted, anything it had
    * pending is stored first (then deleted with the rest), and no one can load it meanwhile.
+   * Storage leaves a tombstone, so every later connection is closed with DocumentDeleted too.
    */
   async deleteDocument(docId: string): Promise<boolean> {
     let room: Room | null = null
@@ -264,7 +275,7 @@ export class RoomManager {
       room?.closeAll(CloseCode.DocumentDeleted)
       await this.options.commitQueue.drain()
       room?.destroy()
-      return this.options.storage.deleteDocument(docId)
+      return this.options.storage.deleteDocument(docId, (this.options.now ?? Date.now)())
     })()
     const closing: RoomEntry = {
       phase: 'closing',

@@ -1,4 +1,13 @@
-import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Storage, StoredDocument } from './storage'
+import {
+  type CompactionResult,
+  DocumentDeletedError,
+  type DocumentMeta,
+  type EnsureOptions,
+  type MergeUpdates,
+  type PendingUpdate,
+  type Storage,
+  type StoredDocument,
+} from './storage'
 
 interface MemoryDocument {
   meta: DocumentMeta
@@ -9,6 +18,8 @@ interface MemoryDocument {
 /** Keeps everything in process memory: for tests, benchmarks and throwaway servers. */
 export class MemoryStorage implements Storage {
   private readonly docs = new Map<string, MemoryDocument>()
+  /** Deleted documents and when they were deleted. */
+  private readonly tombstones = new Map<string, number>()
   private closed = false
 
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
@@ -20,6 +31,7 @@ export class MemoryStorage implements Storage {
       }
     }
     for (const entry of batch) {
+      if (this.tombstones.has(entry.docId)) continue
       const doc = this.upsert(entry.docId, now)
       doc.updates.push(entry.update.slice())
       doc.meta = { ...doc.meta, updatedAt: now, title: entry.title ?? doc.meta.title }
@@ -42,8 +54,12 @@ export class MemoryStorage implements Storage {
     return { mergedUpdates: merged, snapshotBytes: doc.snapshot.length }
   }
 
-  async ensureDocument(docId: string, now: number): Promise<{ meta: DocumentMeta; created: boolean }> {
+  async ensureDocument(docId: string, now: number, options: EnsureOptions = {}): Promise<{ meta: DocumentMeta; created: boolean }> {
     this.assertOpen()
+    if (this.tombstones.has(docId)) {
+      if (!options.recreate) throw new DocumentDeletedError(docId)
+      this.tombstones.delete(docId)
+    }
     const existing = this.docs.get(docId)
     if (existing) return { meta: existing.meta, created: false }
     return { meta: this.upsert(docId, now).meta, created: true }
@@ -59,9 +75,16 @@ export class MemoryStorage implements Storage {
     return [...this.docs.values()].map((d) => d.meta).sort((a, b) => b.updatedAt - a.updatedAt)
   }
 
-  async deleteDocument(docId: string): Promise<boolean> {
+  async deleteDocument(docId: string, now: number): Promise<boolean> {
     this.assertOpen()
-    return this.docs.delete(docId)
+    if (!this.docs.delete(docId)) return false
+    this.tombstones.set(docId, now)
+    return true
+  }
+
+  async isDeleted(docId: string): Promise<boolean> {
+    this.assertOpen()
+    return this.tombstones.has(docId)
   }
 
   async ping(): Promise<void> {

@@ -3,7 +3,16 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { DataDirLock } from './data-dir-lock'
 import type { SqliteConnection } from './sqlite-revocation-store'
-import type { CompactionResult, DocumentMeta, MergeUpdates, PendingUpdate, Storage, StoredDocument } from './storage'
+import {
+  type CompactionResult,
+  DocumentDeletedError,
+  type DocumentMeta,
+  type EnsureOptions,
+  type MergeUpdates,
+  type PendingUpdate,
+  type Storage,
+  type StoredDocument,
+} from './storage'
 
 export interface SqliteOptions {
   /** Directory that holds tandem.db (created if missing). */
@@ -48,7 +57,17 @@ CREATE TABLE IF NOT EXISTS snapshots (
   doc_id TEXT PRIMARY KEY,
   data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tombstones (
+  doc_id TEXT PRIMARY KEY,
+  deleted_at INTEGER NOT NULL
+);
 `
+
+/**
+ * A read-only connection cannot add tables to a file written before tombstones existed; an
+ * empty temporary table of the same shape lets the same statements run (nothing is deleted).
+ */
+const TEMP_TOMBSTONES = `CREATE TEMP TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL)`
 
 function openForWriting(file: string, synchronous: 'NORMAL' | 'FULL'): Database.Database {
   const db = new Database(file)
@@ -93,6 +112,8 @@ export class SqliteStorage implements Storage {
     if (options.readonly) {
       this.lock = null
       this.db = new Database(this.file, { readonly: true, fileMustExist: true })
+      const hasTombstones = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tombstones'`).get()
+      if (!hasTombstones) this.db.exec(TEMP_TOMBSTONES)
     } else {
       fs.mkdirSync(options.dataDir, { recursive: true })
       // First, so that a second server refuses before it touches the database at all.
@@ -128,6 +149,11 @@ export class SqliteStorage implements Storage {
       deleteUpdates: this.db.prepare(`DELETE FROM updates WHERE doc_id = ?`),
       deleteSnapshot: this.db.prepare(`DELETE FROM snapshots WHERE doc_id = ?`),
       deleteDocument: this.db.prepare(`DELETE FROM documents WHERE id = ?`),
+      isDeleted: this.db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM tombstones WHERE doc_id = ?`),
+      putTombstone: this.db.prepare(
+        `INSERT INTO tombstones (doc_id, deleted_at) VALUES (?, ?) ON CONFLICT (doc_id) DO UPDATE SET deleted_at = excluded.deleted_at`,
+      ),
+      clearTombstone: this.db.prepare(`DELETE FROM tombstones WHERE doc_id = ?`),
     }
   }
 
@@ -148,7 +174,15 @@ export class SqliteStorage implements Storage {
 
   private readonly appendTransaction = (batch: readonly PendingUpdate[], now: number): void => {
     const titles = new Map<string, string | null>()
+    /** Whether each document of the batch is deleted (its entries are dropped). */
+    const deleted = new Map<string, boolean>()
     for (const entry of batch) {
+      let gone = deleted.get(entry.docId)
+      if (gone === undefined) {
+        gone = this.statements.isDeleted.get(entry.docId) !== undefined
+        deleted.set(entry.docId, gone)
+      }
+      if (gone) continue
       this.statements.insertUpdate.run(entry.docId, entry.docId, entry.update)
       titles.set(entry.docId, entry.title ?? titles.get(entry.docId) ?? null)
     }
@@ -214,11 +248,17 @@ export class SqliteStorage implements Storage {
     })()
   }
 
-  async ensureDocument(docId: string, now: number): Promise<{ meta: DocumentMeta; created: boolean }> {
-    const created = this.statements.insertDocument.run(docId, now, now).changes === 1
-    const row = this.statements.getDocument.get(docId)
-    if (!row) throw new Error(`document ${docId} vanished while being created`)
-    return { meta: toMeta(row), created }
+  async ensureDocument(docId: string, now: number, options: EnsureOptions = {}): Promise<{ meta: DocumentMeta; created: boolean }> {
+    return this.db.transaction(() => {
+      if (this.statements.isDeleted.get(docId) !== undefined) {
+        if (!options.recreate) throw new DocumentDeletedError(docId)
+        this.statements.clearTombstone.run(docId)
+      }
+      const created = this.statements.insertDocument.run(docId, now, now).changes === 1
+      const row = this.statements.getDocument.get(docId)
+      if (!row) throw new Error(`document ${docId} vanished while being created`)
+      return { meta: toMeta(row), created }
+    })()
   }
 
   async getDocument(docId: string): Promise<DocumentMeta | null> {
@@ -232,14 +272,20 @@ export class SqliteStorage implements Storage {
     return this.statements.listDocuments.all().map(toMeta)
   }
 
-  async deleteDocument(docId: string): Promise<boolean> {
+  async deleteDocument(docId: string, now: number): Promise<boolean> {
     this.pendingTouches.delete(docId)
     this.lastTouched.delete(docId)
     return this.db.transaction(() => {
       this.statements.deleteUpdates.run(docId)
       this.statements.deleteSnapshot.run(docId)
-      return this.statements.deleteDocument.run(docId).changes === 1
+      const existed = this.statements.deleteDocument.run(docId).changes === 1
+      if (existed) this.statements.putTombstone.run(docId, now)
+      return existed
     })()
+  }
+
+  async isDeleted(docId: string): Promise<boolean> {
+    return this.statements.isDeleted.get(docId) !== undefined
   }
 
   async ping(): Promise<void> {

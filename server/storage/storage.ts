@@ -8,9 +8,32 @@
  * - `load` returns the snapshot and then every update appended after it, in append order.
  * - `compact` replaces the snapshot and every update it covers in one atomic step; updates
  *   appended while the merge runs are kept.
- * - `delete` removes the metadata, the snapshot and every update.
+ * - `delete` removes the metadata, the snapshot and every update, and in the same transaction
+ *   leaves a tombstone (the id and the deletion time) that nothing but an explicit re-creation
+ *   clears: a deleted document stays deleted, across restarts.
+ * - A tombstoned id holds nothing and gains nothing implicitly: `append` drops its entries
+ *   (storing the batch's other entries, atomically as above; it is not an error, because a
+ *   group commit of many documents must not fail for one deleted document), `ensureDocument`
+ *   rejects with DocumentDeletedError unless asked to `recreate`, and `load`, `getDocument`,
+ *   `listDocuments` and `compact` see no document.
  * Revocations are not documents: they have a store of their own (revocation-store.ts).
  */
+/** `ensureDocument` on a deleted (tombstoned) document without `recreate`. */
+export class DocumentDeletedError extends Error {
+  constructor(readonly docId: string) {
+    super(`document ${docId} was deleted`)
+    this.name = 'DocumentDeletedError'
+  }
+}
+
+export interface EnsureOptions {
+  /**
+   * Clear the document's tombstone, if it has one, and create it empty (`created` is then
+   * true). Without it a deleted document is never re-created.
+   */
+  readonly recreate?: boolean
+}
+
 export interface DocumentMeta {
   readonly id: string
   readonly title: string
@@ -46,13 +69,21 @@ export interface Storage {
   append(batch: readonly PendingUpdate[], now: number): Promise<void>
   load(docId: string): Promise<StoredDocument>
   compact(docId: string, merge: MergeUpdates): Promise<CompactionResult>
-  /** Creates the metadata row if missing; `created` tells whether it did. */
-  ensureDocument(docId: string, now: number): Promise<{ meta: DocumentMeta; created: boolean }>
+  /**
+   * Creates the metadata row if missing; `created` tells whether it did. A deleted document
+   * is left deleted (rejects with DocumentDeletedError) unless `options.recreate` is set.
+   */
+  ensureDocument(docId: string, now: number, options?: EnsureOptions): Promise<{ meta: DocumentMeta; created: boolean }>
   getDocument(docId: string): Promise<DocumentMeta | null>
   /** Every document, most recently updated first. */
   listDocuments(): Promise<DocumentMeta[]>
-  /** Removes a document and all its data; false when it did not exist. */
-  deleteDocument(docId: string): Promise<boolean>
+  /**
+   * Removes a document and all its data and leaves a tombstone stamped `now`; false (and no
+   * tombstone, an existing one unchanged) when the document did not exist.
+   */
+  deleteDocument(docId: string, now: number): Promise<boolean>
+  /** Whether the document has a tombstone: it was deleted and not re-created since. */
+  isDeleted(docId: string): Promise<boolean>
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>
   close(): Promise<void>

@@ -1,4 +1,4 @@
-import type { CompactionResult, MergeUpdates, PendingUpdate, Storage, StoredDocument } from '../../server/storage/storage'
+import type { CompactionResult, EnsureOptions, MergeUpdates, PendingUpdate, Storage, StoredDocument } from '../../server/storage/storage'
 
 /**
  * A real storage backend with controllable timing and faults: it forwards to the backend it
@@ -68,8 +68,8 @@ export class GatedStorage implements Storage {
     if (this.compactGate) await this.compactGate
     return this.inner.compact(docId, merge)
   }
-  ensureDocument(docId: string, now: number) {
-    return this.inner.ensureDocument(docId, now)
+  ensureDocument(docId: string, now: number, options?: EnsureOptions) {
+    return this.inner.ensureDocument(docId, now, options)
   }
   getDocument(docId: string) {
     return this.inner.getDocument(docId)
@@ -77,8 +77,11 @@ export class GatedStorage implements Storage {
   listDocuments() {
     return this.inner.listDocuments()
   }
-  deleteDocument(docId: string) {
-    return this.inner.deleteDocument(docId)
+  deleteDocument(docId: string, now: number) {
+    return this.inner.deleteDocument(docId, now)
+  }
+  isDeleted(docId: string) {
+    return this.inner.isDeleted(docId)
   }
   ping() {
     return this.pingError ? Promise.reject(this.pingError) : this.inner.ping()

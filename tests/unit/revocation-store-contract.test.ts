@@ -122,7 +122,7 @@ describe('SQLite revocations next to documents', () => {
     const revocations = new SqliteRevocationStore(storage.connection)
     await storage.append([{ docId: 'doc', update: new Uint8Array([1]) }], 1)
     await revocations.add({ kind: 'document', id: 'doc', at: 2 })
-    expect(await storage.deleteDocument('doc')).toBe(true)
+    expect(await storage.deleteDocument('doc', 3)).toBe(true)
     expect(await revocations.list()).toEqual([{ kind: 'document', id: 'doc', at: 2 }])
     await storage.close()
     const file = new Database(path.join(dir, 'tandem.db'), { readonly: true })

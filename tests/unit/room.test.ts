@@ -6,7 +6,7 @@ import { tandemRoomPolicy } from '../../server/documents/room-policy'
 import { FAST_PATH_MIN_BYTES, FAST_PATH_WAIT_MS } from '../../server/rooms/cold-load'
 import { LARGE_ROOM, PRESENCE_BATCH_MS } from '../../server/rooms/presence-relay'
 import { MemoryStorage } from '../../server/storage/memory'
-import type { PendingUpdate } from '../../server/storage/storage'
+import { DocumentDeletedError, type PendingUpdate } from '../../server/storage/storage'
 import { awarenessEntries } from '../helpers/frames'
 import { GatedStorage } from '../helpers/gated-storage'
 import { settle } from '../helpers/manual-scheduler'
@@ -485,10 +485,62 @@ describe('room: lifecycle', () => {
     const data = await storage.load('doc')
     expect(data.updates.length).toBe(0)
     expect(data.snapshot).toBeNull()
+    // The deletion is remembered (L7): a later client is turned away, not given an empty document.
     const b = h.join()
     await h.flush()
-    expect(b.peer.synced).toBe(true)
-    expect(text(b.peer.doc)).toBe('')
+    expect(b.peer.closeCode).toBe(CloseCode.DocumentDeleted.code)
+    expect(b.peer.synced).toBe(false)
+  })
+
+  it('[L7] a client of a deleted document is closed with 4404 before anything it sent is stored, and no room is left', async () => {
+    const storage = new GatedStorage(new MemoryStorage())
+    const h = setup({ storage })
+    const a = h.join()
+    await h.flush()
+    a.peer.doc.getText('t').insert(0, 'before')
+    await h.flush()
+    expect(await h.complete(h.rooms.deleteDocument('doc'))).toBe(true)
+    // A client with an offline copy: it sends its sync step 1 and its whole state right away.
+    const offline = h.join()
+    offline.peer.doc.getText('t').insert(0, 'resurrect me')
+    const appendsBefore = storage.appendCalls
+    await h.flush()
+    expect(offline.peer.closeCode).toBe(CloseCode.DocumentDeleted.code)
+    expect(storage.appendCalls).toBe(appendsBefore)
+    expect(await storage.getDocument('doc')).toBeNull()
+    expect(await storage.load('doc')).toEqual({ snapshot: null, updates: [] })
+    expect(h.rooms.loadedRoom('doc')).toBeUndefined()
+    expect(h.rooms.loadedRooms).toBe(0)
+    await expect(h.complete(h.rooms.withRoom('doc', () => 'loaded'))).rejects.toBeInstanceOf(DocumentDeletedError)
+    // Re-created explicitly, the document loads again, empty.
+    await storage.ensureDocument('doc', 1, { recreate: true })
+    const again = h.join()
+    await h.flush()
+    expect(again.peer.synced).toBe(true)
+    expect(text(again.peer.doc)).toBe('')
+  })
+
+  it('[L5][L7] a client that connects while the deletion runs waits for it, then is closed with 4404', async () => {
+    const storage = new GatedStorage(new MemoryStorage())
+    const h = setup({ storage })
+    const a = h.join()
+    await h.flush()
+    a.peer.doc.getText('t').insert(0, 'pending')
+    a.peer.deliverToServer()
+    const release = storage.holdAppends()
+    const deleting = h.rooms.deleteDocument('doc')
+    await h.flush()
+    // The pending update is being committed; the deletion waits for it.
+    const late = h.join()
+    late.peer.doc.getText('t').insert(0, 'late')
+    await h.flush()
+    expect(late.peer.closeCode).toBeNull()
+    release()
+    expect(await h.complete(deleting)).toBe(true)
+    expect(late.peer.closeCode).toBe(CloseCode.DocumentDeleted.code)
+    expect(await storage.load('doc')).toEqual({ snapshot: null, updates: [] })
+    expect(await storage.isDeleted('doc')).toBe(true)
+    expect(h.rooms.loadedRooms).toBe(0)
   })
 })
 

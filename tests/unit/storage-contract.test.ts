@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../server/storage/memory'
 import { SqliteStorage } from '../../server/storage/sqlite'
-import type { Storage } from '../../server/storage/storage'
+import { DocumentDeletedError, type Storage } from '../../server/storage/storage'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 
 /**
@@ -162,11 +162,62 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     )
     await storage.compact('a', concat)
     await storage.append([{ docId: 'a', update: u(3) }], 2)
-    expect(await storage.deleteDocument('a')).toBe(true)
-    expect(await storage.deleteDocument('a')).toBe(false)
+    expect(await storage.deleteDocument('a', 3)).toBe(true)
+    expect(await storage.deleteDocument('a', 4)).toBe(false)
     expect(await storage.load('a')).toEqual({ snapshot: null, updates: [] })
     expect(await storage.getDocument('a')).toBeNull()
     expect(await storage.load('b')).toEqual({ snapshot: null, updates: [u(2)] })
+  })
+
+  it('[L7] delete leaves a tombstone; deleting a document that never existed leaves none', async () => {
+    start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    expect(await storage.isDeleted('a')).toBe(false)
+    expect(await storage.deleteDocument('a', 2)).toBe(true)
+    expect(await storage.isDeleted('a')).toBe(true)
+    expect(await storage.deleteDocument('never', 2)).toBe(false)
+    expect(await storage.isDeleted('never')).toBe(false)
+    expect(await storage.getDocument('a')).toBeNull()
+    expect((await storage.listDocuments()).map((d) => d.id)).toEqual([])
+  })
+
+  it('[L7] a deleted document gains nothing implicitly: append drops its entries, ensureDocument refuses', async () => {
+    start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    await storage.deleteDocument('a', 2)
+    // The batch's other documents are stored; the deleted one's entries are dropped, not an error.
+    await storage.append(
+      [
+        { docId: 'a', update: u(2), title: 'Back?' },
+        { docId: 'b', update: u(3) },
+      ],
+      3,
+    )
+    expect(await storage.load('a')).toEqual({ snapshot: null, updates: [] })
+    expect(await storage.getDocument('a')).toBeNull()
+    expect(await storage.load('b')).toEqual({ snapshot: null, updates: [u(3)] })
+    expect((await storage.listDocuments()).map((d) => d.id)).toEqual(['b'])
+    await expect(storage.ensureDocument('a', 4)).rejects.toBeInstanceOf(DocumentDeletedError)
+    expect(await storage.getDocument('a')).toBeNull()
+    expect(await storage.isDeleted('a')).toBe(true)
+    expect(await storage.compact('a', concat)).toEqual({ mergedUpdates: 0, snapshotBytes: 0 })
+  })
+
+  it('[L7] recreate clears the tombstone and creates the document empty; it is a no-op on a live one', async () => {
+    start()
+    await storage.append([{ docId: 'a', update: u(1), title: 'Old' }], 1)
+    await storage.deleteDocument('a', 2)
+    const again = await storage.ensureDocument('a', 5, { recreate: true })
+    expect(again).toEqual({ meta: { id: 'a', title: '', createdAt: 5, updatedAt: 5 }, created: true })
+    expect(await storage.isDeleted('a')).toBe(false)
+    expect(await storage.load('a')).toEqual({ snapshot: null, updates: [] })
+    await storage.append([{ docId: 'a', update: u(7) }], 6)
+    expect(await storage.load('a')).toEqual({ snapshot: null, updates: [u(7)] })
+    expect((await storage.ensureDocument('a', 7, { recreate: true })).created).toBe(false)
+    expect(await storage.load('a')).toEqual({ snapshot: null, updates: [u(7)] })
+    // Deleted again: tombstoned again.
+    expect(await storage.deleteDocument('a', 8)).toBe(true)
+    expect(await storage.isDeleted('a')).toBe(true)
   })
 
   it('ping answers while open', async () => {
@@ -185,5 +236,24 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     open.push(again)
     expect(await again.load('a')).toEqual({ snapshot: u(1), updates: [u(2)] })
     expect((await again.getDocument('a'))?.title).toBe('T')
+  })
+
+  it.runIf(persistent)('[L7] a tombstone survives closing and reopening, and so does its clearing', async () => {
+    start()
+    if (!backend.reopen) throw new Error('unreachable: persistent backends reopen')
+    await storage.append([{ docId: 'gone', update: u(1) }], 1)
+    await storage.append([{ docId: 'back', update: u(2) }], 1)
+    await storage.deleteDocument('gone', 2)
+    await storage.deleteDocument('back', 2)
+    await storage.ensureDocument('back', 3, { recreate: true })
+    await storage.close()
+    const again = backend.reopen()
+    open.push(again)
+    expect(await again.isDeleted('gone')).toBe(true)
+    expect(await again.isDeleted('back')).toBe(false)
+    await expect(again.ensureDocument('gone', 4)).rejects.toBeInstanceOf(DocumentDeletedError)
+    await again.append([{ docId: 'gone', update: u(3) }], 5)
+    expect(await again.load('gone')).toEqual({ snapshot: null, updates: [] })
+    expect(await again.getDocument('back')).toEqual({ id: 'back', title: '', createdAt: 3, updatedAt: 3 })
   })
 })
