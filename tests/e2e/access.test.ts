@@ -250,5 +250,5 @@ describe.skipIf(!availability.run)('access control in Chromium (auth on)', () =>
         .waitFor({ timeout: 15_000 })
     }
     console.log(`[e2e] access scenario took ${((Date.now() - started) / 1000).toFixed(1)} s of browser time`)
-  })
+  }, 120_000)
 })

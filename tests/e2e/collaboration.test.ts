@@ -126,7 +126,7 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await expect(row.textContent()).resolves.toContain('Launch plan')
     await list.screenshot({ path: artifactPath('documents-list.png') })
     await list.close()
-  })
+  }, 120_000)
 
   it('keystroke → remote render latency', async () => {
     const docId = uniqueDocId('latency')
@@ -177,7 +177,7 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     )
     expect(latencies.length).toBe(keystrokes)
     expect(pct(50)).toBeLessThan(250)
-  })
+  }, 120_000)
 
   it('formatting toolbar: active state, shortcuts in titles, collaborative undo of own changes only', async () => {
     const docId = uniqueDocId('toolbar')
@@ -235,7 +235,7 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await ada.getByTestId('share').filter({ hasText: 'Link copied' }).waitFor({ timeout: 15_000 })
     await expect(ada.evaluate(() => navigator.clipboard.readText())).resolves.toBe(`${server.url}/d/${docId}`)
     await ada.screenshot({ path: artifactPath('share-menu-open-mode.png') })
-  })
+  }, 120_000)
 
   it('asks for a name once and remembers it; invalid ids get a not-found page', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
@@ -263,7 +263,7 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     expect(missing?.status()).toBe(404)
     await page.getByRole('heading', { name: 'This page doesn’t exist' }).waitFor()
     await page.screenshot({ path: artifactPath('not-found.png') })
-  })
+  }, 120_000)
 
   it('documents list: create, rename, delete with confirmation', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
@@ -306,7 +306,7 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await page.getByTestId('confirm-delete').getByRole('button', { name: 'Delete' }).click()
     await row.waitFor({ state: 'detached' })
     expect((await fetch(`${server.url}/api/docs/${docId}`)).status).toBe(404)
-  })
+  }, 120_000)
 
   it('narrow window (380 px) and the embed view render usably', async () => {
     const docId = uniqueDocId('narrow')
@@ -323,7 +323,7 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await waitForEditorText(embed, 'Small screens work too.')
     expect(await embed.locator('.topbar').count()).toBe(0)
     await embed.screenshot({ path: artifactPath('embed.png') })
-  })
+  }, 120_000)
 
   it('a document deleted while open says so and stops accepting edits', async () => {
     const docId = uniqueDocId('deleted')
@@ -352,10 +352,10 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await expect(page.getByRole('button', { name: 'Bold' }).getAttribute('aria-disabled')).resolves.toBe('true')
     await expect(page.getByTestId('doc-title').getAttribute('readonly')).resolves.not.toBeNull()
     await page.screenshot({ path: artifactPath('editor-deleted.png') })
-  })
+  }, 120_000)
 
   // Last: it stops and restarts the server.
-  it('offline: keeps changes locally, says so, and saves them when the server is back', async () => {
+  it('offline: keeps changes on the device, says so, and saves them when the server is back', async () => {
     const docId = uniqueDocId('offline')
     const page = await openAs('Offline', docId)
     await page.locator('.ProseMirror').click()
@@ -366,8 +366,8 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await server.stop({ keepData: true })
     await page.locator('[data-testid="connection-status"][data-status="offline"]').waitFor({ timeout: 15_000 })
     await page.keyboard.type(' Typed offline.')
-    await page.locator('[data-testid="save-state"][data-state="unsaved-offline"]').waitFor({ timeout: 15_000 })
-    await expect(page.locator('[data-testid="save-state"]').textContent()).resolves.toBe('Offline — changes kept locally')
+    await page.locator('[data-testid="save-state"][data-state="offline"]').waitFor({ timeout: 15_000 })
+    await expect(page.locator('[data-testid="save-state"]').textContent()).resolves.toBe('Offline — 15 changes on this device')
     await page.screenshot({ path: artifactPath('editor-offline.png') })
 
     server = await startAppServer({ port, dataDir })
@@ -376,5 +376,5 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
 
     const fresh = await openAs('Checker', docId)
     await waitForEditorText(fresh, 'Typed online. Typed offline.')
-  })
+  }, 120_000)
 })
