@@ -21,6 +21,7 @@ export {
 } from './doc-access'
 export { createDocsClient, type DocMeta, DocsApiError, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
 export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, saveName, type TandemUser, USER_COLORS } from './identity'
+export { registerOfflineShell } from './offline-shell'
 export type { Peer, Person } from './presence'
 export type { ReadonlySignal } from './signal'
 export type { ConnectionStatus } from './status'
