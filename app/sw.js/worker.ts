@@ -12,7 +12,12 @@
  *   opened on this device gets a small offline page instead of the browser's error page.
  * - Everything else (`/api/*`, `/collab*`, the health and metrics routes, the RSC requests of
  *   client-side navigation, other origins, anything but GET) is left to the browser.
- * - The caches are named after the build: on activate older builds' caches are deleted.
+ * - When the server answers a navigation with a 5xx (say, a proxy whose upstream is down), a
+ *   stored copy is served instead, if there is one.
+ * - The caches are named after the build. A new build's worker takes over at once; on its first
+ *   navigation it fetches again every page the older build had stored (and their assets), and
+ *   only once all of them are stored anew deletes the older build's caches, so pages opened
+ *   before a deployment stay available offline. Until then the older caches still answer.
  */
 
 export interface OfflineShellSettings {
@@ -85,13 +90,42 @@ export function offlineShellWorker(scope: WorkerScope, settings: OfflineShellSet
     await Promise.all(assetsIn(html).map((asset) => cacheAsset(assets, asset)))
   }
 
-  const fetchAndStore = async (path: string): Promise<void> => {
+  /** Fetches a page and stores it; false when that failed (offline, or not a page). */
+  const fetchAndStore = async (path: string): Promise<boolean> => {
     try {
       const response = await fetch(path, { credentials: 'same-origin', cache: 'no-store' })
-      if (response.ok && (response.headers.get('content-type') ?? '').includes('text/html')) await storePage(path, response)
+      if (!response.ok || !(response.headers.get('content-type') ?? '').includes('text/html')) return false
+      await storePage(path, response)
+      return true
     } catch {
-      // offline: nothing to store
+      return false
     }
+  }
+
+  /** A stored page: this build's copy, else an older build's (whose assets are kept with it). */
+  const storedPage = async (path: string): Promise<Response | undefined> =>
+    (await (await caches.open(PAGES)).match(path, { ignoreVary: true })) ?? (await caches.match(path, { ignoreVary: true }))
+
+  /** Carries the pages an older build stored over to this build, then deletes the older caches. */
+  let migration: Promise<void> | null = null
+  const migrate = (): Promise<void> => {
+    migration ??= (async () => {
+      const older = (await caches.keys()).filter((name) => name.startsWith(PREFIX) && name !== PAGES && name !== ASSETS)
+      if (older.length === 0) return
+      const pages = await caches.open(PAGES)
+      let complete = true
+      for (const name of older.filter((n) => n.startsWith(`${PREFIX}pages-`))) {
+        for (const request of await (await caches.open(name)).keys()) {
+          const path = new URL(request.url).pathname
+          if ((await pages.match(path, { ignoreVary: true })) || (await fetchAndStore(path))) continue
+          complete = false
+        }
+      }
+      if (complete) await Promise.all(older.map((name) => caches.delete(name)))
+    })().finally(() => {
+      migration = null
+    })
+    return migration
   }
 
   const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -132,6 +166,10 @@ a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
   const navigate = async (event: FetchEvent, path: string): Promise<Response> => {
     try {
       const response = await fetch(event.request)
+      if (response.status >= 500 && isPage(path)) {
+        const stored = await storedPage(path)
+        if (stored) return stored
+      }
       if (response.ok && isPage(path) && (response.headers.get('content-type') ?? '').includes('text/html')) {
         // With a query (`?name=`, `?token=`) the page is stored as it is without one.
         const store = new URL(event.request.url).search === '' ? storePage(path, response.clone()) : fetchAndStore(path)
@@ -139,19 +177,17 @@ a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
       }
       return response
     } catch {
-      const pages = await caches.open(PAGES)
-      const stored = await pages.match(path, { ignoreVary: true })
-      return stored ?? offlinePage(path)
+      return (await storedPage(path)) ?? offlinePage(path)
     }
   }
 
   const asset = async (request: Request): Promise<Response> => {
-    const assets = await caches.open(ASSETS)
     const path = new URL(request.url).pathname
-    const stored = await assets.match(path, { ignoreVary: true })
+    // Hashed names: the same path is the same file in any build's cache.
+    const stored = await caches.match(path, { ignoreVary: true })
     if (stored) return stored
     const response = await fetch(request)
-    if (response.ok && response.type === 'basic') await assets.put(path, response.clone()).catch(() => {})
+    if (response.ok && response.type === 'basic') await (await caches.open(ASSETS)).put(path, response.clone()).catch(() => {})
     return response
   }
 
@@ -163,10 +199,6 @@ a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
   scope.addEventListener('activate', (event) => {
     event.waitUntil(
       (async () => {
-        const names = await caches.keys()
-        await Promise.all(
-          names.filter((name) => name.startsWith(PREFIX) && name !== PAGES && name !== ASSETS).map((name) => caches.delete(name)),
-        )
         await scope.clients.claim()
         // The pages open now were loaded before this worker ran: store them (and their assets) too.
         const windows = await scope.clients.matchAll({ type: 'window' })
@@ -185,7 +217,11 @@ a:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
     if (request.method !== 'GET') return
     const url = new URL(request.url)
     if (url.origin !== origin || isServerRoute(url.pathname)) return
-    if (request.mode === 'navigate') return void event.respondWith(navigate(event, url.pathname))
+    if (request.mode === 'navigate') {
+      event.respondWith(navigate(event, url.pathname))
+      event.waitUntil(migrate().catch(() => {}))
+      return
+    }
     // Client-side navigation fetches RSC data: left to the network (Next falls back to a full navigation).
     if (url.searchParams.has('_rsc') || request.headers.has('rsc')) return
     if (isAsset(url.pathname)) return void event.respondWith(asset(request))
