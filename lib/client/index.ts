@@ -37,6 +37,7 @@ export {
   localCopyPrefixFor,
   localCopyUserKey,
 } from './local-copy'
+export { registerOfflineShell } from './offline-shell'
 export type { Peer, Person } from './presence'
 export type { ReadonlySignal } from './signal'
 export type { ConnectionStatus } from './status'

@@ -32,6 +32,10 @@ export function ensureBuild(dir: string, logger: Logger): void {
 }
 
 export async function prepareNextApp(options: { dir: string; dev: boolean; hostname: string; port: number }): Promise<NextApp> {
+  if (!options.dev) {
+    // Names the offline shell's caches after this build (app/sw.js/route.ts).
+    process.env.TANDEM_BUILD_ID = fs.readFileSync(path.join(options.dir, '.next', 'BUILD_ID'), 'utf8').trim()
+  }
   const app = next({ dev: options.dev, dir: options.dir, hostname: options.hostname, port: options.port })
   await app.prepare()
   const handle = app.getRequestHandler()

@@ -1,0 +1,12 @@
+'use client'
+
+import { useEffect } from 'react'
+import { registerOfflineShell } from '../../lib/client/offline-shell'
+
+/** Registers the service worker that lets the app open offline (production builds only). */
+export function OfflineShell() {
+  useEffect(() => {
+    void registerOfflineShell()
+  }, [])
+  return null
+}
