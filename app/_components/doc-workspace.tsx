@@ -36,7 +36,7 @@ import { Logo } from './logo'
  * person's name when the link does not carry one, then the live document.
  */
 export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverride: string | null }) {
-  const { identity, setName } = useLocalIdentity(nameOverride)
+  const { identity, setName } = useLocalIdentity(useNameFromAddress(nameOverride))
   const accessToken = useAccessToken()
   const { access, state } = useDocAccess(docId, { accessToken, name: identity?.name ?? null, enabled: identity !== null })
   const lastCanEdit = useRef(false)
@@ -166,6 +166,18 @@ function Shell({ notice }: { notice?: ReactNode }) {
       </div>
     </div>
   )
+}
+
+/**
+ * `?name=` as the server rendered it, or read from the address bar: a page served offline by the
+ * service worker is its stored copy, rendered without the query.
+ */
+function useNameFromAddress(rendered: string | null): string | null {
+  const [fromAddress, setFromAddress] = useState<string | null>(null)
+  useEffect(() => {
+    if (rendered === null) setFromAddress(new URLSearchParams(window.location.search).get('name'))
+  }, [rendered])
+  return rendered ?? fromAddress
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
+import { waitUntilStored } from '../helpers/service-worker'
 
 /**
  * The offline app shell in real Chromium against the real `npm start` process: pages opened
@@ -16,28 +17,6 @@ let browser: Browser
 let context: BrowserContext
 
 const uniqueDocId = (label: string) => `e2e-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
-
-/** Waits until the worker has stored `path` and every `/_next/static/` file its HTML names. */
-async function waitUntilStored(page: Page, path: string): Promise<void> {
-  await page.waitForFunction(
-    async (p) => {
-      const names = await caches.keys()
-      const pages = names.find((name) => name.startsWith('tandem-shell-pages-'))
-      const assets = names.find((name) => name.startsWith('tandem-shell-assets-'))
-      if (!pages || !assets) return false
-      const stored = await (await caches.open(pages)).match(p, { ignoreVary: true })
-      if (!stored) return false
-      const html = await stored.text()
-      const wanted = [...html.matchAll(/\/_next\/static\/[^"'\\\s)<>?#]+/g)].map((m) => m[0])
-      if (wanted.length === 0) return false
-      const assetCache = await caches.open(assets)
-      for (const url of wanted) if (!(await assetCache.match(url))) return false
-      return true
-    },
-    path,
-    { timeout: 20_000, polling: 100 },
-  )
-}
 
 /** True once React has hydrated the element (it carries React's fiber key). */
 const hydrated = (page: Page, selector: string) =>

@@ -1,8 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { type BlackholeProxy, startBlackholeProxy } from '../helpers/blackhole-proxy'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
+import { waitUntilStored } from '../helpers/service-worker'
 
 /**
  * Offline edits in real Chromium against the real `npm start` process. The writer reaches the
@@ -69,6 +70,9 @@ describe.skipIf(!availability.run)('offline edits in Chromium', () => {
     browser = await launchChromium(availability.executablePath as string)
   }, 600_000)
 
+  // A failed scenario must not leave the next one without a network.
+  afterEach(() => proxy?.restore())
+
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => {})
     await browser?.close()
@@ -128,6 +132,44 @@ describe.skipIf(!availability.run)('offline edits in Chromium', () => {
     await expect(adaAgain.locator('[data-testid="doc-title"]').inputValue()).resolves.toBe('Launch plan')
     const stored = await (await fetch(`${server.url}/api/docs/${docId}?format=text`)).text()
     expect(occurrences(stored, 'Typed offline.')).toBe(1)
+  }, 180_000)
+
+  it('offline, a reload shows the copy on the device; back online the other person gets it once', async () => {
+    const docId = `e2e-offline-reload-${Date.now().toString(36)}`
+    const via = `http://127.0.0.1:${proxy.port}`
+    const context = await newContext()
+    const ada = await openDoc(context, via, 'Ada', docId)
+    const grace = await openDoc(await newContext(), server.url, 'Grace', docId)
+    await typeAtEnd(ada, 'Online line.')
+    await waitForText(grace, 'Online line.')
+    await ada.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 })
+    await waitUntilStored(ada, `/d/${docId}`)
+
+    // The network is gone (the proxy refuses everything, the page loads come from the worker).
+    proxy.refuse()
+    await context.setOffline(true)
+    await ada.locator('[data-testid="connection-status"][data-status="offline"]').waitFor({ timeout: 15_000 })
+    await typeAtEnd(ada, ' Typed before the reload.')
+    await ada.locator('[data-testid="save-state"][data-state="offline"]').waitFor()
+    await ada.reload()
+    await ada.locator('[data-testid="offline-copy"]').waitFor({ timeout: 20_000 })
+    await waitForText(ada, 'Typed before the reload.')
+    await ada.locator('[data-testid="save-state"][data-state="offline"]').waitFor({ timeout: 10_000 })
+    await expect(saveState(ada).textContent()).resolves.toMatch(/^Offline — \d+ changes on this device$/)
+    // Still editable offline, from the copy.
+    await typeAtEnd(ada, ' And after it.')
+    await ada.screenshot({ path: artifactPath('offline-5-reloaded-offline.png') })
+    expect(await editorText(grace)).not.toContain('Typed before the reload.')
+
+    await context.setOffline(false)
+    proxy.restore()
+    await waitForText(grace, 'And after it.')
+    await ada.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 30_000 })
+    await ada.locator('[data-testid="offline-copy"]').waitFor({ state: 'detached', timeout: 30_000 })
+    const seen = await editorText(grace)
+    expect(occurrences(seen, 'Online line.')).toBe(1)
+    expect(occurrences(seen, 'Typed before the reload.')).toBe(1)
+    expect(occurrences(seen, 'And after it.')).toBe(1)
   }, 180_000)
 
   it('two tabs of one document stay in step while offline', async () => {
