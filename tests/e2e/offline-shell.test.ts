@@ -91,13 +91,26 @@ describe.skipIf(!availability.run)('the app opens offline (service worker app sh
       [docA, 'offline-shell-doc-opened-first.png'],
       [docB, 'offline-shell-doc.png'],
     ] as const) {
-      const response = await page.goto(`${server.url}/d/${docId}`)
+      // Ada wrote in A (her name came from the link); B was only looked at (no name given yet).
+      const response = await page.goto(`${server.url}/d/${docId}${docId === docA ? '?name=Ada' : ''}`)
       expect(response?.status()).toBe(200)
       await page.locator('.workspace .tandem-title').waitFor()
       await page.waitForFunction(() => {
         const el = document.querySelector('.workspace')
         return el !== null && Object.keys(el).some((key) => key.startsWith('__reactFiber'))
       })
+      if (docId === docA) {
+        // The page opens the copy of the document kept on this device, marked as offline.
+        await page.locator('[data-testid="offline-copy"]').waitFor({ timeout: 15_000 })
+        await page.waitForFunction(() => document.querySelector('.ProseMirror')?.textContent?.includes('Written online.') ?? false, null, {
+          timeout: 15_000,
+        })
+      } else {
+        // Its page is stored, but the document itself was never loaded here: the page says so.
+        const banner = page.locator('[data-testid="access-unreachable"]')
+        await banner.waitFor({ timeout: 15_000 })
+        expect(await banner.textContent()).toContain('has not been opened on this device')
+      }
       await page.screenshot({ path: artifactPath(shot) })
     }
 
