@@ -42,7 +42,7 @@ async function openDoc(
   return page
 }
 
-const editorText = (page: Page) => page.locator('.ProseMirror').innerText()
+const editorText = (page: Page) => page.locator('.ProseMirror').textContent().then((t) => t ?? '')
 const saveState = (page: Page) => page.locator('[data-testid="save-state"]')
 
 async function waitForText(page: Page, text: string) {
