@@ -42,7 +42,11 @@ async function openDoc(
   return page
 }
 
-const editorText = (page: Page) => page.locator('.ProseMirror').textContent().then((t) => t ?? '')
+const editorText = (page: Page) =>
+  page
+    .locator('.ProseMirror')
+    .textContent()
+    .then((t) => t ?? '')
 const saveState = (page: Page) => page.locator('[data-testid="save-state"]')
 
 async function waitForText(page: Page, text: string) {
