@@ -7,6 +7,7 @@ import type { TandemUser } from '../client/identity'
 import { documentExtensions } from '../document/schema'
 import { CONTENT_FIELD } from '../protocol/document-fields'
 import { renderCaret, renderSelection } from './caret'
+import { UndoNeutralTrailingNode } from './trailing-node'
 import { TandemUndoManager } from './undo'
 
 export interface TandemExtensionOptions {
@@ -20,13 +21,16 @@ export interface TandemExtensionOptions {
  * server's exports, see lib/document/schema.ts) plus collaboration. Collaboration brings its own
  * undo (Mod-z / Mod-Shift-z / Mod-y), which is why the document extensions leave StarterKit's
  * history off; it runs on a TandemUndoManager (see ./undo.ts): only this writer's own changes,
- * never a collaborator's text, steps of about a word or a pause. Content always comes from the
+ * never a collaborator's text, steps of about a word or a pause. StarterKit's trailing paragraph
+ * is replaced by one that never counts as an undo step of its own (see ./trailing-node.ts), or
+ * it would empty the redo history. Content always comes from the
  * Y.Doc: never pass `content` to a collaborative editor, or every client that opens the
  * document inserts it again.
  */
 export function tandemExtensions({ doc, awareness, user }: TandemExtensionOptions): Extensions {
   return [
-    ...documentExtensions(),
+    ...documentExtensions({ trailingNode: false }),
+    UndoNeutralTrailingNode,
     Collaboration.configure({
       document: doc,
       field: CONTENT_FIELD,

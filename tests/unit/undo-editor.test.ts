@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
-import { Editor } from '@tiptap/core'
+import { Editor, type Extensions } from '@tiptap/core'
 import { defaultDeleteFilter, defaultProtectedNodes, yUndoPluginKey } from '@tiptap/y-tiptap'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { documentExtensions } from '../../lib/document/schema'
 import { tandemExtensions } from '../../lib/editor/extensions'
 import type { TandemUndoManager } from '../../lib/editor/undo'
 
@@ -20,7 +21,16 @@ afterEach(() => {
   for (const editor of editors.splice(0)) editor.destroy()
 })
 
-function linkedPair(): [Editor, Editor] {
+/**
+ * Tandem's extensions with StarterKit's stock trailing node instead of Tandem's
+ * (lib/editor/trailing-node.ts), to show what that one fixes.
+ */
+const withStockTrailingNode = (extensions: Extensions): Extensions => [
+  ...documentExtensions(),
+  ...extensions.filter((extension) => extension.name !== 'starterKit' && extension.name !== 'tandemTrailingNode'),
+]
+
+function linkedPair(adapt: (extensions: Extensions) => Extensions = (extensions) => extensions): [Editor, Editor] {
   const docs = [new Y.Doc(), new Y.Doc()] as const
   docs.forEach((doc, i) => {
     doc.on('update', (update: Uint8Array, origin: unknown) => {
@@ -31,11 +41,13 @@ function linkedPair(): [Editor, Editor] {
   const pair = docs.map((doc, i) => {
     const editor = new Editor({
       element: document.createElement('div'),
-      extensions: tandemExtensions({
-        doc,
-        awareness: new Awareness(doc),
-        user: { name: names[i] as string, color: '#336699' },
-      }),
+      extensions: adapt(
+        tandemExtensions({
+          doc,
+          awareness: new Awareness(doc),
+          user: { name: names[i] as string, color: '#336699' },
+        }),
+      ),
     })
     editors.push(editor)
     return editor
@@ -99,5 +111,28 @@ describe("undo in Tandem's editor", () => {
     writeTogether(ada, grace)
     undoAll(ada)
     for (const editor of [ada, grace]) expect(editor.state.doc.textContent).not.toContain('Line from Grace')
+  })
+
+  it('an ordinary transaction between the undos and the redos (a collaborator\'s caret moving, a click) keeps the redo history', () => {
+    const [ada, grace] = linkedPair()
+    writeTogether(ada, grace)
+    undoAll(ada)
+    // The undo leaves the quote Grace wrote into at the end: ProseMirror adds the trailing
+    // paragraph, which y-tiptap writes to the Y.Doc with the next transaction, like this one (what
+    // the caret plugin dispatches when a collaborator's caret moves, or a click).
+    ada.view.dispatch(ada.state.tr.setMeta('caretMoved', true))
+    expect(ada.can().redo()).toBe(true)
+    while (ada.can().redo()) ada.commands.redo()
+    for (const editor of [ada, grace]) expect(quoteLines(editor)).toEqual(['Quote from Ada', 'Line from Grace'])
+  })
+
+  it("with StarterKit's stock trailing node, that transaction empties the redo history and Ada's words never come back", () => {
+    const [ada, grace] = linkedPair(withStockTrailingNode)
+    writeTogether(ada, grace)
+    undoAll(ada)
+    expect(ada.can().redo()).toBe(true)
+    ada.view.dispatch(ada.state.tr.setMeta('caretMoved', true))
+    expect(ada.can().redo()).toBe(false)
+    for (const editor of [ada, grace]) expect(quoteLines(editor)).toEqual(['Line from Grace'])
   })
 })
