@@ -197,6 +197,26 @@ interface RunResult {
   /** B's and C's characters that are gone though no written edit deleted them (or a block holding them), per replica. */
   lost: string[]
   converged: boolean
+  /** Steps the final undo-all took back, and how many of as many redos then changed something. */
+  undone: number
+  redone: number
+  /** A's own live text (document order) and the document, before the final undo-all and after the redo-all. */
+  before: { own: string; json: string }
+  after: { own: string; json: string }
+}
+
+/** The live characters `client` inserted, in document order (a redo re-inserts them as new items of the same client). */
+function ownText(type: Y.AbstractType<unknown>, client: number): string {
+  let out = ''
+  let item = type._start
+  while (item !== null) {
+    if (!item.deleted) {
+      if (item.content instanceof Y.ContentString && item.id.client === client) out += item.content.str
+      else if (item.content instanceof Y.ContentType) out += ownText(item.content.type, client)
+    }
+    item = item.right
+  }
+  return out
 }
 
 /**
@@ -241,6 +261,17 @@ function run(seed: number, ops: Op[], withoutFilter = false): RunResult {
     }
   }
   mesh.deliverAll()
+  // Finally A undoes everything, then redoes as many steps as the undos took back, with nobody
+  // else editing: A's own text must be back as it was, and the whole document with it.
+  const fragmentA = a.getXmlFragment(CONTENT_FIELD)
+  const before = { own: ownText(fragmentA, a.clientID), json: fragmentA.toJSON() }
+  let undone = 0
+  while (undo.canUndo()) if (undo.undo() !== null) undone++
+  mesh.deliverAll()
+  let redone = 0
+  for (let i = 0; i < undone; i++) if (undo.redo() !== null) redone++
+  mesh.deliverAll()
+  const after = { own: ownText(fragmentA, a.clientID), json: fragmentA.toJSON() }
   const json = mesh.docs.map((doc) => JSON.stringify(doc.getXmlFragment(CONTENT_FIELD).toJSON()))
   const lost: string[] = []
   for (const [replica, doc] of mesh.docs.entries()) {
@@ -256,7 +287,7 @@ function run(seed: number, ops: Op[], withoutFilter = false): RunResult {
     }
   }
   undo.destroy()
-  return { lost, converged: json.every((j) => j === json[0]) }
+  return { lost, converged: json.every((j) => j === json[0]), undone, redone, before, after }
 }
 
 const property = (withoutFilter: boolean) =>
@@ -264,6 +295,11 @@ const property = (withoutFilter: boolean) =>
     const result = run(seed, ops, withoutFilter)
     expect(result.converged).toBe(true)
     expect(result.lost).toEqual([])
+    if (!withoutFilter) {
+      expect(result.redone).toBe(result.undone)
+      expect(result.after.own).toBe(result.before.own)
+      expect(result.after.json).toBe(result.before.json)
+    }
   })
 
 describe('undo that is safe together', () => {
@@ -292,7 +328,7 @@ describe('undo that is safe together', () => {
     }
   })
 
-  it("property: random edits by three writers, random undos and redos by A — B's and C's characters survive", () => {
+  it("property: random edits by three writers, random undos and redos by A — B's and C's characters survive; A's undo-all then redo-all brings A's text back", () => {
     fc.assert(property(false), { numRuns: 500 })
   })
 
