@@ -4,7 +4,7 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import type { TandemUser } from '../client/identity'
-import { documentExtensions } from '../document/schema'
+import { documentExtensions, documentSchema } from '../document/schema'
 import { CONTENT_FIELD } from '../protocol/document-fields'
 import { renderCaret, renderSelection } from './caret'
 import { UndoNeutralTrailingNode } from './trailing-node'
@@ -34,7 +34,7 @@ export function tandemExtensions({ doc, awareness, user }: TandemExtensionOption
     Collaboration.configure({
       document: doc,
       field: CONTENT_FIELD,
-      yUndoOptions: { undoManager: new TandemUndoManager(doc.getXmlFragment(CONTENT_FIELD)) },
+      yUndoOptions: { undoManager: new TandemUndoManager(doc.getXmlFragment(CONTENT_FIELD), { schema: documentSchema() }) },
     }),
     CollaborationCaret.configure({
       // The caret extension only reads `.awareness` from its provider.

@@ -1,3 +1,4 @@
+import type { Schema } from '@tiptap/pm/model'
 import { defaultDeleteFilter, defaultProtectedNodes, ySyncPluginKey } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 
@@ -12,10 +13,14 @@ import * as Y from 'yjs'
  * y-tiptap's default `deleteFilter` only spares non-empty paragraphs and text, so a quote (or a
  * list, a heading…) that someone else wrote into went with its contents.
  *
- * Delete rule (`keepsForeignContent`): undo/redo never deletes a Y item whose subtree still holds
+ * Delete rule (`holdsForeignContent`): undo/redo never deletes a Y item whose subtree still holds
  * content (text, blocks, embeds) inserted by another client. Our own text inside such a block is
  * still taken back, character by character (the UndoManager deletes children before parents);
  * the block stays with the other person's text in it. y-tiptap's default rule is kept on top.
+ * Given the document schema, a second rule (`breaksKeptBlock`) also keeps our own child of such a
+ * block when the block could not do without it (a list item must start with a paragraph: with
+ * ours gone, only the nested list someone else wrote would be left in it). y-tiptap deletes a
+ * block the schema rejects, with everything in it, so the other person's text would go after all.
  *
  * Grouping rule: an undo step is about a word or a pause. Yjs merges changes closer together than
  * `captureTimeout` (a pause longer than that starts a new step); in addition a step ends after a
@@ -45,9 +50,39 @@ export function holdsForeignContent(item: Y.Item, localClient: number): boolean 
   return false
 }
 
-/** The delete filter: may undo/redo delete `item`? */
-export function undoMayDelete(item: Y.Item, localClient: number): boolean {
-  return defaultDeleteFilter(item, defaultProtectedNodes) && !holdsForeignContent(item, localClient)
+/** Whether `parent`'s live children, leaving out `skip`, are content its node type accepts. */
+function validContent(parent: Y.XmlElement, schema: Schema, skip: Y.Item | null): boolean {
+  const type = schema.nodes[parent.nodeName]
+  if (type === undefined) return true
+  let match: ReturnType<typeof type.contentMatch.matchType> = type.contentMatch
+  for (let child = parent._start; child !== null && match !== null; child = child.right) {
+    if (child === skip || child.deleted || !(child.content instanceof Y.ContentType)) continue
+    const node = child.content.type
+    const childType = node instanceof Y.XmlText ? schema.nodes.text : node instanceof Y.XmlElement ? schema.nodes[node.nodeName] : undefined
+    if (childType === undefined) return true
+    match = match.matchType(childType)
+  }
+  return match?.validEnd ?? false
+}
+
+/**
+ * Whether deleting `item` would leave its parent, a block that stays because it holds another
+ * client's content, with content the schema rejects (and that was valid with `item`).
+ */
+export function breaksKeptBlock(item: Y.Item, localClient: number, schema: Schema): boolean {
+  const parent = item.parent
+  if (!(parent instanceof Y.XmlElement) || parent._item === null || parent._item.deleted) return false
+  if (!holdsForeignContent(parent._item, localClient)) return false
+  return validContent(parent, schema, null) && !validContent(parent, schema, item)
+}
+
+/** The delete filter: may undo/redo delete `item`? With a `schema`, kept blocks also stay valid. */
+export function undoMayDelete(item: Y.Item, localClient: number, schema?: Schema): boolean {
+  return (
+    defaultDeleteFilter(item, defaultProtectedNodes) &&
+    !holdsForeignContent(item, localClient) &&
+    (schema === undefined || !breaksKeptBlock(item, localClient, schema))
+  )
 }
 
 /**
@@ -93,6 +128,8 @@ export function undoBoundary(transaction: Y.Transaction): 'structure' | 'word-en
 export interface TandemUndoOptions {
   /** Longest pause (ms) inside one undo step; defaults to UNDO_CAPTURE_TIMEOUT_MS. */
   captureTimeout?: number
+  /** The document schema (the editor's): with it, undo never leaves a kept block invalid. */
+  schema?: Schema
 }
 
 /**
@@ -108,7 +145,7 @@ export class TandemUndoManager extends Y.UndoManager {
       trackedOrigins: new Set<unknown>([ySyncPluginKey]),
       captureTimeout: options.captureTimeout ?? UNDO_CAPTURE_TIMEOUT_MS,
       captureTransaction: (tr) => tr.meta.get('addToHistory') !== false,
-      deleteFilter: (item) => undoMayDelete(item, doc.clientID),
+      deleteFilter: (item) => undoMayDelete(item, doc.clientID, options.schema),
     })
     // Wrap the handler Yjs registered so the word/structure rule runs around each recorded change; `destroy` (and the Collaboration extension's re-mount) use this same property.
     const record = this.afterTransactionHandler

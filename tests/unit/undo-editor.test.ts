@@ -113,7 +113,7 @@ describe("undo in Tandem's editor", () => {
     for (const editor of [ada, grace]) expect(editor.state.doc.textContent).not.toContain('Line from Grace')
   })
 
-  it('an ordinary transaction between the undos and the redos (a collaborator\'s caret moving, a click) keeps the redo history', () => {
+  it("an ordinary transaction between the undos and the redos (a collaborator's caret moving, a click) keeps the redo history", () => {
     const [ada, grace] = linkedPair()
     writeTogether(ada, grace)
     undoAll(ada)
@@ -134,5 +134,28 @@ describe("undo in Tandem's editor", () => {
     ada.view.dispatch(ada.state.tr.setMeta('caretMoved', true))
     expect(ada.can().redo()).toBe(false)
     for (const editor of [ada, grace]) expect(quoteLines(editor)).toEqual(['Line from Grace'])
+  })
+
+  it("a list item Grace nested her list into keeps a paragraph when Ada undoes hers: Grace's text stays (y-tiptap would delete an invalid item with it)", () => {
+    const [ada, grace] = linkedPair()
+    ada.chain().focus().insertContent('Ada item').run()
+    ada.chain().focus().toggleBulletList().run()
+    let end = -1
+    grace.state.doc.descendants((node, pos) => {
+      if (node.type.name === 'paragraph' && end < 0) end = pos + 1 + node.content.size
+      return true
+    })
+    // Grace: Enter at the end of Ada's item, Tab (a list nested in Ada's item), her line.
+    grace.chain().setTextSelection(end).splitListItem('listItem').sinkListItem('listItem').insertContent('Grace nested').run()
+    const nested = '<ul><li><p>Ada item</p><ul><li><p>Grace nested</p></li></ul></li></ul>'
+    expect(ada.getHTML()).toContain(nested)
+    undoAll(ada)
+    for (const editor of [ada, grace]) {
+      expect(editor.state.doc.textContent).toBe('Grace nested')
+      expect(editor.getHTML()).toContain('<ul><li><p></p><ul><li><p>Grace nested</p></li></ul></li></ul>')
+    }
+    ada.view.dispatch(ada.state.tr.setMeta('caretMoved', true))
+    while (ada.can().redo()) ada.commands.redo()
+    for (const editor of [ada, grace]) expect(editor.getHTML()).toContain(nested)
   })
 })

@@ -206,7 +206,7 @@ interface RunResult {
 }
 
 /** The live characters `client` inserted, in document order (a redo re-inserts them as new items of the same client). */
-function ownText(type: Y.AbstractType<unknown>, client: number): string {
+function ownText(type: { _start: Y.Item | null }, client: number): string {
   let out = ''
   let item = type._start
   while (item !== null) {
