@@ -31,7 +31,8 @@ export const UndoNeutralTrailingNode = Extension.create({
         key: trailingNodeKey,
         state: {
           init: (_, state) => needsParagraph(state.doc),
-          apply: (tr, value) => (tr.docChanged ? needsParagraph(tr.doc) : value),
+          // As StarterKit's: a UniqueID transaction only adds ids, it never moves the last block.
+          apply: (tr, value) => (tr.docChanged && !tr.getMeta('__uniqueIDTransaction') ? needsParagraph(tr.doc) : value),
         },
         appendTransaction: (transactions, _oldState, state) => {
           if (!trailingNodeKey.getState(state)) return null
