@@ -28,6 +28,11 @@ import * as Y from 'yjs'
  * a new quote or heading, joining blocks) is a step of its own, so a burst of typing comes back
  * word by word and a heading never goes together with the paragraph typed after it.
  *
+ * Redo: like any Yjs UndoManager, this one empties the redo history on every new change it
+ * records. So nothing the editor writes by itself may be recorded as this writer's change: the
+ * trailing paragraph ProseMirror adds after an undo is written outside the history (see
+ * ./trailing-node.ts); recorded, it made "undo everything, then redo" lose the writer's words.
+ *
  * The limit is the network's: an undo only spares what this client has already received. Text a
  * collaborator types into a block at the same moment that block is undone here is lost, exactly
  * as with any concurrent deletion of that block.
