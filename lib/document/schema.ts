@@ -9,12 +9,15 @@ import StarterKit from '@tiptap/starter-kit'
  *
  * StarterKit's own history is off because a collaborative editor undoes through the Y.Doc
  * instead (only this client's changes); history adds no schema, so the server loses nothing.
+ * `trailingNode: false` leaves out StarterKit's trailing paragraph (no schema either), for the
+ * collaborative editor, which brings its own (lib/editor/trailing-node.ts).
  */
-export function documentExtensions(): Extensions {
+export function documentExtensions({ trailingNode = true }: { trailingNode?: boolean } = {}): Extensions {
   return [
     StarterKit.configure({
       undoRedo: false,
       link: { openOnClick: false, autolink: true },
+      ...(trailingNode ? {} : { trailingNode: false }),
     }),
   ]
 }

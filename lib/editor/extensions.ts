@@ -4,9 +4,11 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import type { TandemUser } from '../client/identity'
-import { documentExtensions } from '../document/schema'
+import { documentExtensions, documentSchema } from '../document/schema'
 import { CONTENT_FIELD } from '../protocol/document-fields'
 import { renderCaret, renderSelection } from './caret'
+import { UndoNeutralTrailingNode } from './trailing-node'
+import { TandemUndoManager } from './undo'
 
 export interface TandemExtensionOptions {
   doc: Y.Doc
@@ -17,15 +19,23 @@ export interface TandemExtensionOptions {
 /**
  * The extension set of every Tandem editor: the document's own extensions (shared with the
  * server's exports, see lib/document/schema.ts) plus collaboration. Collaboration brings its own
- * undo manager (it undoes only this client's changes, Mod-z / Mod-Shift-z / Mod-y), which is
- * why the document extensions leave StarterKit's history off. Content always comes from the
+ * undo (Mod-z / Mod-Shift-z / Mod-y), which is why the document extensions leave StarterKit's
+ * history off; it runs on a TandemUndoManager (see ./undo.ts): only this writer's own changes,
+ * never a collaborator's text, steps of about a word or a pause. StarterKit's trailing paragraph
+ * is replaced by one that never counts as an undo step of its own (see ./trailing-node.ts), or
+ * it would empty the redo history. Content always comes from the
  * Y.Doc: never pass `content` to a collaborative editor, or every client that opens the
  * document inserts it again.
  */
 export function tandemExtensions({ doc, awareness, user }: TandemExtensionOptions): Extensions {
   return [
-    ...documentExtensions(),
-    Collaboration.configure({ document: doc, field: CONTENT_FIELD }),
+    ...documentExtensions({ trailingNode: false }),
+    UndoNeutralTrailingNode,
+    Collaboration.configure({
+      document: doc,
+      field: CONTENT_FIELD,
+      yUndoOptions: { undoManager: new TandemUndoManager(doc.getXmlFragment(CONTENT_FIELD), { schema: documentSchema() }) },
+    }),
     CollaborationCaret.configure({
       // The caret extension only reads `.awareness` from its provider.
       provider: { awareness },

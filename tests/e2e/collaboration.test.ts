@@ -179,6 +179,7 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     expect(pct(50)).toBeLessThan(250)
   }, 120_000)
 
+  // Undo and redo go word by word until the history is empty: many clicks, slow on a busy machine (the bound decides nothing).
   it('formatting toolbar: active state, shortcuts in titles, collaborative undo of own changes only', async () => {
     const docId = uniqueDocId('toolbar')
     const ada = await openAs('Ada', docId)
