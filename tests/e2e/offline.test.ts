@@ -240,6 +240,30 @@ describe.skipIf(!availability.run)('offline edits in Chromium', () => {
     expect(stored).toContain('Sent into the void.')
   }, 180_000)
 
+  it('the embed keeps a local copy by default, and none with ?localCopy=0', async () => {
+    const via = `http://127.0.0.1:${proxy.port}`
+    const context = await newContext()
+    const open = async (docId: string, query: string) => {
+      const page = await context.newPage()
+      await page.goto(`${via}/embed/${docId}?name=Ada${query}`)
+      await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 20_000 })
+      await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor()
+      return page
+    }
+    const kept = await open(`e2e-embed-kept-${Date.now().toString(36)}`, '')
+    const memoryOnly = await open(`e2e-embed-memory-${Date.now().toString(36)}`, '&localCopy=0')
+    proxy.refuse()
+    for (const page of [kept, memoryOnly]) {
+      await page.locator('[data-testid="connection-status"][data-status="offline"]').waitFor({ timeout: 15_000 })
+      await typeAtEnd(page, 'Typed in a frame.')
+    }
+    await kept.locator('[data-testid="save-state"][data-state="offline"]').waitFor()
+    await memoryOnly.locator('.tandem-save--not-saved').waitFor({ timeout: 5_000 })
+    const names = await localCopies(kept)
+    expect(names.some((n) => n.includes('e2e-embed-kept-'))).toBe(true)
+    expect(names.some((n) => n.includes('e2e-embed-memory-'))).toBe(false)
+  }, 180_000)
+
   it('a document deleted while the writer was offline drops its local copy and says so', async () => {
     const docId = `e2e-offline-deleted-${Date.now().toString(36)}`
     const via = `http://127.0.0.1:${proxy.port}`
