@@ -2,7 +2,7 @@
 
 import { useMemo, useState } from 'react'
 import { createDocsClient } from '../../lib/client/docs-client'
-import { clearLocalCopies, localCopyPrefixFor } from '../../lib/client/local-copy'
+import { clearLocalCopies, listLocalDocuments, localCopyPrefixFor, localCopyUserKey } from '../../lib/client/local-copy'
 import { creatablePrefix, decodeTokenClaims, forgetAccessToken } from '../../lib/client/tokens'
 import { collabUrlFromLocation } from '../../lib/client/urls'
 import { roleCanWrite } from '../../lib/protocol/access'
@@ -21,6 +21,18 @@ export function HomeWorkspace() {
   const [denied, setDenied] = useState<string | null>(null)
   const claims = useMemo(() => decodeTokenClaims(accessToken), [accessToken])
   const client = useMemo(() => createDocsClient({ token: accessToken ?? null }), [accessToken])
+  const browserId = identity?.id ?? null
+  const offlineDocuments = useMemo(
+    () =>
+      browserId === null || accessToken === undefined
+        ? undefined
+        : () =>
+            listLocalDocuments({
+              serverUrl: collabUrlFromLocation(window.location),
+              userKey: localCopyUserKey({ accessToken, browserId }),
+            }),
+    [accessToken, browserId],
+  )
 
   const auth = mode === 'auth' || (mode === 'unknown' && accessToken != null)
   const role = auth ? (claims?.role ?? 'viewer') : 'editor'
@@ -76,6 +88,7 @@ export function HomeWorkspace() {
               canManage={canEdit}
               idPrefix={prefix || undefined}
               onAccessDenied={setDenied}
+              offlineDocuments={offlineDocuments}
               emptyText={
                 auth && canEdit
                   ? 'Give your first document a title above and press New document, then invite people from its Share menu.'

@@ -5,7 +5,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import { messageAuth, messageSync, WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { CloseCode } from '../protocol/close-codes'
-import { isValidDocId } from '../protocol/document-fields'
+import { isValidDocId, TITLE_FIELD } from '../protocol/document-fields'
 import { type ActivityEntry, ActivityLog } from './activity'
 import { bindDocAccess, type DocAccess } from './doc-access'
 import { distinctColor, type TandemUser } from './identity'
@@ -503,6 +503,18 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
         durableVersion = tracker.changeVersion
       }
       tabSync = startTabSync(localCopy.name, doc)
+      // The title beside the copy, for the documents list when the server cannot be asked.
+      const title = doc.getText(TITLE_FIELD)
+      let lastTitle: string | null = null
+      const rememberTitle = () => {
+        const current = title.toString()
+        if (current === lastTitle) return
+        lastTitle = current
+        localCopy.rememberTitle(current)
+      }
+      rememberTitle()
+      title.observe(rememberTitle)
+      disposers.push(() => title.unobserve(rememberTitle))
       updateSaveState()
       if (wantsConnect && options.access?.state.value.status !== 'denied' && !provider.shouldConnect) provider.connect()
     })

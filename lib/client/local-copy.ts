@@ -17,6 +17,7 @@ import { decodeTokenClaims } from './tokens'
 export const LOCAL_COPY_PREFIX = 'tandem-doc:'
 const PENDING_KEY = 'tandem:pending'
 const ROLE_KEY = 'tandem:can-edit'
+const TITLE_KEY = 'tandem:title'
 const UPDATES_STORE = 'updates'
 const CUSTOM_STORE = 'custom'
 
@@ -95,6 +96,18 @@ export async function clearLocalCopies(prefix = LOCAL_COPY_PREFIX): Promise<numb
 export interface LocalCopyInfo {
   /** The role the person had when the copy was last online; null if never recorded. */
   canEdit: boolean | null
+  /** The document's title as last seen here ('' when untitled or unknown). */
+  title: string
+}
+
+/** The documents one owner has on this device, newest name first ({docId, title}). */
+export async function listLocalDocuments(key: { serverUrl: string; userKey: string }): Promise<Array<{ docId: string; title: string }>> {
+  const prefix = localCopyName({ ...key, docId: '' })
+  const names = await listLocalCopies(prefix)
+  const docs = await Promise.all(
+    names.map(async (name) => ({ docId: name.slice(prefix.length), title: (await peekLocalCopy(name))?.title ?? '' })),
+  )
+  return docs.filter((doc) => doc.docId.length > 0).sort((a, b) => a.docId.localeCompare(b.docId))
 }
 
 /** What is known about a local copy without loading it, or null when this device has none. */
@@ -112,11 +125,17 @@ export async function peekLocalCopy(name: string): Promise<LocalCopyInfo | null>
     open.onsuccess = () => {
       const db = open.result
       try {
-        const get = db.transaction([CUSTOM_STORE], 'readonly').objectStore(CUSTOM_STORE).get(ROLE_KEY)
-        get.onsuccess = () => resolve({ canEdit: get.result === 'edit' ? true : get.result === 'view' ? false : null })
-        get.onerror = () => resolve({ canEdit: null })
+        const store = db.transaction([CUSTOM_STORE], 'readonly').objectStore(CUSTOM_STORE)
+        const role = store.get(ROLE_KEY)
+        const title = store.get(TITLE_KEY)
+        title.onsuccess = () =>
+          resolve({
+            canEdit: role.result === 'edit' ? true : role.result === 'view' ? false : null,
+            title: typeof title.result === 'string' ? title.result : '',
+          })
+        title.onerror = () => resolve({ canEdit: null, title: '' })
       } catch {
-        resolve({ canEdit: null })
+        resolve({ canEdit: null, title: '' })
       } finally {
         db.close()
       }
@@ -148,6 +167,8 @@ export interface LocalCopy {
    */
   writePending(snapshot: PendingSnapshot): Promise<void>
   rememberRole(canEdit: boolean): void
+  /** Keeps the title beside the copy, for the documents list offline. */
+  rememberTitle(title: string): void
   /** Deletes the copy from the device; the document in memory stays. */
   drop(): Promise<void>
   destroy(): void
@@ -230,6 +251,9 @@ export function openLocalCopy(name: string, doc: Y.Doc, options: { openTimeoutMs
     rememberRole(canEdit) {
       if (state.value === 'ready') void persistence.set(ROLE_KEY, canEdit ? 'edit' : 'view').catch(() => {})
     },
+    rememberTitle(title) {
+      if (state.value === 'ready') void persistence.set(TITLE_KEY, title).catch(() => {})
+    },
     async drop() {
       state.set('dropped')
       await persistence.destroy().catch(() => {})
@@ -253,6 +277,7 @@ function unavailableCopy(name: string, state: Signal<LocalCopyState>): LocalCopy
       throw new Error('the local copy is not available')
     },
     rememberRole: () => {},
+    rememberTitle: () => {},
     drop: async () => {
       state.set('dropped')
     },

@@ -23,6 +23,11 @@ export interface DocumentListProps {
   onAccessDenied?: (reason: string) => void
   /** Text of the empty state. */
   emptyText?: string
+  /**
+   * When the server cannot be reached: the documents kept on this device (e.g. from
+   * `listLocalDocuments`), listed so they can still be opened offline.
+   */
+  offlineDocuments?: () => Promise<Array<{ docId: string; title: string }>>
 }
 
 const displayTitle = (doc: DocMeta) => doc.title.trim() || 'Untitled'
@@ -55,6 +60,7 @@ export function DocumentList({
   idPrefix,
   onAccessDenied,
   emptyText,
+  offlineDocuments,
 }: DocumentListProps) {
   const client = useMemo(() => given ?? createDocsClient(), [given])
   const [load, setLoad] = useState<Load>({ state: 'loading' })
@@ -63,6 +69,20 @@ export function DocumentList({
   const [notice, setNotice] = useState<string | null>(null)
   const [confirming, setConfirming] = useState<DocMeta | null>(null)
   const now = useNow()
+  const [onDevice, setOnDevice] = useState<Array<{ docId: string; title: string }>>([])
+  const failed = load.state === 'error'
+  useEffect(() => {
+    if (!failed || !offlineDocuments) return
+    let live = true
+    void offlineDocuments()
+      .then((docs) => {
+        if (live) setOnDevice(docs)
+      })
+      .catch(() => {})
+    return () => {
+      live = false
+    }
+  }, [failed, offlineDocuments])
 
   const deniedRef = useRef(onAccessDenied)
   deniedRef.current = onAccessDenied
@@ -75,7 +95,12 @@ export function DocumentList({
         deniedRef.current(error.reason ?? 'Unknown')
         return
       }
-      setLoad({ state: 'error', message: error instanceof Error ? error.message : 'Could not load documents' })
+      // A fetch that never reached the server rejects with a TypeError ("Failed to fetch").
+      const message =
+        error instanceof DocsApiError
+          ? error.message
+          : 'This device is offline or the server is down. Documents opened here before still open.'
+      setLoad({ state: 'error', message })
     }
   }, [client])
 
@@ -180,6 +205,20 @@ export function DocumentList({
             Try again
           </button>
         </div>
+      )}
+      {load.state === 'error' && onDevice.length > 0 && (
+        <section className="tandem-doclist__offline" data-testid="offline-documents" aria-label="On this device">
+          <h2 className="tandem-doclist__offline-title">On this device, available offline</h2>
+          <ul className="tandem-doclist__list">
+            {onDevice.map((doc) => (
+              <li key={doc.docId} className="tandem-doclist__item">
+                <a className="tandem-doclist__link" href={hrefFor(doc.docId)}>
+                  <span className="tandem-doclist__title">{doc.title.trim() || 'Untitled'}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
 
       {load.state === 'ready' && load.docs.length === 0 && (

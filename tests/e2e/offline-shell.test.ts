@@ -84,8 +84,12 @@ describe.skipIf(!availability.run)('the app opens offline (service worker app sh
     expect(home?.status()).toBe(200)
     await page.locator('.home .brand').waitFor()
     await page.waitForFunction(() => document.title.includes('Tandem'))
-    await page.screenshot({ path: artifactPath('offline-shell-home.png') })
     expect(await hydrated(page, '.home')).toBe(true)
+    // The list cannot be fetched, but the documents kept on this device are listed to open.
+    const onDevice = page.locator('[data-testid="offline-documents"] a')
+    await onDevice.first().waitFor({ timeout: 15_000 })
+    expect(await onDevice.evaluateAll((links) => links.map((a) => a.getAttribute('href')))).toEqual([`/d/${docA}`])
+    await page.screenshot({ path: artifactPath('offline-shell-home.png') })
 
     for (const [docId, shot] of [
       [docA, 'offline-shell-doc-opened-first.png'],
