@@ -2,7 +2,14 @@
 
 import { useMemo, useState } from 'react'
 import { createDocsClient } from '../../lib/client/docs-client'
-import { clearLocalCopies, listLocalDocuments, localCopyPrefixFor, localCopyUserKey } from '../../lib/client/local-copy'
+import {
+  clearLocalCopies,
+  deleteLocalCopy,
+  listLocalDocuments,
+  localCopyName,
+  localCopyPrefixFor,
+  localCopyUserKey,
+} from '../../lib/client/local-copy'
 import { creatablePrefix, decodeTokenClaims, forgetAccessToken } from '../../lib/client/tokens'
 import { collabUrlFromLocation } from '../../lib/client/urls'
 import { roleCanWrite } from '../../lib/protocol/access'
@@ -22,16 +29,18 @@ export function HomeWorkspace() {
   const claims = useMemo(() => decodeTokenClaims(accessToken), [accessToken])
   const client = useMemo(() => createDocsClient({ token: accessToken ?? null }), [accessToken])
   const browserId = identity?.id ?? null
-  const offlineDocuments = useMemo(
+  const copyOwner = useMemo(
     () =>
       browserId === null || accessToken === undefined
-        ? undefined
-        : () =>
-            listLocalDocuments({
-              serverUrl: collabUrlFromLocation(window.location),
-              userKey: localCopyUserKey({ accessToken, browserId }),
-            }),
+        ? null
+        : { serverUrl: collabUrlFromLocation(window.location), userKey: localCopyUserKey({ accessToken, browserId }) },
     [accessToken, browserId],
+  )
+  const offlineDocuments = useMemo(() => (copyOwner ? () => listLocalDocuments(copyOwner) : undefined), [copyOwner])
+  // A document deleted from the list leaves nothing behind on this device either.
+  const onDeleted = useMemo(
+    () => (copyOwner ? (docId: string) => void deleteLocalCopy(localCopyName({ ...copyOwner, docId })) : undefined),
+    [copyOwner],
   )
 
   const auth = mode === 'auth' || (mode === 'unknown' && accessToken != null)
@@ -89,6 +98,7 @@ export function HomeWorkspace() {
               idPrefix={prefix || undefined}
               onAccessDenied={setDenied}
               offlineDocuments={offlineDocuments}
+              onDeleted={onDeleted}
               emptyText={
                 auth && canEdit
                   ? 'Give your first document a title above and press New document, then invite people from its Share menu.'

@@ -28,6 +28,8 @@ export interface DocumentListProps {
    * `listLocalDocuments`), listed so they can still be opened offline.
    */
   offlineDocuments?: () => Promise<Array<{ docId: string; title: string }>>
+  /** After a document was deleted here (e.g. to remove this device's copy of it). */
+  onDeleted?: (docId: string) => void
 }
 
 const displayTitle = (doc: DocMeta) => doc.title.trim() || 'Untitled'
@@ -61,6 +63,7 @@ export function DocumentList({
   onAccessDenied,
   emptyText,
   offlineDocuments,
+  onDeleted,
 }: DocumentListProps) {
   const client = useMemo(() => given ?? createDocsClient(), [given])
   const [load, setLoad] = useState<Load>({ state: 'loading' })
@@ -151,6 +154,7 @@ export function DocumentList({
       await client.remove(doc.id)
       setLoad((current) => (current.state === 'ready' ? { state: 'ready', docs: current.docs.filter((d) => d.id !== doc.id) } : current))
       setNotice(`Deleted “${displayTitle(doc)}”.`)
+      onDeleted?.(doc.id)
     } catch (error) {
       setNotice(error instanceof Error ? `Could not delete: ${error.message}` : 'Could not delete')
     }

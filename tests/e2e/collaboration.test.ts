@@ -283,6 +283,10 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
       { timeout: 10_000 },
     )
 
+    const copiesOf = (id: string) =>
+      page.evaluate(async (wanted) => (await indexedDB.databases()).filter((db) => db.name?.endsWith(`/${wanted}`)).length, id)
+    expect(await copiesOf(docId)).toBe(1)
+
     await page.goto(`${server.url}/`)
     const row = page.locator(`[data-testid="doc-row"][data-doc-id="${docId}"]`)
     await row.waitFor()
@@ -307,6 +311,8 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await page.getByTestId('confirm-delete').getByRole('button', { name: 'Delete' }).click()
     await row.waitFor({ state: 'detached' })
     expect((await fetch(`${server.url}/api/docs/${docId}`)).status).toBe(404)
+    // Nothing of it stays on this device either.
+    await expect.poll(() => copiesOf(docId), { timeout: 10_000 }).toBe(0)
   }, 120_000)
 
   it('narrow window (380 px) and the embed view render usably', async () => {
