@@ -20,6 +20,22 @@ export interface PostgresOptions {
   readonly onIdleError?: (err: Error) => void
 }
 
+/** PostgreSQL did not answer, or refused, at start: one line for the operator (server/bin/run.ts). */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError'
+}
+
+/** The connection URL without its password, for messages and the start banner. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'the PostgreSQL URL (unparsable)'
+  }
+}
+
 /** A stored document plus the sequence numbers a relay needs to catch up from it. */
 export interface SequencedDocument extends StoredDocument {
   /** The seq of the newest update (0 when none was ever stored). */
@@ -90,7 +106,11 @@ export class PostgresStorage implements Storage {
       await migrate(pool)
     } catch (err) {
       await pool.end()
-      throw err
+      const reason = err instanceof Error ? err.message : String(err)
+      throw new DatabaseUnavailableError(
+        `PostgreSQL at ${redactDatabaseUrl(options.connectionString)} could not be opened: ${reason} (check --database-url / TANDEM_DATABASE_URL)`,
+        { cause: err },
+      )
     }
     return new PostgresStorage(pool)
   }
