@@ -4,8 +4,8 @@ import pg from 'pg'
 /** Where the tests create their databases: a superuser connection to any existing database. */
 export const PG_ADMIN_URL = process.env.TANDEM_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 })
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 })
   try {
     await client.connect()
     await client.query('SELECT 1')
@@ -21,15 +21,15 @@ async function reachable(): Promise<boolean> {
  * Whether PostgreSQL tests can run. Without a reachable server they skip loudly, except under
  * CI=true where that is a failure (the policy of browserAvailability in browser.ts).
  */
-export async function postgresAvailability(): Promise<boolean> {
-  if (await reachable()) return true
-  if (process.env.CI === 'true') {
+export async function postgresAvailability(url = PG_ADMIN_URL, ci = process.env.CI === 'true'): Promise<boolean> {
+  if (await reachable(url)) return true
+  if (ci) {
     throw new Error(
-      `PostgreSQL not reachable at ${redact(PG_ADMIN_URL)} and CI=true: PostgreSQL tests must run. Start one, or set TANDEM_TEST_PG_ADMIN_URL.`,
+      `PostgreSQL not reachable at ${redact(url)} and CI=true: PostgreSQL tests must run. Start one, or set TANDEM_TEST_PG_ADMIN_URL.`,
     )
   }
   console.warn(
-    `\n⚠️  [postgres] SKIPPING PostgreSQL tests: nothing answers at ${redact(PG_ADMIN_URL)}. Start PostgreSQL or set TANDEM_TEST_PG_ADMIN_URL.\n`,
+    `\n⚠️  [postgres] SKIPPING PostgreSQL tests: nothing answers at ${redact(url)}. Start PostgreSQL or set TANDEM_TEST_PG_ADMIN_URL.\n`,
   )
   return false
 }

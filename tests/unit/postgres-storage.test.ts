@@ -19,6 +19,14 @@ const numbered = (i: number) => u(i & 0xff, i >> 8)
 const numbers = (bytes: Uint8Array) =>
   Array.from({ length: bytes.length / 2 }, (_, k) => (bytes[2 * k] ?? 0) | ((bytes[2 * k + 1] ?? 0) << 8))
 
+describe('the PostgreSQL test helper', () => {
+  it('skips loudly when nothing answers, and fails under CI=true', async () => {
+    const nowhere = 'postgres://postgres@127.0.0.1:1/postgres'
+    expect(await postgresAvailability(nowhere, false)).toBe(false)
+    await expect(postgresAvailability(nowhere, true)).rejects.toThrow(/not reachable .* CI=true/)
+  })
+})
+
 describe.runIf(available)('PostgreSQL storage across servers', () => {
   let database: TestDatabase
   const opened: PostgresStorage[] = []
@@ -153,6 +161,22 @@ describe.runIf(available)('PostgreSQL storage across servers', () => {
     const storage = await server()
     await storage.append([{ docId: 'x', update: u(1) }], 1)
     expect((await storage.load('x')).updates).toEqual([u(1)])
+  })
+
+  it('[D13] a deletion racing appends from another server stays deleted: nothing is stored after it', async () => {
+    const [writer, deleter] = [await server(), await server()]
+    await writer.append([{ docId: 'x', update: u(0) }], 0)
+    const appends = (async () => {
+      for (let i = 1; i <= 60; i++) await writer.append([{ docId: 'x', update: u(i), title: `t${i}` }], i)
+    })()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await deleter.deleteDocument('x', 100)).toBe(true)
+    await appends
+    expect(await writer.isDeleted('x')).toBe(true)
+    expect(await writer.getDocument('x')).toBeNull()
+    expect(await writer.load('x')).toEqual({ snapshot: null, updates: [] })
+    expect(await seqsOf(writer, 'x')).toEqual([])
+    expect(await writer.listDocuments()).toEqual([])
   })
 
   it('ping rejects once the database is gone', async () => {
