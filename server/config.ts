@@ -81,8 +81,25 @@ const SETTINGS = {
   storage: {
     flag: 'storage',
     env: 'TANDEM_STORAGE',
-    schema: z.enum(['sqlite', 'memory']).default('sqlite'),
-    description: 'Storage backend: sqlite (default, durable) or memory (nothing survives a restart).',
+    schema: z.enum(['sqlite', 'memory', 'postgres']).optional(),
+    description:
+      'Storage backend: sqlite (durable, one server), postgres (the default when a database URL is set; several servers may share it) or memory (nothing survives a restart).',
+    shownDefault: 'sqlite',
+  },
+  databaseUrl: {
+    flag: 'database-url',
+    env: 'TANDEM_DATABASE_URL',
+    schema: optionalText(),
+    description:
+      'PostgreSQL connection URL (postgres://user:password@host:5432/db): when set, documents and revocations live there, not in the data directory.',
+    shownDefault: 'unset',
+    secret: true,
+  },
+  databasePoolSize: {
+    flag: 'database-pool-size',
+    env: 'TANDEM_DATABASE_POOL_SIZE',
+    schema: int(1).default(10),
+    description: 'PostgreSQL connections each server keeps open at most.',
   },
   sqliteSynchronous: {
     flag: 'sqlite-synchronous',
@@ -250,7 +267,10 @@ const SETTINGS = {
   },
 } as const satisfies SettingsTable
 
-export type Config = Parsed<typeof SETTINGS>
+type StorageKind = 'sqlite' | 'memory' | 'postgres'
+
+/** The settings, with the storage backend resolved (a database URL selects postgres). */
+export type Config = Omit<Parsed<typeof SETTINGS>, 'storage'> & { readonly storage: StorageKind }
 
 /**
  * `npm run token`: what to put in the token (checked against the claims schema the server
@@ -339,7 +359,17 @@ function parseSettings<T extends SettingsTable>(
 }
 
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
-  return parseSettings(SETTINGS, argv, env)
+  const settings = parseSettings(SETTINGS, argv, env)
+  const storage = settings.storage ?? (settings.databaseUrl ? 'postgres' : 'sqlite')
+  if (storage === 'postgres' && !settings.databaseUrl) {
+    throw new ConfigError('--storage / TANDEM_STORAGE: postgres needs --database-url / TANDEM_DATABASE_URL')
+  }
+  if (storage !== 'postgres' && settings.databaseUrl) {
+    throw new ConfigError(
+      `--storage / TANDEM_STORAGE: ${storage} contradicts --database-url / TANDEM_DATABASE_URL (documents would not go to PostgreSQL); unset one of them`,
+    )
+  }
+  return { ...settings, storage }
 }
 
 export function parseTokenRequest(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): TokenRequest {

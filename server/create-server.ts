@@ -82,9 +82,15 @@ function createTokenService(config: Config): TokenService | null {
   return null
 }
 
-export function createTandemServer(config: Config, deps: ServerDeps = {}): TandemServer {
+/**
+ * Async because storage opens first: PostgreSQL connects and migrates, and a data directory in
+ * use or a database that does not answer rejects here, before anything listens.
+ */
+export async function createTandemServer(config: Config, deps: ServerDeps = {}): Promise<TandemServer> {
   const logger = deps.logger ?? createLogger(config.logLevel, config.logFormat)
-  const stores = deps.storage ? { storage: deps.storage, revocations: new MemoryRevocationStore() } : openStores(config)
+  const stores = deps.storage
+    ? { storage: deps.storage, revocations: new MemoryRevocationStore() }
+    : await openStores(config, { onIdleError: (err) => logger.warn({ err }, 'database connection lost') })
   const storage = stores.storage
   const mode = deps.mode ?? 'standalone'
   const now = deps.now ?? Date.now

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { Config } from '../config'
 import { colourEnabled, type LogFormat, type Logger, resolveLogFormat } from '../log'
+import { redactDatabaseUrl } from '../storage/postgres'
 import { wrapWords } from '../text-wrap'
 
 /**
@@ -104,6 +105,7 @@ function shownHost(address: AddressInfo): string {
 
 function dataLocation(config: Config): string {
   if (config.storage === 'memory') return 'in memory (nothing survives a restart)'
+  if (config.storage === 'postgres') return `${redactDatabaseUrl(config.databaseUrl ?? '')} (PostgreSQL)`
   const file = path.resolve(config.dataDir, 'tandem.db')
   const relative = path.relative(process.cwd(), file)
   const shown = relative.startsWith('..') || path.isAbsolute(relative) ? file : `.${path.sep}${relative}`
@@ -112,6 +114,7 @@ function dataLocation(config: Config): string {
 
 function storageFields(config: Config): Record<string, string> {
   if (config.storage === 'memory') return { storage: 'memory' }
+  if (config.storage === 'postgres') return { storage: 'postgres', database: redactDatabaseUrl(config.databaseUrl ?? '') }
   return { storage: 'sqlite', database: path.resolve(config.dataDir, 'tandem.db') }
 }
 

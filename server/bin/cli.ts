@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<void> {
   const config = configFromCommandLine(argv, process.env, 'npm run server --')
   if (!config) return
   const logger = createLogger(config.logLevel, config.logFormat)
-  const server = createTandemServer(config, { mode: 'standalone', logger })
+  const server = await createTandemServer(config, { mode: 'standalone', logger })
   exitOnSignals(server)
   const address = await server.listen()
   printBanner(syncServerBanner(config, address), logger, config.logFormat)

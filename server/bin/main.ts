@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<void> {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
   const logger = createLogger(config.logLevel, config.logFormat)
   // Storage first: a data directory in use is refused at once, before a build or Next's start.
-  const server = createTandemServer(config, { mode: 'app', logger })
+  const server = await createTandemServer(config, { mode: 'app', logger })
   // Next reads this when it starts (and `next build` inherits it): no usage reports sent.
   process.env.NEXT_TELEMETRY_DISABLED = '1'
   // Loaded only now, after the variable is set, and never for --help or a refusal.

@@ -1,7 +1,7 @@
 /**
  * The storage seam. Rooms, the commit queue and the REST API see only this interface; each
- * backend is one file (memory.ts, sqlite.ts). Storage knows nothing of Yjs: it keeps opaque
- * update bytes in order, a snapshot, and document metadata.
+ * backend is one file (memory.ts, sqlite.ts, postgres.ts). Storage knows nothing of Yjs: it
+ * keeps opaque update bytes in order, a snapshot, and document metadata.
  *
  * Contract (tests/unit/storage-contract.test.ts runs it against every backend):
  * - `append` is atomic: all entries of the batch are stored, or none and it rejects.

@@ -39,7 +39,7 @@ export async function startServer(
   dataDir = makeTempDir(),
 ): Promise<RunningServer> {
   const config = testConfig(overrides, dataDir)
-  const server = createTandemServer(config, deps)
+  const server = await createTandemServer(config, deps)
   const address = await server.listen()
   return {
     server,

@@ -105,6 +105,23 @@ describe('npm run server -- --help', () => {
   })
 })
 
+describe('npm run server on PostgreSQL', () => {
+  it('[D14] a database that does not answer stops the start: one line naming it (password hidden), exit code 1', async () => {
+    const result = await runToExit(
+      'cli',
+      [],
+      { PORT: '0', TANDEM_DATABASE_URL: 'postgres://tandem:hunter2@127.0.0.1:1/tandem' },
+      /Tandem sync/,
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr.trimEnd()).toMatch(
+      /^PostgreSQL at postgres:\/\/tandem:\*\*\*@127\.0\.0\.1:1\/tandem could not be opened: .*ECONNREFUSED/,
+    )
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(result.stderr).not.toContain('hunter2')
+  })
+})
+
 describe('npm run token', () => {
   it('mints a token the server accepts: the token alone on stdout, expiry and link on stderr', async () => {
     const result = await runToExit(

@@ -31,6 +31,20 @@ describe('config', () => {
     expect(parseConfig(['--port', '5000', '--data-dir', '/tmp/y'], env)).toMatchObject({ port: 5000, dataDir: '/tmp/y' })
   })
 
+  it('a database URL selects PostgreSQL; postgres without one, or another backend with one, is refused', () => {
+    const url = 'postgres://tandem:pw@db:5432/tandem'
+    expect(parseConfig([], { TANDEM_DATABASE_URL: url })).toMatchObject({ storage: 'postgres', databaseUrl: url, databasePoolSize: 10 })
+    expect(parseConfig(['--database-url', url, '--storage', 'postgres', '--database-pool-size', '3'], {})).toMatchObject({
+      storage: 'postgres',
+      databasePoolSize: 3,
+    })
+    // The data directory may still be set; it is not used for documents.
+    expect(parseConfig([], { TANDEM_DATABASE_URL: url, TANDEM_DATA_DIR: '/tmp/d' })).toMatchObject({ storage: 'postgres' })
+    expect(() => parseConfig(['--storage', 'postgres'], {})).toThrow(/postgres needs --database-url \/ TANDEM_DATABASE_URL/)
+    expect(() => parseConfig(['--storage', 'memory'], { TANDEM_DATABASE_URL: url })).toThrow(/memory contradicts --database-url/)
+    expect(() => parseConfig(['--database-pool-size', '0'], { TANDEM_DATABASE_URL: url })).toThrow(/TANDEM_DATABASE_POOL_SIZE/)
+  })
+
   it('names the setting in its error', () => {
     expect(() => parseConfig(['--port', 'abc'], {})).toThrow(/--port \/ PORT/)
     expect(() => parseConfig([], { TANDEM_STORAGE: 'floppy' })).toThrow(/TANDEM_STORAGE/)

@@ -2,9 +2,12 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryRevocationStore } from '../../server/storage/memory-revocation-store'
+import { PostgresStorage } from '../../server/storage/postgres'
+import { PostgresRevocationStore } from '../../server/storage/postgres-revocation-store'
 import type { RevocationStore } from '../../server/storage/revocation-store'
 import { SqliteStorage } from '../../server/storage/sqlite'
 import { SqliteRevocationStore } from '../../server/storage/sqlite-revocation-store'
+import { createTestDatabase, postgresAvailability } from '../helpers/postgres'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 
 /**
@@ -12,27 +15,32 @@ import { makeTempDir, removeDir } from '../helpers/temp-dir'
  * A store that persists is also reopened to check that what it recorded is still there.
  */
 interface Backend {
-  open(): RevocationStore
-  /** Closes what `open` opened (the shared SQLite connection). */
+  open(): Promise<RevocationStore>
+  /** Closes what `open` opened (the shared SQLite connection or PostgreSQL pool). */
   close(): Promise<void>
   /** Closes and opens the same data again, or null for a store that forgets. */
   reopen: (() => Promise<RevocationStore>) | null
-  cleanup(): void
+  cleanup(): Promise<void>
 }
 
 const backends = [
   {
     name: 'memory',
     persistent: false,
-    make: (): Backend => ({ open: () => new MemoryRevocationStore(), close: async () => {}, reopen: null, cleanup() {} }),
+    make: async (): Promise<Backend> => ({
+      open: async () => new MemoryRevocationStore(),
+      close: async () => {},
+      reopen: null,
+      async cleanup() {},
+    }),
   },
   {
     name: 'sqlite (sharing the document storage connection)',
     persistent: true,
-    make: (): Backend => {
+    make: async (): Promise<Backend> => {
       const dir = makeTempDir()
       let storage: SqliteStorage | null = null
-      const open = () => {
+      const open = async () => {
         storage = new SqliteStorage({ dataDir: dir })
         return new SqliteRevocationStore(storage.connection)
       }
@@ -47,10 +55,40 @@ const backends = [
           await close()
           return open()
         },
-        cleanup: () => removeDir(dir),
+        cleanup: async () => removeDir(dir),
       }
     },
   },
+  // A fresh database per test; skipped loudly when no PostgreSQL answers (a failure under CI=true).
+  ...((await postgresAvailability())
+    ? [
+        {
+          name: 'postgres (sharing the document storage pool)',
+          persistent: true,
+          make: async (): Promise<Backend> => {
+            const database = await createTestDatabase()
+            let storage: PostgresStorage | null = null
+            const open = async () => {
+              storage = await PostgresStorage.open({ connectionString: database.url, poolSize: 2 })
+              return new PostgresRevocationStore(storage.pool)
+            }
+            const close = async () => {
+              await storage?.close()
+              storage = null
+            }
+            return {
+              open,
+              close,
+              reopen: async () => {
+                await close()
+                return open()
+              },
+              cleanup: () => database.drop(),
+            }
+          },
+        },
+      ]
+    : []),
 ]
 
 const byTime = <T extends { at: number }>(list: T[]) => [...list].sort((a, b) => a.at - b.at)
@@ -59,17 +97,17 @@ describe.each(backends)('revocation store contract: $name', ({ make, persistent 
   let backend: Backend
   afterEach(async () => {
     await backend.close()
-    backend.cleanup()
+    await backend.cleanup()
   })
 
   it('lists nothing at first', async () => {
-    backend = make()
-    expect(await backend.open().list()).toEqual([])
+    backend = await make()
+    expect(await (await backend.open()).list()).toEqual([])
   })
 
   it('keeps one revocation per user or document: a later add replaces the earlier, whatever its time', async () => {
-    backend = make()
-    const store = backend.open()
+    backend = await make()
+    const store = await backend.open()
     await store.add({ kind: 'user', id: 'u1', at: 10 })
     await store.add({ kind: 'document', id: 'd1', at: 20 })
     await store.add({ kind: 'user', id: 'u1', at: 30 })
@@ -85,8 +123,8 @@ describe.each(backends)('revocation store contract: $name', ({ make, persistent 
   })
 
   it('hands out copies: changing a listed revocation or the added object changes nothing stored', async () => {
-    backend = make()
-    const store = backend.open()
+    backend = await make()
+    const store = await backend.open()
     const added = { kind: 'user' as const, id: 'u', at: 1 }
     await store.add(added)
     ;(added as { at: number }).at = 99
@@ -96,9 +134,9 @@ describe.each(backends)('revocation store contract: $name', ({ make, persistent 
   })
 
   it.runIf(persistent)('a persistent store still lists what it recorded after being reopened', async () => {
-    backend = make()
+    backend = await make()
     if (!backend.reopen) throw new Error('unreachable: persistent backends reopen')
-    const store = backend.open()
+    const store = await backend.open()
     await store.add({ kind: 'document', id: 'a', at: 7 })
     await store.add({ kind: 'user', id: 'b', at: 8 })
     const again = await backend.reopen()

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../server/storage/memory'
+import { PostgresStorage } from '../../server/storage/postgres'
 import { SqliteStorage } from '../../server/storage/sqlite'
 import { DocumentDeletedError, type Storage } from '../../server/storage/storage'
+import { createTestDatabase, postgresAvailability } from '../helpers/postgres'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 
 /**
@@ -9,30 +11,44 @@ import { makeTempDir, removeDir } from '../helpers/temp-dir'
  * persists is also reopened to check that what it said was stored is still there.
  */
 interface Backend {
-  open(): Storage
+  open(): Promise<Storage>
   /** Opens the same data again as a new instance, or null for a backend that forgets. */
-  reopen: (() => Storage) | null
-  cleanup(): void
+  reopen: (() => Promise<Storage>) | null
+  cleanup(): Promise<void>
 }
 
 const backends = [
   {
     name: 'memory',
     persistent: false,
-    make: (): Backend => ({ open: () => new MemoryStorage(), reopen: null, cleanup() {} }),
+    make: async (): Promise<Backend> => ({ open: async () => new MemoryStorage(), reopen: null, async cleanup() {} }),
   },
   {
     name: 'sqlite',
     persistent: true,
-    make: (): Backend => {
+    make: async (): Promise<Backend> => {
       const dir = makeTempDir()
       return {
-        open: () => new SqliteStorage({ dataDir: dir }),
-        reopen: () => new SqliteStorage({ dataDir: dir }),
-        cleanup: () => removeDir(dir),
+        open: async () => new SqliteStorage({ dataDir: dir }),
+        reopen: async () => new SqliteStorage({ dataDir: dir }),
+        cleanup: async () => removeDir(dir),
       }
     },
   },
+  // A fresh database per test; skipped loudly when no PostgreSQL answers (a failure under CI=true).
+  ...((await postgresAvailability())
+    ? [
+        {
+          name: 'postgres',
+          persistent: true,
+          make: async (): Promise<Backend> => {
+            const database = await createTestDatabase()
+            const open = () => PostgresStorage.open({ connectionString: database.url, poolSize: 2 })
+            return { open, reopen: open, cleanup: () => database.drop() }
+          },
+        },
+      ]
+    : []),
 ]
 
 const u = (...values: number[]) => new Uint8Array(values)
@@ -43,19 +59,19 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   let backend: Backend
   let storage: Storage
   const open: Storage[] = []
-  const start = () => {
-    backend = make()
-    storage = backend.open()
+  const start = async () => {
+    backend = await make()
+    storage = await backend.open()
     open.push(storage)
     return storage
   }
   afterEach(async () => {
     for (const s of open.splice(0)) await s.close()
-    backend.cleanup()
+    await backend.cleanup()
   })
 
   it('append then load returns the updates in order, per document', async () => {
-    start()
+    await start()
     await storage.append(
       [
         { docId: 'a', update: u(1) },
@@ -71,7 +87,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('append keeps its own copy of the bytes', async () => {
-    start()
+    await start()
     const bytes = u(1, 2, 3)
     await storage.append([{ docId: 'a', update: bytes }], 1)
     bytes[0] = 99
@@ -79,7 +95,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('append is atomic: a batch that fails stores nothing', async () => {
-    start()
+    await start()
     await storage.append([{ docId: 'a', update: u(1) }], 1)
     const broken = [
       { docId: 'a', update: u(2) },
@@ -90,7 +106,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('append creates and touches document metadata, and records titles', async () => {
-    start()
+    await start()
     await storage.append([{ docId: 'a', update: u(1) }], 100)
     await storage.append([{ docId: 'b', update: u(1), title: 'Bee' }], 200)
     await storage.append(
@@ -106,7 +122,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('ensureDocument creates once', async () => {
-    start()
+    await start()
     const first = await storage.ensureDocument('x', 5)
     const second = await storage.ensureDocument('x', 6)
     expect(first.created).toBe(true)
@@ -115,7 +131,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('compact replaces snapshot + log with the merge, and later appends follow it', async () => {
-    start()
+    await start()
     await storage.append(
       [
         { docId: 'a', update: u(1) },
@@ -141,7 +157,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('a failing merge leaves the log as it was', async () => {
-    start()
+    await start()
     await storage.append([{ docId: 'a', update: u(1) }], 1)
     await expect(
       storage.compact('a', () => {
@@ -152,7 +168,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('deleteDocument removes metadata, snapshot and log', async () => {
-    start()
+    await start()
     await storage.append(
       [
         { docId: 'a', update: u(1) },
@@ -170,7 +186,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('[L7] delete leaves a tombstone; deleting a document that never existed leaves none', async () => {
-    start()
+    await start()
     await storage.append([{ docId: 'a', update: u(1) }], 1)
     expect(await storage.isDeleted('a')).toBe(false)
     expect(await storage.deleteDocument('a', 2)).toBe(true)
@@ -182,7 +198,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('[L7] a deleted document gains nothing implicitly: append drops its entries, ensureDocument refuses', async () => {
-    start()
+    await start()
     await storage.append([{ docId: 'a', update: u(1) }], 1)
     await storage.deleteDocument('a', 2)
     // The batch's other documents are stored; the deleted one's entries are dropped, not an error.
@@ -204,7 +220,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('[L7] recreate clears the tombstone and creates the document empty; it is a no-op on a live one', async () => {
-    start()
+    await start()
     await storage.append([{ docId: 'a', update: u(1), title: 'Old' }], 1)
     await storage.deleteDocument('a', 2)
     const again = await storage.ensureDocument('a', 5, { recreate: true })
@@ -221,25 +237,25 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
   })
 
   it('ping answers while open', async () => {
-    start()
+    await start()
     await expect(storage.ping()).resolves.toBeUndefined()
   })
 
   it.runIf(persistent)('what was stored survives closing and reopening', async () => {
-    start()
+    await start()
     if (!backend.reopen) throw new Error('unreachable: persistent backends reopen')
     await storage.append([{ docId: 'a', update: u(1), title: 'T' }], 1)
     await storage.compact('a', concat)
     await storage.append([{ docId: 'a', update: u(2) }], 2)
     await storage.close()
-    const again = backend.reopen()
+    const again = await backend.reopen()
     open.push(again)
     expect(await again.load('a')).toEqual({ snapshot: u(1), updates: [u(2)] })
     expect((await again.getDocument('a'))?.title).toBe('T')
   })
 
   it.runIf(persistent)('[L7] a tombstone survives closing and reopening, and so does its clearing', async () => {
-    start()
+    await start()
     if (!backend.reopen) throw new Error('unreachable: persistent backends reopen')
     await storage.append([{ docId: 'gone', update: u(1) }], 1)
     await storage.append([{ docId: 'back', update: u(2) }], 1)
@@ -247,7 +263,7 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     await storage.deleteDocument('back', 2)
     await storage.ensureDocument('back', 3, { recreate: true })
     await storage.close()
-    const again = backend.reopen()
+    const again = await backend.reopen()
     open.push(again)
     expect(await again.isDeleted('gone')).toBe(true)
     expect(await again.isDeleted('back')).toBe(false)

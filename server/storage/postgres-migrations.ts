@@ -1,0 +1,107 @@
+import type pg from 'pg'
+
+/**
+ * The PostgreSQL schema as an ordered list of migrations. Each one runs once per database, in
+ * order, and is recorded in `tandem_migrations`; a migration is never edited once released (a
+ * change is a new entry at the end). `migrate` applies the missing ones at start.
+ */
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'documents',
+    sql: `
+      -- last_seq: the seq of the document's newest update, bumped in each append transaction, so
+      -- seqs are gap-free per document. base_seq: every update with seq <= base_seq is in the
+      -- snapshot (or belongs to an earlier life of the id, before a deletion).
+      CREATE TABLE documents (
+        id text PRIMARY KEY,
+        title text NOT NULL DEFAULT '',
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        last_seq bigint NOT NULL DEFAULT 0,
+        base_seq bigint NOT NULL DEFAULT 0
+      );
+      CREATE INDEX documents_updated_at ON documents (updated_at DESC, id);
+      CREATE TABLE updates (
+        doc_id text NOT NULL,
+        seq bigint NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (doc_id, seq)
+      );
+      -- The snapshot covers every update with seq <= seq.
+      CREATE TABLE snapshots (
+        doc_id text PRIMARY KEY,
+        seq bigint NOT NULL,
+        data bytea NOT NULL
+      );
+      -- last_seq is kept so that a re-created document continues the numbering.
+      CREATE TABLE tombstones (
+        doc_id text PRIMARY KEY,
+        deleted_at bigint NOT NULL,
+        last_seq bigint NOT NULL DEFAULT 0
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'revocations',
+    sql: `
+      CREATE TABLE revocations (
+        kind text NOT NULL,
+        id text NOT NULL,
+        at bigint NOT NULL,
+        PRIMARY KEY (kind, id)
+      );
+    `,
+  },
+]
+
+/**
+ * Key of the session-independent advisory lock held by a migration run (the single-bigint key
+ * space; per-document locks use the two-int space, which does not overlap). "tand" in ASCII.
+ */
+export const MIGRATION_LOCK_KEY = 0x74616e64
+
+/**
+ * Applies the migrations this database lacks, in one transaction that holds an advisory lock:
+ * servers starting at the same moment on an empty database wait for each other, and each
+ * migration is applied exactly once. Resolves with the versions this call applied.
+ */
+export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS tandem_migrations (
+           version integer PRIMARY KEY,
+           name text NOT NULL,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      )
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM tandem_migrations')
+      const done = new Set(rows.map((row) => row.version))
+      const applied: number[] = []
+      for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (done.has(migration.version)) continue
+        await client.query(migration.sql)
+        await client.query('INSERT INTO tandem_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name])
+        applied.push(migration.version)
+      }
+      await client.query('COMMIT')
+      return applied
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    }
+  } finally {
+    client.release()
+  }
+}

@@ -1,0 +1,329 @@
+import pg from 'pg'
+import { migrate } from './postgres-migrations'
+import {
+  type CompactionResult,
+  DocumentDeletedError,
+  type DocumentMeta,
+  type EnsureOptions,
+  type MergeUpdates,
+  type PendingUpdate,
+  type Storage,
+  type StoredDocument,
+} from './storage'
+
+export interface PostgresOptions {
+  /** postgres://user:password@host:port/database */
+  readonly connectionString: string
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number
+  /** Errors of idle pooled connections (the server restarted, the network dropped). */
+  readonly onIdleError?: (err: Error) => void
+}
+
+/** PostgreSQL did not answer, or refused, at start: one line for the operator (server/bin/run.ts). */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError'
+}
+
+/** The connection URL without its password, for messages and the start banner. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'the PostgreSQL URL (unparsable)'
+  }
+}
+
+/** A stored document plus the sequence numbers a relay needs to catch up from it. */
+export interface SequencedDocument extends StoredDocument {
+  /** The seq of the newest update (0 when none was ever stored). */
+  readonly lastSeq: number
+  /** The snapshot covers every update up to this seq; `updates` are the ones after it. */
+  readonly snapshotSeq: number
+}
+
+export interface UpdatesSince {
+  /** The updates with seq > the asked one, oldest first. */
+  readonly updates: readonly Uint8Array[]
+  readonly lastSeq: number
+}
+
+/**
+ * Advisory lock classes (the two-int key space: class, hashtext(doc id)). A hash collision
+ * only makes two documents wait for each other, never wrong.
+ * - DOC_LOCK: appends, ensureDocument and compaction take it shared; delete and re-creation
+ *   take it exclusive, so a tombstone cannot appear between an append's check and its insert.
+ * - COMPACT_LOCK: taken with try, so one compactor per document at a time (the others skip).
+ */
+const DOC_LOCK = 0x746e01
+export const COMPACT_LOCK = 0x746e02
+
+interface MetaRow {
+  id: string
+  title: string
+  created_at: string
+  updated_at: string
+}
+
+function toMeta(row: MetaRow): DocumentMeta {
+  return { id: row.id, title: row.title, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }
+}
+
+/** pg returns Buffers; the contract promises plain Uint8Arrays (same memory). */
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+function buffer(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+}
+
+/**
+ * Documents in PostgreSQL, for several servers sharing one database. Every appended update gets
+ * a gap-free per-document sequence number in its commit transaction (`documents.last_seq`,
+ * bumped by the append's upsert, which also serialises appends to one document). A snapshot
+ * covers the updates up to its seq and compaction deletes only those, so an update appended
+ * by another server while a merge runs is kept. One transaction per `append` batch.
+ */
+export class PostgresStorage implements Storage {
+  readonly pool: pg.Pool
+
+  private constructor(pool: pg.Pool) {
+    this.pool = pool
+  }
+
+  /** Connects and applies the missing migrations (server/storage/postgres-migrations.ts). */
+  static async open(options: PostgresOptions): Promise<PostgresStorage> {
+    const pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    })
+    pool.on('error', (err) => options.onIdleError?.(err))
+    try {
+      await migrate(pool)
+    } catch (err) {
+      await pool.end()
+      const reason = err instanceof Error ? err.message : String(err)
+      throw new DatabaseUnavailableError(
+        `PostgreSQL at ${redactDatabaseUrl(options.connectionString)} could not be opened: ${reason} (check --database-url / TANDEM_DATABASE_URL)`,
+        { cause: err },
+      )
+    }
+    return new PostgresStorage(pool)
+  }
+
+  /** Runs `fn` in a transaction on one pooled connection; rolls back if it throws. */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query(begin)
+      try {
+        const result = await fn(client)
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      }
+    } finally {
+      client.release()
+    }
+  }
+
+  async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
+    if (batch.length === 0) return
+    // Check the whole batch first so a bad entry stores nothing (append is atomic).
+    const byDoc = new Map<string, { updates: Buffer[]; title: string | null }>()
+    for (const entry of batch) {
+      if (typeof entry.docId !== 'string' || !(entry.update instanceof Uint8Array)) {
+        throw new TypeError('append: every entry needs a string docId and Uint8Array update')
+      }
+      let doc = byDoc.get(entry.docId)
+      if (!doc) {
+        doc = { updates: [], title: null }
+        byDoc.set(entry.docId, doc)
+      }
+      // A copy: the caller may reuse its bytes once this resolves.
+      doc.updates.push(Buffer.from(entry.update))
+      if (entry.title !== undefined) doc.title = entry.title
+    }
+    // Documents in one order for every server, so two batches never wait for each other's rows.
+    const ids = [...byDoc.keys()].sort()
+    await this.transaction(async (client) => {
+      for (const id of ids) {
+        const doc = byDoc.get(id)
+        if (!doc) continue
+        await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [DOC_LOCK, id])
+        // A deleted document's entries are dropped (the tombstone cannot appear meanwhile: delete
+        // takes the document lock exclusive). The upsert bumps last_seq and locks the row until
+        // commit, so concurrent appends to one document get consecutive seqs.
+        const head = await client.query<{ last_seq: string }>(
+          `INSERT INTO documents (id, title, created_at, updated_at, last_seq)
+           SELECT $1, coalesce($2, ''), $3, $3, $4
+           WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE doc_id = $1)
+           ON CONFLICT (id) DO UPDATE
+             SET updated_at = excluded.updated_at,
+                 title = coalesce($2, documents.title),
+                 last_seq = documents.last_seq + $4
+           RETURNING last_seq`,
+          [id, doc.title, now, doc.updates.length],
+        )
+        const row = head.rows[0]
+        if (!row) continue
+        const first = Number(row.last_seq) - doc.updates.length + 1
+        await client.query(
+          `INSERT INTO updates (doc_id, seq, data)
+           SELECT $1, $2::bigint + t.ord - 1, t.data FROM unnest($3::bytea[]) WITH ORDINALITY AS t(data, ord)`,
+          [id, first, doc.updates],
+        )
+      }
+    })
+  }
+
+  async load(docId: string): Promise<StoredDocument> {
+    const { snapshot, updates } = await this.loadWithSeq(docId)
+    return { snapshot, updates }
+  }
+
+  /** `load`, plus the seq of the newest update and the seq the snapshot covers. */
+  async loadWithSeq(docId: string): Promise<SequencedDocument> {
+    // One snapshot of the database: a compaction committing between the reads cannot hide updates.
+    return this.transaction(async (client) => {
+      const head = await client.query<{ last_seq: string }>('SELECT last_seq FROM documents WHERE id = $1', [docId])
+      const lastSeq = Number(head.rows[0]?.last_seq ?? 0)
+      const stored = await client.query<{ seq: string; data: Buffer }>('SELECT seq, data FROM snapshots WHERE doc_id = $1', [docId])
+      const snapshotRow = stored.rows[0]
+      const snapshotSeq = Number(snapshotRow?.seq ?? 0)
+      const log = await client.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc_id = $1 AND seq > $2 ORDER BY seq', [
+        docId,
+        snapshotSeq,
+      ])
+      return {
+        snapshot: snapshotRow ? bytes(snapshotRow.data) : null,
+        updates: log.rows.map((row) => bytes(row.data)),
+        lastSeq,
+        snapshotSeq,
+      }
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+  }
+
+  /**
+   * The updates stored after `seq`, for a server catching up on what others appended. Null
+   * when some of them are no longer in the log (merged into the snapshot, or from before the
+   * document was deleted): the caller must `loadWithSeq` the whole document instead.
+   */
+  async loadSince(docId: string, seq: number): Promise<UpdatesSince | null> {
+    return this.transaction(async (client) => {
+      const head = await client.query<{ last_seq: string; base_seq: string }>('SELECT last_seq, base_seq FROM documents WHERE id = $1', [
+        docId,
+      ])
+      const row = head.rows[0]
+      if (!row) return seq === 0 ? { updates: [], lastSeq: 0 } : null
+      if (seq < Number(row.base_seq)) return null
+      const log = await client.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc_id = $1 AND seq > $2 ORDER BY seq', [docId, seq])
+      return { updates: log.rows.map((r) => bytes(r.data)), lastSeq: Number(row.last_seq) }
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+  }
+
+  async compact(docId: string, merge: MergeUpdates): Promise<CompactionResult> {
+    return this.transaction(async (client): Promise<CompactionResult> => {
+      const lock = await client.query<{ got: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS got', [COMPACT_LOCK, docId])
+      await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [DOC_LOCK, docId])
+      const stored = await client.query<{ seq: string; data: Buffer }>('SELECT seq, data FROM snapshots WHERE doc_id = $1', [docId])
+      const snapshotRow = stored.rows[0]
+      const snapshot = snapshotRow ? bytes(snapshotRow.data) : null
+      // Another server is compacting this document: it will merge these updates.
+      if (!lock.rows[0]?.got) return { mergedUpdates: 0, snapshotBytes: snapshot?.length ?? 0 }
+      const snapshotSeq = Number(snapshotRow?.seq ?? 0)
+      const log = await client.query<{ seq: string; data: Buffer }>(
+        'SELECT seq, data FROM updates WHERE doc_id = $1 AND seq > $2 ORDER BY seq',
+        [docId, snapshotSeq],
+      )
+      const last = log.rows.at(-1)
+      if (!last) return { mergedUpdates: 0, snapshotBytes: snapshot?.length ?? 0 }
+      const merged = merge(
+        snapshot,
+        log.rows.map((row) => bytes(row.data)),
+      )
+      const upTo = Number(last.seq)
+      // Never an older snapshot over a newer one (the lock makes it impossible; this makes it certain).
+      const written = await client.query(
+        `INSERT INTO snapshots (doc_id, seq, data) VALUES ($1, $2, $3)
+         ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, data = excluded.data WHERE snapshots.seq < excluded.seq`,
+        [docId, upTo, buffer(merged)],
+      )
+      if (written.rowCount !== 1) throw new Error(`compaction of ${docId}: a newer snapshot is stored`)
+      // Only the covered entries: whatever was appended meanwhile (seq > upTo) stays.
+      await client.query('DELETE FROM updates WHERE doc_id = $1 AND seq <= $2', [docId, upTo])
+      await client.query('UPDATE documents SET base_seq = greatest(base_seq, $2) WHERE id = $1', [docId, upTo])
+      return { mergedUpdates: log.rows.length, snapshotBytes: merged.length }
+    })
+  }
+
+  async ensureDocument(docId: string, now: number, options: EnsureOptions = {}): Promise<{ meta: DocumentMeta; created: boolean }> {
+    return this.transaction(async (client) => {
+      const lock = options.recreate ? 'pg_advisory_xact_lock' : 'pg_advisory_xact_lock_shared'
+      await client.query(`SELECT ${lock}($1, hashtext($2))`, [DOC_LOCK, docId])
+      const tomb = await client.query<{ last_seq: string }>('DELETE FROM tombstones WHERE doc_id = $1 RETURNING last_seq', [docId])
+      const tombstone = tomb.rows[0]
+      if (tombstone && !options.recreate) throw new DocumentDeletedError(docId)
+      // A re-created document continues the numbering of its earlier life.
+      const startSeq = Number(tombstone?.last_seq ?? 0)
+      const inserted = await client.query(
+        `INSERT INTO documents (id, title, created_at, updated_at, last_seq, base_seq) VALUES ($1, '', $2, $2, $3, $3)
+         ON CONFLICT (id) DO NOTHING`,
+        [docId, now, startSeq],
+      )
+      const row = await client.query<MetaRow>('SELECT id, title, created_at, updated_at FROM documents WHERE id = $1', [docId])
+      const meta = row.rows[0]
+      if (!meta) throw new Error(`document ${docId} vanished while being created`)
+      return { meta: toMeta(meta), created: inserted.rowCount === 1 }
+    })
+  }
+
+  async getDocument(docId: string): Promise<DocumentMeta | null> {
+    const { rows } = await this.pool.query<MetaRow>('SELECT id, title, created_at, updated_at FROM documents WHERE id = $1', [docId])
+    return rows[0] ? toMeta(rows[0]) : null
+  }
+
+  async listDocuments(): Promise<DocumentMeta[]> {
+    const { rows } = await this.pool.query<MetaRow>('SELECT id, title, created_at, updated_at FROM documents ORDER BY updated_at DESC, id')
+    return rows.map(toMeta)
+  }
+
+  async deleteDocument(docId: string, now: number): Promise<boolean> {
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [DOC_LOCK, docId])
+      const gone = await client.query<{ last_seq: string }>('DELETE FROM documents WHERE id = $1 RETURNING last_seq', [docId])
+      const row = gone.rows[0]
+      if (!row) return false
+      await client.query('DELETE FROM updates WHERE doc_id = $1', [docId])
+      await client.query('DELETE FROM snapshots WHERE doc_id = $1', [docId])
+      await client.query(
+        `INSERT INTO tombstones (doc_id, deleted_at, last_seq) VALUES ($1, $2, $3)
+         ON CONFLICT (doc_id) DO UPDATE SET deleted_at = excluded.deleted_at, last_seq = excluded.last_seq`,
+        [docId, now, row.last_seq],
+      )
+      return true
+    })
+  }
+
+  async isDeleted(docId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM tombstones WHERE doc_id = $1', [docId])
+    return rowCount === 1
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1')
+  }
+
+  private closing: Promise<void> | null = null
+
+  async close(): Promise<void> {
+    this.closing ??= this.pool.end()
+    await this.closing
+  }
+}
