@@ -296,9 +296,12 @@ const property = (withoutFilter: boolean) =>
     expect(result.converged).toBe(true)
     expect(result.lost).toEqual([])
     if (!withoutFilter) {
-      expect(result.redone).toBe(result.undone)
       expect(result.after.own).toBe(result.before.own)
       expect(result.after.json).toBe(result.before.json)
+      // The content is what must come back; the number of steps may differ (a step whose undo
+      // restored a deleted block as a copy can come back within a neighbouring one, and Yjs
+      // skips a redo entry that changes nothing), so only "something was redone" is required.
+      if (result.undone > 0) expect(result.redone).toBeGreaterThan(0)
     }
   })
 
@@ -330,6 +333,23 @@ describe('undo that is safe together', () => {
 
   it("property: random edits by three writers, random undos and redos by A — B's and C's characters survive; A's undo-all then redo-all brings A's text back", () => {
     fc.assert(property(false), { numRuns: 500 })
+  })
+
+  it('regression (fast-check seed -1817942129): a block deleted and restored by undo, then undo-all and redo-all, brings the same text back', () => {
+    const ops: Op[] = [
+      { kind: 'paragraph', user: 0, at: 0, index: 0, text: 'aaa ' },
+      { kind: 'type', user: 0, at: 0, offset: 13, text: 'aa' },
+      { kind: 'deleteBlock', user: 0, at: 0 },
+      { kind: 'undo' },
+      { kind: 'delete', user: 0, at: 0, offset: 17, length: 1 },
+    ]
+    const result = run(0, ops)
+    expect(result.lost).toEqual([])
+    expect(result.after.json).toBe(result.before.json)
+    expect(result.after.own).toBe(result.before.own)
+    expect(result.before.own).not.toBe('')
+    // The case that made a step count check fail: fewer redo steps than undo steps, same text.
+    expect(result.redone).toBeLessThan(result.undone)
   })
 
   it("the property finds the bug with y-tiptap's default delete filter", () => {
