@@ -319,16 +319,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     closedReason.set({ code: event.code, reason: event.reason })
   }
   const onSync = (isSynced: boolean) => synced.set(isSynced)
-  provider.on('status', onStatus)
-  provider.on('connection-close', onConnectionClose)
-  provider.on('closed', onClosed)
-  provider.on('sync', onSync)
-  disposers.push(() => {
-    provider.off('status', onStatus)
-    provider.off('connection-close', onConnectionClose)
-    provider.off('closed', onClosed)
-    provider.off('sync', onSync)
-  })
+  disposers.push(listen(provider, { status: onStatus, 'connection-close': onConnectionClose, closed: onClosed, sync: onSync }))
 
   disposers.push(
     status.subscribe((s) => {
@@ -443,13 +434,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   const onSyncedForRetry = (isSynced: boolean) => {
     if (isSynced) retrier.succeeded()
   }
-  provider.on('status', onLivenessStatus)
-  provider.on('connection-close', onCloseForRetry)
-  provider.on('sync', onSyncedForRetry)
-  disposers.push(() => {
-    provider.off('status', onLivenessStatus)
-    provider.off('connection-close', onCloseForRetry)
-    provider.off('sync', onSyncedForRetry)
+  disposers.push(listen(provider, { status: onLivenessStatus, 'connection-close': onCloseForRetry, sync: onSyncedForRetry }), () => {
     watchdog.dispose()
     retrier.cancel()
   })
@@ -519,11 +504,13 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
       if (wantsConnect && options.access?.state.value.status !== 'denied' && !provider.shouldConnect) provider.connect()
     })
     // A document deleted on the server: its copy here would resurrect nothing, so it goes.
-    const onDeleted = (event: { code: number }) => {
-      if (event.code === CloseCode.DocumentDeleted.code) void localCopy.drop()
-    }
-    provider.on('closed', onDeleted)
-    disposers.push(() => provider.off('closed', onDeleted))
+    disposers.push(
+      listen(provider, {
+        closed: (event: { code: number }) => {
+          if (event.code === CloseCode.DocumentDeleted.code) void localCopy.drop()
+        },
+      }),
+    )
   } else if (wantsConnect && options.access?.state.value.status !== 'denied') {
     provider.connect()
   }
@@ -579,4 +566,15 @@ function defaultServerUrl(): string {
     throw new Error('serverUrl is required outside the browser')
   }
   return collabUrlFromLocation(window.location)
+}
+
+type ProviderEvents = Parameters<WebsocketProvider['on']>[0]
+
+/** Registers provider listeners together; the returned function removes exactly those. */
+function listen(provider: WebsocketProvider, handlers: Partial<Record<ProviderEvents, (...args: never[]) => void>>): () => void {
+  const entries = Object.entries(handlers) as Array<[ProviderEvents, (...args: never[]) => void]>
+  for (const [event, handler] of entries) provider.on(event, handler as never)
+  return () => {
+    for (const [event, handler] of entries) provider.off(event, handler as never)
+  }
 }
