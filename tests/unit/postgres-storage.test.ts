@@ -85,7 +85,8 @@ describe.runIf(available)('PostgreSQL storage across servers', () => {
       let merged = 0
       while (writing) {
         merged += (await storage.compact('d', concat)).mergedUpdates
-        await new Promise((resolve) => setTimeout(resolve, 2))
+        // Yield so the appends interleave with the compactions (no timing is assumed).
+        await new Promise((resolve) => setImmediate(resolve))
       }
       return merged
     }
@@ -166,10 +167,18 @@ describe.runIf(available)('PostgreSQL storage across servers', () => {
   it('[D13] a deletion racing appends from another server stays deleted: nothing is stored after it', async () => {
     const [writer, deleter] = [await server(), await server()]
     await writer.append([{ docId: 'x', update: u(0) }], 0)
+    // The deletion goes in once the other server is ten appends into its sixty, not after a pause.
+    let tenStored: () => void = () => {}
+    const tenIn = new Promise<void>((resolve) => {
+      tenStored = resolve
+    })
     const appends = (async () => {
-      for (let i = 1; i <= 60; i++) await writer.append([{ docId: 'x', update: u(i), title: `t${i}` }], i)
+      for (let i = 1; i <= 60; i++) {
+        await writer.append([{ docId: 'x', update: u(i), title: `t${i}` }], i)
+        if (i === 10) tenStored()
+      }
     })()
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await tenIn
     expect(await deleter.deleteDocument('x', 100)).toBe(true)
     await appends
     expect(await writer.isDeleted('x')).toBe(true)
