@@ -110,7 +110,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
   const commitQueue = new CommitQueue({ storage, logger, now, onBatchCommitted: (size, ms) => metrics.committed(size, ms) })
   const compactor = new Compactor({ storage, logger, onCompacted: () => metrics.compacted() })
   const onLimitHit = (kind: string) => metrics.limitHit(kind)
-  const cluster = await joinCluster(config, storage, logger, {
+  const cluster = await joinCluster(config, storage, logger, scheduler, {
     onRevoked(revocation) {
       revocations.learn(revocation)
       closeRevoked()
@@ -253,7 +253,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
 }
 
 /**
- * With a Redis URL, this server joins the cluster of every server sharing its database (D15).
+ * With a Redis URL, this server joins the cluster of every server sharing its database (C2).
  * Redis not answering at start is not fatal: each server serves its own clients and catches up
  * from PostgreSQL until Redis answers (/readyz says "degraded" meanwhile).
  */
@@ -261,11 +261,12 @@ async function joinCluster(
   config: Config,
   storage: Storage,
   logger: Logger,
+  scheduler: Scheduler,
   hooks: Pick<ClusterOptions, 'onRevoked' | 'onReconnected'>,
 ): Promise<Cluster | null> {
   if (!config.redisUrl) return null
   if (!isSequenced(storage)) throw new Error('a cluster (TANDEM_REDIS_URL) needs PostgreSQL storage (TANDEM_DATABASE_URL)')
-  const cluster = new Cluster({ storage, logger, scheduler: eventLoop, ...hooks })
+  const cluster = new Cluster({ storage, logger, scheduler, ...hooks })
   const bus = new RedisBus(
     config.redisUrl,
     { onMessage: (channel, message) => cluster.receive(channel, message), onReconnected: () => cluster.reconnected() },

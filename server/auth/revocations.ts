@@ -27,7 +27,7 @@ export class RevocationList {
     return this.store.list()
   }
 
-  /** A revocation another server stored (it reached this one over the cluster, D17). */
+  /** A revocation another server stored (it reached this one over the cluster, C4). */
   learn(revocation: Revocation): void {
     this.remember(revocation)
   }

@@ -14,15 +14,15 @@ export interface ClusterOptions {
   readonly scheduler: Scheduler
   /** This server's name in the cluster (random by default; unique per process). */
   readonly instanceId?: string
-  /** How often every open document is checked against storage, whatever Redis says (D15). */
+  /** How often every open document is checked against storage, whatever Redis says (C2). */
   readonly catchUpIntervalMs?: number
   /** How long a hole in the sequence may wait for its message before storage is read. */
   readonly gapWaitMs?: number
-  /** Updates larger than this travel as a hint and are read from storage (D15). */
+  /** Updates larger than this travel as a hint and are read from storage (C2). */
   readonly hintAboveBytes?: number
-  /** Time to live of this server's liveness key; others forget its clients' presence when it lapses (D16). */
+  /** Time to live of this server's liveness key; others forget its clients' presence when it lapses (C3). */
   readonly livenessTtlMs?: number
-  /** Another server stored a revocation: refuse it here too (D17). */
+  /** Another server stored a revocation: refuse it here too (C4). */
   readonly onRevoked?: (revocation: Revocation) => void
   /** Redis came back: anything announced meanwhile may have been missed (revocations: reload them). */
   readonly onReconnected?: () => void
@@ -38,7 +38,7 @@ class RemoteServer {
 }
 
 /**
- * This server's part in a cluster (D15–D17): one replica per open document, fed by Redis
+ * This server's part in a cluster (C1–C5): one replica per open document, fed by Redis
  * messages and, whenever those may have missed something, by PostgreSQL — the record. The
  * bus is only ever a shortcut: a lost message, a Redis outage, a late subscription all end in
  * a read of `seq > applied` from storage, at the latest at the next periodic check.

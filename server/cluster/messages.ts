@@ -2,7 +2,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 
 /**
- * What servers of one cluster tell each other over Redis (D15–D17). Binary (lib0 encoding):
+ * What servers of one cluster tell each other over Redis (C1–C5). Binary (lib0 encoding):
  * varUint kind • varString sender instance id • the kind's fields. Nothing here is stored:
  * PostgreSQL is the record, these messages only make the others look sooner.
  */

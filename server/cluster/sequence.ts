@@ -1,5 +1,5 @@
 /**
- * What one server knows of one document's log in a cluster (D15): the seq up to which it
+ * What one server knows of one document's log in a cluster (C2): the seq up to which it
  * holds every update (`applied`), and what it heard of beyond that, out of order.
  *
  * Updates arrive from three places — this server's own commits (already in its Y.Doc), other

@@ -9,7 +9,7 @@ import type { SequencedDocument } from '../storage/storage'
 export interface Replication {
   /**
    * Starts listening to the other servers about `docId`; resolves once listening, so that
-   * nothing committed elsewhere can fall between this and the load that follows (D15).
+   * nothing committed elsewhere can fall between this and the load that follows (C2).
    */
   open(docId: string): Promise<DocReplica>
   /** This server deleted `docId` (stored, tombstoned): the others close its connections. */

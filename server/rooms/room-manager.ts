@@ -183,7 +183,7 @@ export class RoomManager {
     this.makeRoomFor(docId)
     const started = this.scheduler.now()
     // In a cluster, listen to the other servers first: whatever they commit from now on is
-    // either in the load below or heard of afterwards (D15).
+    // either in the load below or heard of afterwards (C2).
     const replica = (await this.options.replication?.open(docId)) ?? null
     try {
       return await this.loadRoom(docId, replica, started)

@@ -271,7 +271,7 @@ export class Room implements MessageSink, ReplicaTarget {
   }
 
   /**
-   * Updates other servers committed (D15), already stored: applied, then relayed to the clients
+   * Updates other servers committed (C2), already stored: applied, then relayed to the clients
    * here — only what this document did not have yet, as Yjs reports it.
    */
   applyRemote(updates: readonly Uint8Array[]): void {

@@ -105,7 +105,7 @@ export interface UpdatesSince {
 
 /**
  * Storage that numbers each document's updates gap-free and never reuses a number (PostgreSQL,
- * D12): what several servers sharing it need to tell what they have missed (D15). Memory and
+ * D12): what several servers sharing it need to tell what they have missed (C2). Memory and
  * SQLite serve one process and do not implement it.
  */
 export interface SequencedStorage extends Storage {

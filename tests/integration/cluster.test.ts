@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait'
 
 /**
  * Three real server processes on one PostgreSQL database and their own redis-server, with
- * stock y-websocket clients spread over them (SPEC D15–D17).
+ * stock y-websocket clients spread over them (SPEC C1–C5).
  */
 const available = (await postgresAvailability()) && redisAvailability()
 
@@ -44,7 +44,7 @@ describe.runIf(available)('cluster: three servers, PostgreSQL + Redis', () => {
     return synced
   }
 
-  it('an edit on one server reaches the clients of the others, and presence crosses too (D15, D16)', async () => {
+  it('an edit on one server reaches the clients of the others, and presence crosses too (C1, C2, C3)', async () => {
     const [a, b, c] = await start()
     const alice = await client(a!, 'shared', { name: 'Alice' })
     const bob = await client(b!, 'shared', { name: 'Bob' })
