@@ -57,7 +57,7 @@ export class Cluster implements Replication {
   constructor(readonly options: ClusterOptions) {
     this.instanceId = options.instanceId ?? randomBytes(6).toString('hex')
     this.catchUpIntervalMs = options.catchUpIntervalMs ?? 2_000
-    this.livenessTtlMs = options.livenessTtlMs ?? 6_000
+    this.livenessTtlMs = options.livenessTtlMs ?? 5_000
   }
 
   /** Starts on `bus`: announces this server alive, listens to the control channel, starts the timers. */
@@ -246,6 +246,7 @@ class Replica implements DocReplica {
   }
 
   bind(target: ReplicaTarget, lastSeq: number): void {
+    if (this.closed) return
     this.target = target
     this.sequence = new DocSequence(lastSeq)
     const early = this.early
