@@ -144,6 +144,10 @@ describe.runIf(available)('cluster: servers on one PostgreSQL and one Redis', ()
     )
     await waitFor(() => peerNames(carol).join() === 'Alice,Bob', 'Carol to see Alice and Bob')
 
+    const metrics = await (await fetch(`${cluster?.instances[2]?.httpUrl}/metrics`)).text()
+    expect(metrics).toMatch(/^tandem_cluster_redis_up 1$/m)
+    expect(Number(/^tandem_cluster_messages_received_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0)
+
     // A rename through the REST API of server 0 reaches an editor on server 2 live (the title is in the document).
     const renamed = await fetch(`${cluster?.instances[0]?.httpUrl}/api/docs/shared`, {
       method: 'PATCH',
@@ -189,6 +193,7 @@ describe.runIf(available)('cluster: servers on one PostgreSQL and one Redis', ()
       const body = (await res.json()) as { status: string; redis?: string }
       return res.status === 200 && body.status === 'degraded'
     }, '/readyz to say degraded (and still 200)')
+    expect(await (await fetch(`${cluster?.instances[0]?.httpUrl}/metrics`)).text()).toMatch(/^tandem_cluster_redis_up 0$/m)
     await waitFor(() => Date.now() - downAt >= 5_000, 'five seconds of outage', 10_000)
     await redis?.start()
     writing.stop()
