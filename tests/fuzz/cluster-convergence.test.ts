@@ -22,10 +22,15 @@ import { waitFor } from '../helpers/wait'
  * provider is destroyed, the doc kept, a new provider opened on another server's URL). At
  * seeded steps Redis is killed and started again; while it is down the servers keep serving,
  * and at some outages the test waits — still without Redis — until the servers have caught up
- * with each other from PostgreSQL (the periodic check). At the end, with every client online
- * and one observer per document on every server, every replica and every server's room must
- * become identical (state vector and contents); then, after all servers stopped, a fresh server
- * on the same database (no Redis) must serve exactly that.
+ * with each other from PostgreSQL (the periodic check). At the end every client comes back
+ * online and, once the editors agree, a fresh observer per document joins on every server (so
+ * every server has each room loaded); every replica and every server's room must become
+ * identical (state vector and contents). Then, after all servers stopped, a fresh server on the
+ * same database (no Redis) must serve exactly that.
+ *
+ * Observers joining while the returning editors' offline edits are still being committed run
+ * into a known bug (a cold-load joiner misses an update another server committed during its
+ * load); the two KNOWN BUG tests at the end show it and fail until it is fixed.
  *
  * The seed fixes the script (edits, Yjs client ids, which server, when to go off- or online,
  * when Redis dies); the network and the servers' timers run as the OS schedules them, so a
@@ -37,7 +42,11 @@ const available = (await postgresAvailability()) && redisAvailability()
 
 const SEEDS = seedsFromEnv('TANDEM_CLUSTER_FUZZ_SEED', [0xc1a501, 0xc1a502])
 const STEPS = Number(process.env.TANDEM_CLUSTER_FUZZ_STEPS ?? 300)
-/** Fails (every run of this test alone, at 150 and at 300 steps): see the KNOWN BUG tests. */
+/**
+ * With the observers joining at once, this seed failed in every run of its test alone (6 of 6 at
+ * 300 steps, 3 of 3 at 150), but in 1 of 3 runs of the whole file, where it runs after the two
+ * seeds above: timing decides. The reduced KNOWN BUG test fails every time.
+ */
 const KNOWN_BUG_SEED = 0xc1a501
 const KNOWN_BUG_STEPS = 300
 const SERVERS = 3
@@ -458,7 +467,7 @@ describe.runIf(available)('seeded random convergence through a three-server clus
    * on the same server gets it at once. The report shows the lacking observer, the update it
    * lacks, and "updates applied as a loading room was bound" on that server at the last step.
    */
-  it(`KNOWN BUG [D15][L6] seed ${KNOWN_BUG_SEED}, ${KNOWN_BUG_STEPS} steps, observers joining while returning editors commit: a cold-load joiner misses an update applied as its room is bound`, async () => {
+  it(`KNOWN BUG [D15][L6] seed ${KNOWN_BUG_SEED}, ${KNOWN_BUG_STEPS} steps, observers joining while returning editors commit: a cold-load joiner misses an update applied as its room is bound (timing-dependent)`, async () => {
     await runSeed(KNOWN_BUG_SEED, { steps: KNOWN_BUG_STEPS, observersJoin: 'with-returning-editors' })
   }, 60_000)
 
