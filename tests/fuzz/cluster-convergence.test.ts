@@ -14,7 +14,7 @@ import { stateVectorObject } from '../helpers/storage-inspect'
 import { waitFor } from '../helpers/wait'
 
 /**
- * Seeded random convergence through a cluster (SPEC D15): three in-process servers on one fresh
+ * Seeded random convergence through a cluster (SPEC C1–C5): three in-process servers on one fresh
  * PostgreSQL database, relaying through a redis-server of the test's own. Stock y-websocket
  * clients of two documents, each attached to a random server, make random edits (the kinds of
  * the single-server fuzz: text with formatting, map, XML, array), go offline and edit there, and
@@ -23,14 +23,15 @@ import { waitFor } from '../helpers/wait'
  * seeded steps Redis is killed and started again; while it is down the servers keep serving,
  * and at some outages the test waits — still without Redis — until the servers have caught up
  * with each other from PostgreSQL (the periodic check). At the end every client comes back
- * online and, once the editors agree, a fresh observer per document joins on every server (so
- * every server has each room loaded); every replica and every server's room must become
+ * online and, while their offline edits are still being committed, a fresh observer per
+ * document joins on every server (so every server has each room loaded, some of them loading
+ * while other servers commit); every replica and every server's room must become
  * identical (state vector and contents). Then, after all servers stopped, a fresh server on the
  * same database (no Redis) must serve exactly that.
  *
- * Observers joining while the returning editors' offline edits are still being committed run
- * into a known bug (a cold-load joiner misses an update another server committed during its
- * load); the two KNOWN BUG tests at the end show it and fail until it is fixed.
+ * This fuzz found a bug (a client answered from storage by a cold load missed an update another
+ * server committed during that load; fixed by binding the replica a turn after the load); the
+ * last test replays that race deterministically.
  *
  * The seed fixes the script (edits, Yjs client ids, which server, when to go off- or online,
  * when Redis dies); the network and the servers' timers run as the OS schedules them, so a
@@ -42,13 +43,6 @@ const available = (await postgresAvailability()) && redisAvailability()
 
 const SEEDS = seedsFromEnv('TANDEM_CLUSTER_FUZZ_SEED', [0xc1a501, 0xc1a502])
 const STEPS = Number(process.env.TANDEM_CLUSTER_FUZZ_STEPS ?? 300)
-/**
- * With the observers joining at once, this seed failed in every run of its test alone (6 of 6 at
- * 300 steps, 3 of 3 at 150), but in 1 of 3 runs of the whole file, where it runs after the two
- * seeds above: timing decides. The reduced KNOWN BUG test fails every time.
- */
-const KNOWN_BUG_SEED = 0xc1a501
-const KNOWN_BUG_STEPS = 300
 const SERVERS = 3
 const CLIENTS_PER_DOC = [3, 3] as const
 /** Long enough for a periodic check (every 2 s) and a Redis reconnect (≤ 1 s) several times over. */
@@ -109,23 +103,14 @@ afterEach(async () => {
   cleanups = []
 })
 
-interface RunOptions {
-  readonly steps: number
-  /**
-   * When the observers (fresh, empty clients: one per document on every server) join at the end.
-   * 'after-editors-agree': once the returning editors' offline edits are everywhere, so nothing
-   * is committed while the observers' rooms load. 'with-returning-editors': at the same time —
-   * which runs into the known cold-load bug (see the last test).
-   */
-  readonly observersJoin: 'after-editors-agree' | 'with-returning-editors'
-}
-
-async function runSeed(seed: number, { steps, observersJoin }: RunOptions): Promise<void> {
+/**
+ * One seeded run. At the end the observers (fresh, empty clients: one per document on every
+ * server) join while the returning editors' offline edits are still being committed, so some
+ * rooms cold-load while other servers commit.
+ */
+async function runSeed(seed: number, steps: number): Promise<void> {
   const rng = createRng(seed)
-  const replay =
-    observersJoin === 'after-editors-agree'
-      ? `TANDEM_CLUSTER_FUZZ_SEED=${seed} TANDEM_CLUSTER_FUZZ_STEPS=${steps} npx vitest run tests/fuzz/cluster-convergence.test.ts -t 'seed ${seed}:'`
-      : `npx vitest run tests/fuzz/cluster-convergence.test.ts -t 'KNOWN BUG'`
+  const replay = `TANDEM_CLUSTER_FUZZ_SEED=${seed} TANDEM_CLUSTER_FUZZ_STEPS=${steps} npx vitest run tests/fuzz/cluster-convergence.test.ts -t 'seed ${seed}:'`
   const started = Date.now()
   const database: TestDatabase = await createTestDatabase()
   cleanups.push(() => database.drop())
@@ -399,10 +384,6 @@ async function runSeed(seed: number, { steps, observersJoin }: RunOptions): Prom
       figures.reconnects++
     }
   }
-  if (observersJoin === 'after-editors-agree') {
-    for (const client of editors) await whenSynced(client)
-    await converge('the returning editors and the loaded rooms to converge', false)
-  }
   const observers = docIds.flatMap((docId) => servers.map((_, i) => ({ docId, i })))
   for (const { docId, i } of observers) attach(makeClient(`${docId}#observer@server${i}`, docId), i)
   for (const client of clients) await whenSynced(client)
@@ -443,40 +424,23 @@ async function runSeed(seed: number, { steps, observersJoin }: RunOptions): Prom
     `[cluster-fuzz] seed=${seed} (0x${seed.toString(16)}) steps=${steps} edits=${figures.edits} offlineEdits=${figures.offlineEdits} ` +
       `disconnects=${figures.disconnects} reconnects=${figures.reconnects} moves=${figures.moves} ` +
       `redisOutages=${figures.redisOutages} (converged while down: ${figures.waitsWhileDown}) checkpoints=${figures.checkpoints} ` +
-      `catchUps=[${catchUps.join(',')}] converge=${convergeMs} ms total=${Date.now() - started} ms observers=${observersJoin} | replay: ${replay}`,
+      `catchUps=[${catchUps.join(',')}] converge=${convergeMs} ms total=${Date.now() - started} ms | replay: ${replay}`,
   )
 }
 
 describe.runIf(available)('seeded random convergence through a three-server cluster (PostgreSQL + Redis)', () => {
   for (const seed of SEEDS) {
-    it(`[D15] seed ${seed}: 6 stock clients on 2 docs over 3 servers, failover, offline edits, Redis outages converge; a fresh server serves the same`, async () => {
-      await runSeed(seed, { steps: STEPS, observersJoin: 'after-editors-agree' })
+    it(`[C2] seed ${seed}: 6 stock clients on 2 docs over 3 servers, failover, offline edits, Redis outages converge; a fresh server serves the same`, async () => {
+      await runSeed(seed, STEPS)
     }, 60_000)
   }
 
   /*
-   * KNOWN BUG, left failing on purpose (server code not changed here). A fresh client (state
-   * vector [0]) connecting to a server that does not have the document loaded is answered from
-   * the stored bytes (L6 cold load: ColdLoad.answer takes its sync step 1 off the backlog). If
-   * another server commits an update after that read but before the room is bound, the update
-   * arrives over Redis as an early message and is applied by Replica.bind → Room.applyRemote —
-   * before the waiting connection joins the room (RoomManager.connect joins it after the load
-   * resolves). The relay goes to nobody, the room's join sends only its own sync step 1, and the
-   * client's request is already answered: the client never gets that update (the stock client
-   * does not ask again), while the room, every other copy and PostgreSQL have it. A new provider
-   * on the same server gets it at once. The report shows the lacking observer, the update it
-   * lacks, and "updates applied as a loading room was bound" on that server at the last step.
-   */
-  it(`KNOWN BUG [D15][L6] seed ${KNOWN_BUG_SEED}, ${KNOWN_BUG_STEPS} steps, observers joining while returning editors commit: a cold-load joiner misses an update applied as its room is bound (timing-dependent)`, async () => {
-    await runSeed(KNOWN_BUG_SEED, { steps: KNOWN_BUG_STEPS, observersJoin: 'with-returning-editors' })
-  }, 60_000)
-
-  /*
-   * The same bug reduced to its race, made certain: server B's load of the document is held
+   * The cold-load race the fuzz found, made certain: server B's load of the document is held
    * just after its read from PostgreSQL until (1) the fresh client's sync step 1 waits in its
    * backlog and (2) an update committed on server A after that read has reached B over Redis.
    */
-  it('KNOWN BUG [D15][L6] reduced: an update another server commits while a document cold-loads never reaches the fresh client that load answered', async () => {
+  it('[C2][L6] an update another server commits while a document cold-loads reaches the fresh client that load answered', async () => {
     const database = await createTestDatabase()
     cleanups.push(() => database.drop())
     const redis = await startRedis()
