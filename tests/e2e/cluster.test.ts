@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
+import { uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
 import { type NginxProcess, nginxAvailability, startNginx } from '../helpers/nginx'
 import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
 import { type RedisProcess, redisAvailability, startRedis } from '../helpers/redis'
@@ -64,11 +65,6 @@ async function openAs(name: string, docId: string): Promise<Page> {
   return page
 }
 
-// Generous bounds: they only cap how long a failure takes on a busy machine, they decide nothing.
-async function waitForEditorText(page: Page, text: string, timeout = 15_000) {
-  await page.waitForFunction((t) => document.querySelector('.ProseMirror')?.textContent?.includes(t) ?? false, text, { timeout })
-}
-
 /** The editor's text without the other people's caret widgets (their name labels are in the DOM). */
 const documentText = (page: Page) =>
   page.locator('.ProseMirror').evaluate((el) => {
@@ -76,20 +72,6 @@ const documentText = (page: Page) =>
     for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
     return copy.textContent ?? ''
   })
-
-/** The names in the "People here" panel (PresenceList in lib/react/presence.tsx). */
-async function waitForPresence(page: Page, names: string[], timeout = 15_000) {
-  await page.waitForFunction(
-    (wanted) => {
-      const seen = [...document.querySelectorAll('[data-testid="presence-user"] .tandem-presence__name')].map((el) => el.textContent)
-      return wanted.every((name) => seen.includes(name))
-    },
-    names,
-    { timeout },
-  )
-}
-
-const uniqueDocId = (label: string) => `e2e-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
 describe.runIf(available)('two instances behind nginx, PostgreSQL + Redis, in Chromium', () => {
   beforeAll(async () => {
@@ -130,8 +112,8 @@ describe.runIf(available)('two instances behind nginx, PostgreSQL + Redis, in Ch
     console.log(`[e2e] Ada's socket is on instance ${adaOn} (:${instances[adaOn]?.port}), Grace's on the other`)
 
     // Presence crosses instances (through Redis): each sees both in "People here".
-    await waitForPresence(ada, ['Ada', 'Grace'])
-    await waitForPresence(grace, ['Ada', 'Grace'])
+    await waitForPresence(ada, (n) => n.includes('Ada') && n.includes('Grace'))
+    await waitForPresence(grace, (n) => n.includes('Ada') && n.includes('Grace'))
     // And in the header's avatar stack.
     await ada.locator('.tandem-avatar-stack[aria-label="2 online: Ada (you), Grace"]').waitFor({ timeout: 15_000 })
     await grace.locator('.tandem-avatar-stack[aria-label="2 online: Grace (you), Ada"]').waitFor({ timeout: 15_000 })
