@@ -144,36 +144,54 @@ export class PostgresStorage implements SequencedStorage {
     }
     // Documents in one order for every server, so two batches never wait for each other's rows.
     const ids = [...byDoc.keys()].sort()
+    const docs = ids.map((id) => byDoc.get(id) as { updates: Buffer[]; title: string | null })
     const firstSeq = new Map<string, number>()
+    // A few statements per batch, whatever the number of documents in it (each statement is a
+    // round trip, and a group commit under load holds dozens of documents).
     await this.transaction(async (client) => {
-      for (const id of ids) {
-        const doc = byDoc.get(id)
+      // Shared: appends never wait for each other; delete and re-creation take it exclusive, so
+      // a tombstone cannot appear between the check below and the insert.
+      await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext(t.id)) FROM unnest($2::text[]) AS t(id)', [DOC_LOCK, ids])
+      // A deleted document's entries are dropped. The upsert bumps last_seq and locks each row
+      // until commit, so concurrent appends to one document get consecutive seqs.
+      const heads = await client.query<{ id: string; last_seq: string }>(
+        `INSERT INTO documents (id, title, created_at, updated_at, last_seq)
+         SELECT t.id, coalesce(t.title, ''), $2, $2, t.n
+         FROM unnest($1::text[], $3::text[], $4::bigint[]) AS t(id, title, n)
+         WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE doc_id = t.id)
+         ON CONFLICT (id) DO UPDATE
+           SET updated_at = excluded.updated_at,
+               last_seq = documents.last_seq + excluded.last_seq
+         RETURNING id, last_seq`,
+        [ids, now, docs.map((doc) => doc.title), docs.map((doc) => doc.updates.length)],
+      )
+      const rowIds: string[] = []
+      const rowSeqs: number[] = []
+      const rowData: Buffer[] = []
+      for (const head of heads.rows) {
+        const doc = byDoc.get(head.id)
         if (!doc) continue
-        await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [DOC_LOCK, id])
-        // A deleted document's entries are dropped (the tombstone cannot appear meanwhile: delete
-        // takes the document lock exclusive). The upsert bumps last_seq and locks the row until
-        // commit, so concurrent appends to one document get consecutive seqs.
-        const head = await client.query<{ last_seq: string }>(
-          `INSERT INTO documents (id, title, created_at, updated_at, last_seq)
-           SELECT $1, coalesce($2, ''), $3, $3, $4
-           WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE doc_id = $1)
-           ON CONFLICT (id) DO UPDATE
-             SET updated_at = excluded.updated_at,
-                 title = coalesce($2, documents.title),
-                 last_seq = documents.last_seq + $4
-           RETURNING last_seq`,
-          [id, doc.title, now, doc.updates.length],
-        )
-        const row = head.rows[0]
-        if (!row) continue
-        const first = Number(row.last_seq) - doc.updates.length + 1
-        firstSeq.set(id, first)
-        await client.query(
-          `INSERT INTO updates (doc_id, seq, data)
-           SELECT $1, $2::bigint + t.ord - 1, t.data FROM unnest($3::bytea[]) WITH ORDINALITY AS t(data, ord)`,
-          [id, first, doc.updates],
-        )
+        const first = Number(head.last_seq) - doc.updates.length + 1
+        firstSeq.set(head.id, first)
+        doc.updates.forEach((data, i) => {
+          rowIds.push(head.id)
+          rowSeqs.push(first + i)
+          rowData.push(data)
+        })
       }
+      if (rowIds.length === 0) return
+      await client.query('INSERT INTO updates (doc_id, seq, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])', [
+        rowIds,
+        rowSeqs,
+        rowData,
+      ])
+      // Titles change rarely: only a batch that carries one pays this statement.
+      const titled = ids.filter((id) => firstSeq.has(id) && byDoc.get(id)?.title != null)
+      if (titled.length === 0) return
+      await client.query(
+        'UPDATE documents AS d SET title = t.title FROM unnest($1::text[], $2::text[]) AS t(id, title) WHERE d.id = t.id',
+        [titled, titled.map((id) => byDoc.get(id)?.title)],
+      )
     })
     // Entries of one document got consecutive seqs in batch order.
     const next = new Map(firstSeq)
