@@ -243,6 +243,8 @@ class Replica implements DocReplica {
   private target: ReplicaTarget | null = null
   /** Messages that arrived between subscribing and binding (the load in between). */
   private early: Array<{ message: ClusterMessage; server: RemoteServer }> = []
+  /** This server's own commits in that window (possible in the turn before binding). */
+  private earlyOwn: number[] = []
   private catchingUp = false
   private catchUpAgain = false
   private cancelGapWait: Cancel | null = null
@@ -265,6 +267,8 @@ class Replica implements DocReplica {
     if (this.closed) return
     this.target = target
     this.sequence = new DocSequence(lastSeq)
+    for (const seq of this.earlyOwn) this.sequence.hear(seq, { kind: 'own' })
+    this.earlyOwn = []
     const early = this.early
     this.early = []
     for (const { message, server } of early) this.receive(message, server)
@@ -272,9 +276,10 @@ class Replica implements DocReplica {
   }
 
   committed(seq: number, update: Uint8Array): void {
-    if (this.closed || !this.sequence) return
+    if (this.closed) return
     const { instanceId, hintAboveBytes } = this.cluster.config
-    this.apply(this.sequence.hear(seq, { kind: 'own' }))
+    if (this.sequence) this.apply(this.sequence.hear(seq, { kind: 'own' }))
+    else this.earlyOwn.push(seq)
     const message: ClusterMessage =
       update.byteLength > hintAboveBytes
         ? { kind: 'hint', from: instanceId, docId: this.docId, seq }
