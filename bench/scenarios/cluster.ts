@@ -51,7 +51,6 @@ const clusterSpec: TargetSpec = {
   name: CLUSTER,
   label: `Tandem ×${INSTANCES} (PostgreSQL + Redis relay)`,
   description: `${INSTANCES} × ${single.description}, all on the same database, TANDEM_REDIS_URL = an own redis-server (no persistence)`,
-  needs: `${single.needs}; redis-server`,
 }
 
 const LABELS: Record<string, string> = { [SINGLE]: `Tandem ×1 (PostgreSQL)`, [CLUSTER]: clusterSpec.label }
@@ -200,6 +199,7 @@ export function clusterTables(result: ScenarioResult): Table[] {
     LABELS[name]!,
     s(name, (r) => step(r).deliveriesPerSec, 0),
     s(name, (r) => step(r).expected - step(r).delivered, 0),
+    s(name, (r) => step(r).duplicates, 0),
     s(name, (r) => step(r).latency.p50, 2),
     s(name, (r) => step(r).latency.p99, 1),
     s(name, (r) => step(r).cross?.latency.p50 ?? NaN, 2),
@@ -225,12 +225,13 @@ export function clusterTables(result: ScenarioResult): Table[] {
         '"same-instance p99" = deliveries between clients of one instance. Server CPU = utime+stime summed over the Tandem instances during the window; ' +
         "µs/delivery = that over all deliveries (cross and same-instance). PostgreSQL CPU = every process named postgres (backends and the server's workers; " +
         'anything else using this PostgreSQL server during the window counts too); Redis = the redis-server process. "all µs/delivery" adds both. ' +
-        "Peak RSS = the sum of the instances' VmHWM." +
+        "Peak RSS = the sum of the instances' VmHWM. Duplicates = updates a client received more than once." +
         (failureNote(runs) ? ` ${failureNote(runs)}` : ''),
       columns: [
         'configuration',
         'deliveries/s',
         'lost',
+        'duplicates',
         'p50 ms',
         'p99 ms',
         'cross p50 ms',

@@ -173,7 +173,9 @@ export function saturationTables(result: ScenarioResult): Table[] {
       ? [
           {
             title: 'Saturation: max sustained deliveries/s, Tandem on PostgreSQL ÷ Tandem on SQLite (target ≥ 0.8)',
-            note: 'Pair by pair within a repetition. PostgreSQL CPU = every process named postgres, in cores, at the best step of the PostgreSQL run.',
+            note:
+              'Pair by pair within a repetition. PostgreSQL CPU = every process named postgres, in % of a core, at the best step of the PostgreSQL run. ' +
+              "PostgreSQL is a system service and is not pinned: its backends run on either core, the load generator's included (so a PostgreSQL run is more often generator-bound).",
             columns: ['', 'ratio', 'PostgreSQL CPU % at the best step'],
             rows: [
               [

@@ -52,8 +52,6 @@ export interface TargetSpec {
   readonly tandem: boolean
   /** How it is configured, for RESULTS.md. */
   readonly description: string
-  /** What the target needs besides the benchmark machinery (e.g. a PostgreSQL server), for the README and the report. */
-  readonly needs?: string
   /**
    * Prepares what the server keeps outside its data directory (e.g. a fresh PostgreSQL
    * database) before `start`; `start` gets the returned `env` (through StartOptions.env), and

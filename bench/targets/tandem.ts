@@ -58,7 +58,6 @@ export function tandemTarget(storage: TandemStorage): TargetSpec {
       `\`node --import tsx server/bin/cli.ts --storage ${storage}\` (what \`npm run server\` runs), open mode, ` +
       'defaults except TANDEM_MAX_CONNECTIONS_PER_IP=100000' +
       STORAGE_NOTE[storage],
-    needs: storage === 'postgres' ? "a PostgreSQL server (15 tested) where the URL's user may create databases, and `psql`" : undefined,
     prepare: storage === 'postgres' ? postgresResources : undefined,
     // Every process named postgres: the backends serving this run and the server's own workers.
     services: storage === 'postgres' ? [{ name: 'postgres', comm: 'postgres' }] : undefined,
