@@ -101,6 +101,15 @@ const SETTINGS = {
     schema: int(1).default(10),
     description: 'PostgreSQL connections each server keeps open at most.',
   },
+  redisUrl: {
+    flag: 'redis-url',
+    env: 'TANDEM_REDIS_URL',
+    schema: optionalText(),
+    description:
+      'Redis URL (redis://host:6379): servers with the same database URL and Redis URL form one cluster and relay edits, presence, deletions and revocations to each other. Needs PostgreSQL.',
+    shownDefault: 'unset',
+    secret: true,
+  },
   sqliteSynchronous: {
     flag: 'sqlite-synchronous',
     env: 'TANDEM_SQLITE_SYNCHRONOUS',
@@ -367,6 +376,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (storage !== 'postgres' && settings.databaseUrl) {
     throw new ConfigError(
       `--storage / TANDEM_STORAGE: ${storage} contradicts --database-url / TANDEM_DATABASE_URL (documents would not go to PostgreSQL); unset one of them`,
+    )
+  }
+  if (settings.redisUrl && storage !== 'postgres') {
+    throw new ConfigError(
+      '--redis-url / TANDEM_REDIS_URL: a cluster shares its documents in PostgreSQL; set --database-url / TANDEM_DATABASE_URL too (each SQLite server keeps its own documents)',
     )
   }
   return { ...settings, storage }

@@ -2,10 +2,12 @@ import fs from 'node:fs'
 import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { KEEPALIVE_FRAME, roleCanWrite } from '../lib/protocol'
+import { CloseCode, KEEPALIVE_FRAME, roleCanWrite } from '../lib/protocol'
 import { Authenticator } from './auth/authenticator'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
+import { Cluster, type ClusterOptions } from './cluster/cluster'
+import { RedisBus } from './cluster/redis-bus'
 import type { Config } from './config'
 import { tandemRoomPolicy } from './documents/room-policy'
 import { AdminApi } from './http/admin-api'
@@ -25,7 +27,7 @@ import { createShutdown } from './shutdown'
 import { MemoryRevocationStore } from './storage/memory-revocation-store'
 import { openStores } from './storage/open-stores'
 import type { RevocationStore } from './storage/revocation-store'
-import type { Storage } from './storage/storage'
+import { isSequenced, type Storage } from './storage/storage'
 import { type ServerMode, type Ticket, UpgradePolicy } from './transport/upgrade-policy'
 import { SyncTransport } from './transport/websocket'
 
@@ -63,6 +65,8 @@ export interface TandemServer {
   readonly transport: SyncTransport<Ticket>
   readonly metrics: Metrics
   readonly auth: Authenticator
+  /** This server's part in a cluster (TANDEM_REDIS_URL), null alone. */
+  readonly cluster: Cluster | null
   /** Serves /healthz, /readyz, /metrics and /api/*; false for any other path. */
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean
   /** Takes the upgrade when its path is a sync path; false otherwise. */
@@ -106,6 +110,16 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
   const commitQueue = new CommitQueue({ storage, logger, now, onBatchCommitted: (size, ms) => metrics.committed(size, ms) })
   const compactor = new Compactor({ storage, logger, onCompacted: () => metrics.compacted() })
   const onLimitHit = (kind: string) => metrics.limitHit(kind)
+  const cluster = await joinCluster(config, storage, logger, scheduler, {
+    onRevoked(revocation) {
+      revocations.learn(revocation)
+      closeRevoked()
+    },
+    onReconnected() {
+      // A revocation announced while Redis was away was missed; storage has it.
+      revocations.load().then(closeRevoked, (err: unknown) => logger.warn({ err }, 'could not reload revocations'))
+    },
+  })
   const rooms = new RoomManager({
     storage,
     commitQueue,
@@ -125,10 +139,16 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     onLimitHit,
     policy: tandemRoomPolicy,
     now,
+    replication: cluster,
   })
 
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
   const auth = new Authenticator(createTokenService(config), revocations, config.allowedOrigins)
+  const closeRevoked = () =>
+    rooms.closeMatching((connection) => {
+      const identity = connection.info.identity
+      return identity !== null && revocations.isRevoked(identity, connection.info.docId)
+    }, CloseCode.Forbidden)
   const policy = new UpgradePolicy({
     mode,
     auth,
@@ -173,8 +193,17 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
   const handleRequest = createHttpRoutes({
     docsApi: new DocsApi({ storage, rooms, auth, tokenApi, now }),
     tokenApi,
-    adminApi: new AdminApi({ adminSecret: config.adminSecret ?? config.authSecret ?? null, revocations, rooms, now }),
-    readiness: [{ name: 'storage', check: () => storage.ping() }],
+    adminApi: new AdminApi({
+      adminSecret: config.adminSecret ?? config.authSecret ?? null,
+      revocations,
+      closeRevoked,
+      announce: cluster ? (revocation) => cluster.revoked(revocation) : undefined,
+      now,
+    }),
+    readiness: [
+      { name: 'storage', check: () => storage.ping() },
+      ...(cluster ? [{ name: 'redis', check: () => cluster.ping(), critical: false }] : []),
+    ],
     metrics,
     logger,
   })
@@ -195,6 +224,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     commitQueue,
     compactor,
     storage,
+    cluster,
     drainSpreadMs: config.drainSpreadMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     scheduler,
@@ -211,6 +241,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     transport,
     metrics,
     auth,
+    cluster,
     handleRequest,
     handleUpgrade,
     async listen(fallbacks = {}) {
@@ -219,4 +250,37 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     },
     close,
   }
+}
+
+/**
+ * With a Redis URL, this server joins the cluster of every server sharing its database (C2).
+ * Redis not answering at start is not fatal: each server serves its own clients and catches up
+ * from PostgreSQL until Redis answers (/readyz says "degraded" meanwhile).
+ */
+async function joinCluster(
+  config: Config,
+  storage: Storage,
+  logger: Logger,
+  scheduler: Scheduler,
+  hooks: Pick<ClusterOptions, 'onRevoked' | 'onReconnected'>,
+): Promise<Cluster | null> {
+  if (!config.redisUrl) return null
+  if (!isSequenced(storage)) throw new Error('a cluster (TANDEM_REDIS_URL) needs PostgreSQL storage (TANDEM_DATABASE_URL)')
+  const cluster = new Cluster({ storage, logger, scheduler, ...hooks })
+  const bus = new RedisBus(
+    config.redisUrl,
+    { onMessage: (channel, message) => cluster.receive(channel, message), onReconnected: () => cluster.reconnected() },
+    logger,
+  )
+  try {
+    await bus.connect()
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message },
+      'Redis did not answer at start: serving alone and catching up from PostgreSQL until it does',
+    )
+  }
+  await cluster.start(bus)
+  logger.info({ instance: cluster.instanceId }, 'joined the cluster')
+  return cluster
 }

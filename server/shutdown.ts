@@ -11,6 +11,8 @@ export interface ShutdownParts {
   readonly commitQueue: { flushNow(): Promise<void> }
   readonly compactor: { stop(): Promise<void> }
   readonly storage: { close(): Promise<void> }
+  /** This server's part in a cluster, if any: it says goodbye before storage closes. */
+  readonly cluster?: { stop(): Promise<void> } | null
   readonly drainSpreadMs: number
   readonly shutdownTimeoutMs: number
   readonly scheduler: Scheduler
@@ -32,7 +34,8 @@ export interface ShutdownParts {
  *     handshake, then are cut.
  *  5. Stop the compactor, then store whatever arrived during the drain (a client's last
  *     frames, API calls), cutting a retry backoff short.
- *  6. Cut the remaining HTTP connections and close storage.
+ *  6. Cut the remaining HTTP connections, leave the cluster (the other servers drop this
+ *     one's presence at once) and close storage.
  */
 export function createShutdown(parts: ShutdownParts): () => Promise<void> {
   let running: Promise<void> | null = null
@@ -54,6 +57,7 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
   await parts.compactor.stop()
   await commitQueue.flushNow()
   listener.closeAllConnections()
+  await parts.cluster?.stop()
   await parts.storage.close()
   parts.logger.info({ ms: Math.round(scheduler.now() - started) }, 'server stopped')
 }

@@ -27,6 +27,11 @@ export class RevocationList {
     return this.store.list()
   }
 
+  /** A revocation another server stored (it reached this one over the cluster, C4). */
+  learn(revocation: Revocation): void {
+    this.remember(revocation)
+  }
+
   isRevoked(identity: Identity, docId: string | null): boolean {
     const userCutoff = this.byKey.get(`user:${identity.userId}`)
     if (userCutoff !== undefined && identity.issuedAt <= userCutoff) return true

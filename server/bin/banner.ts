@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { Config } from '../config'
 import { colourEnabled, type LogFormat, type Logger, resolveLogFormat } from '../log'
-import { redactDatabaseUrl } from '../storage/postgres'
+import { redactUrl } from '../storage/postgres'
 import { wrapWords } from '../text-wrap'
 
 /**
@@ -35,12 +35,8 @@ export function appBanner(config: Config, address: AddressInfo, dev: boolean): B
   const mode = dev ? 'app and sync server, dev mode (hot reload)' : 'app and sync server'
   return {
     headline: `Tandem is running at ${url}`,
-    facts: [
-      ['data', dataLocation(config)],
-      ['mode', mode],
-      ['auth', authMode(config)],
-    ],
-    fields: { url, ...storageFields(config), mode: dev ? 'app (dev)' : 'app', auth: authKind(config) },
+    facts: [['data', dataLocation(config)], ...clusterFacts(config), ['mode', mode], ['auth', authMode(config)]],
+    fields: { url, ...storageFields(config), ...clusterFields(config), mode: dev ? 'app (dev)' : 'app', auth: authKind(config) },
     openMode: authKind(config) === 'open',
   }
 }
@@ -54,10 +50,11 @@ export function syncServerBanner(config: Config, address: AddressInfo): Banner {
     facts: [
       ['documents', documents.join('  or  ')],
       ['data', dataLocation(config)],
+      ...clusterFacts(config),
       ['mode', 'sync server only (no app)'],
       ['auth', authMode(config)],
     ],
-    fields: { url: base, documents, ...storageFields(config), mode: 'sync server', auth: authKind(config) },
+    fields: { url: base, documents, ...storageFields(config), ...clusterFields(config), mode: 'sync server', auth: authKind(config) },
     openMode: authKind(config) === 'open',
   }
 }
@@ -105,7 +102,7 @@ function shownHost(address: AddressInfo): string {
 
 function dataLocation(config: Config): string {
   if (config.storage === 'memory') return 'in memory (nothing survives a restart)'
-  if (config.storage === 'postgres') return `${redactDatabaseUrl(config.databaseUrl ?? '')} (PostgreSQL)`
+  if (config.storage === 'postgres') return `${redactUrl(config.databaseUrl ?? '')} (PostgreSQL)`
   const file = path.resolve(config.dataDir, 'tandem.db')
   const relative = path.relative(process.cwd(), file)
   const shown = relative.startsWith('..') || path.isAbsolute(relative) ? file : `.${path.sep}${relative}`
@@ -114,8 +111,16 @@ function dataLocation(config: Config): string {
 
 function storageFields(config: Config): Record<string, string> {
   if (config.storage === 'memory') return { storage: 'memory' }
-  if (config.storage === 'postgres') return { storage: 'postgres', database: redactDatabaseUrl(config.databaseUrl ?? '') }
+  if (config.storage === 'postgres') return { storage: 'postgres', database: redactUrl(config.databaseUrl ?? '') }
   return { storage: 'sqlite', database: path.resolve(config.dataDir, 'tandem.db') }
+}
+
+function clusterFacts(config: Config): Array<[string, string]> {
+  return config.redisUrl ? [['cluster', `relayed through ${redactUrl(config.redisUrl)} (Redis)`]] : []
+}
+
+function clusterFields(config: Config): Record<string, string> {
+  return config.redisUrl ? { redis: redactUrl(config.redisUrl) } : {}
 }
 
 function authKind(config: Config): 'secret' | 'public key' | 'open' {

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { CloseCode, INVALID_DOC_ID_MESSAGE, isValidDocId } from '../../lib/protocol'
+import { INVALID_DOC_ID_MESSAGE, isValidDocId } from '../../lib/protocol'
 import { bearerToken } from '../auth/authenticator'
 import type { RevocationList } from '../auth/revocations'
-import type { RoomManager } from '../rooms/room-manager'
+import type { Revocation } from '../storage/revocation-store'
 import { HttpError, parseBody, readJson, sendJson } from './respond'
 
 /**
@@ -15,7 +15,10 @@ import { HttpError, parseBody, readJson, sendJson } from './respond'
 export interface AdminApiDeps {
   readonly adminSecret: string | null
   readonly revocations: RevocationList
-  readonly rooms: RoomManager
+  /** Closes the open connections the revocations now refuse (4403); returns how many. */
+  readonly closeRevoked: () => number
+  /** Tells the other servers of a cluster, which close theirs too. */
+  readonly announce?: (revocation: Revocation) => void
   readonly now: () => number
 }
 
@@ -39,12 +42,12 @@ export class AdminApi {
     const { user, document } = parseBody(revokeBody, await readJson(req))
     if (document !== undefined && !isValidDocId(document)) throw new HttpError(400, INVALID_DOC_ID_MESSAGE)
     const at = this.deps.now()
-    if (user !== undefined) await this.deps.revocations.revoke('user', user, at)
-    if (document !== undefined) await this.deps.revocations.revoke('document', document, at)
-    const closed = this.deps.rooms.closeMatching((connection) => {
-      const identity = connection.info.identity
-      return identity !== null && this.deps.revocations.isRevoked(identity, connection.info.docId)
-    }, CloseCode.Forbidden)
+    const revoked: Revocation[] = []
+    if (user !== undefined) revoked.push({ kind: 'user', id: user, at })
+    if (document !== undefined) revoked.push({ kind: 'document', id: document, at })
+    for (const revocation of revoked) await this.deps.revocations.revoke(revocation.kind, revocation.id, at)
+    for (const revocation of revoked) this.deps.announce?.(revocation)
+    const closed = this.deps.closeRevoked()
     sendJson(res, 200, { revokedAt: new Date(at).toISOString(), user: user ?? null, document: document ?? null, closedConnections: closed })
   }
 

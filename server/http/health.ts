@@ -1,10 +1,15 @@
 import type { ServerResponse } from 'node:http'
 import { sendJson } from './respond'
 
-/** One dependency that must answer for the server to be ready (storage, later Redis). */
+/** One dependency the server uses (storage, Redis). */
 export interface ReadinessCheck {
   readonly name: string
   check(): Promise<void>
+  /**
+   * Whether the server cannot serve without it (default true). When a non-critical one fails
+   * (Redis: each server still serves its own clients), /readyz stays 200 and says "degraded".
+   */
+  readonly critical?: boolean
 }
 
 /** Liveness: the process answers. It never looks at dependencies (that is readiness). */
@@ -12,10 +17,10 @@ export function handleHealth(res: ServerResponse): void {
   sendJson(res, 200, { status: 'ok' })
 }
 
-/** Readiness: every dependency answers right now (each check bounded by a timeout). */
+/** Readiness: every critical dependency answers right now (each check bounded by a timeout). */
 export async function handleReady(res: ServerResponse, checks: readonly ReadinessCheck[], timeoutMs = 2_000): Promise<void> {
   const results = await Promise.all(
-    checks.map(async ({ name, check }) => {
+    checks.map(async ({ name, check, critical = true }) => {
       let timer: NodeJS.Timeout | undefined
       try {
         await Promise.race([
@@ -24,14 +29,16 @@ export async function handleReady(res: ServerResponse, checks: readonly Readines
             timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
           }),
         ])
-        return [name, 'ok'] as const
+        return [name, 'ok', critical] as const
       } catch (err) {
-        return [name, (err as Error).message] as const
+        return [name, (err as Error).message, critical] as const
       } finally {
         clearTimeout(timer)
       }
     }),
   )
-  const ready = results.every(([, state]) => state === 'ok')
-  sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', ...Object.fromEntries(results) })
+  const ready = results.every(([, state, critical]) => state === 'ok' || !critical)
+  const complete = results.every(([, state]) => state === 'ok')
+  const status = !ready ? 'unavailable' : complete ? 'ready' : 'degraded'
+  sendJson(res, ready ? 200 : 503, { status, ...Object.fromEntries(results.map(([name, state]) => [name, state])) })
 }

@@ -1,5 +1,5 @@
 import { type Cancel, eventLoop, type Scheduler } from '../scheduler'
-import type { PendingUpdate, Storage } from '../storage/storage'
+import { isSequenced, type PendingUpdate, type Storage } from '../storage/storage'
 import type { Log } from './log'
 
 export interface CommitQueueOptions {
@@ -16,8 +16,14 @@ export interface CommitQueueOptions {
   readonly onBatchCommitted?: (size: number, durationMs: number) => void
 }
 
+/**
+ * Told once the update is stored, with its sequence number in the document's log when the
+ * storage numbers updates (PostgreSQL; what a cluster relay publishes), null otherwise.
+ */
+export type OnCommitted = (seq: number | null) => void
+
 interface QueuedUpdate extends PendingUpdate {
-  readonly onCommitted: () => void
+  readonly onCommitted: OnCommitted
 }
 
 /**
@@ -57,7 +63,7 @@ export class CommitQueue {
   }
 
   /** Queues an update; `onCommitted` runs once it is durably stored. */
-  enqueue(docId: string, update: Uint8Array, title: string | undefined, onCommitted: () => void): void {
+  enqueue(docId: string, update: Uint8Array, title: string | undefined, onCommitted: OnCommitted): void {
     this.queued.push({ docId, update, title, onCommitted })
     this.schedule()
   }
@@ -98,8 +104,11 @@ export class CommitQueue {
     this.inFlight = true
     this.inFlightCount = batch.length
     const started = this.scheduler.now()
+    let seqs: ReadonlyArray<number | null> | null = null
     try {
-      await this.storage.append(batch, this.now())
+      const storage = this.storage
+      if (isSequenced(storage)) seqs = await storage.appendSequenced(batch, this.now())
+      else await storage.append(batch, this.now())
     } catch (err) {
       this.inFlight = false
       this.inFlightCount = 0
@@ -118,9 +127,9 @@ export class CommitQueue {
     this.inFlightCount = 0
     this.retryDelay = this.baseRetryDelay
     this.onBatchCommitted(batch.length, this.scheduler.now() - started)
-    for (const entry of batch) {
+    for (const [index, entry] of batch.entries()) {
       try {
-        entry.onCommitted()
+        entry.onCommitted(seqs?.[index] ?? null)
       } catch (err) {
         this.logger.error({ err, docId: entry.docId }, 'commit callback failed')
       }

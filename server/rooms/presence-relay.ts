@@ -20,6 +20,8 @@ export interface PresenceRelayOptions {
   readonly scheduler: Scheduler
   readonly onLimitHit: LimitHitReporter
   readonly rewritePresence?: RoomPolicy['rewritePresence']
+  /** This server's clients' presence changed (an awareness update): for the other servers of a cluster. */
+  readonly onLocalChange?: (awareness: Uint8Array) => void
 }
 
 /** Per-connection throttle: a bucket, the client ids waiting to be relayed and the timer that will relay them. */
@@ -43,6 +45,7 @@ export class PresenceRelay {
   private readonly scheduler: Scheduler
   private readonly onLimitHit: LimitHitReporter
   private readonly rewritePresence: RoomPolicy['rewritePresence']
+  private readonly onLocalChange: ((awareness: Uint8Array) => void) | undefined
   private readonly throttles = new Map<Connection, Throttle>()
   private readonly batch = new Set<number>()
   private cancelBatch: Cancel | null = null
@@ -54,6 +57,7 @@ export class PresenceRelay {
     this.scheduler = options.scheduler
     this.onLimitHit = options.onLimitHit
     this.rewritePresence = options.rewritePresence
+    this.onLocalChange = options.onLocalChange
   }
 
   /** Every live state as one awareness frame, for a newcomer (P2) or a query (P4); null if none. */
@@ -89,7 +93,29 @@ export class PresenceRelay {
     this.throttles.get(connection)?.cancel?.()
     this.throttles.delete(connection)
     const removal = this.store.removeOwnedBy(connection)
+    if (!removal) return
+    this.broadcast(writeAwareness(removal))
+    this.onLocalChange?.(removal)
+  }
+
+  /**
+   * Presence of another server's clients (`owner` stands for that server), already checked
+   * there: kept and relayed to every member here, never sent back out.
+   */
+  receiveRemote(owner: object, awarenessUpdate: Uint8Array): void {
+    const changed = this.store.apply(readAwarenessUpdate(awarenessUpdate), owner)
+    if (changed.length > 0) this.distribute(changed, null)
+  }
+
+  /** The server `owner` stands for is gone: its clients' states are removed here at once. */
+  forgetOwner(owner: object): void {
+    const removal = this.store.removeOwnedBy(owner)
     if (removal) this.broadcast(writeAwareness(removal))
+  }
+
+  /** The states of this room's own members (not of other servers' clients); null if none. */
+  localStatesUpdate(): Uint8Array | null {
+    return this.store.encodeAll((owner) => this.members.has(owner as Connection))
   }
 
   /** Cancels every timer (the room is unloading). */
@@ -135,8 +161,17 @@ export class PresenceRelay {
    * their own state back too, which y-protocols ignores.
    */
   private relay(from: Connection, clientIds: readonly number[], asSent: Uint8Array | null): void {
+    let update = asSent
+    if (this.onLocalChange) {
+      update ??= this.store.encode(clientIds)
+      this.onLocalChange(update)
+    }
+    this.distribute(clientIds, from, update)
+  }
+
+  private distribute(clientIds: readonly number[], from: Connection | null, update: Uint8Array | null = null): void {
     if (this.members.size < LARGE_ROOM) {
-      return this.broadcast(writeAwareness(asSent ?? this.store.encode(clientIds)), from)
+      return this.broadcast(writeAwareness(update ?? this.store.encode(clientIds)), from ?? undefined)
     }
     for (const clientId of clientIds) this.batch.add(clientId)
     this.cancelBatch ??= this.scheduler.delay(PRESENCE_BATCH_MS, () => {

@@ -67,10 +67,16 @@ export class RoomPresence {
     return encodeEntries(entries)
   }
 
-  /** An awareness update with every live state, for a newcomer or a query; null if none. */
-  encodeAll(): Uint8Array | null {
+  /**
+   * An awareness update with every live state, for a newcomer or a query (or only the states
+   * whose owner `owned` picks, e.g. this server's own clients for another server); null if none.
+   */
+  encodeAll(owned?: (owner: object) => boolean): Uint8Array | null {
     const live: Array<[number, ClientPresence]> = []
-    for (const entry of this.clients) if (entry[1].json !== null) live.push(entry)
+    for (const entry of this.clients) {
+      const { json, owner } = entry[1]
+      if (json !== null && (owned === undefined || (owner !== null && owned(owner)))) live.push(entry)
+    }
     return live.length === 0 ? null : encodeEntries(live)
   }
 

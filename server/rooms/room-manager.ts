@@ -8,6 +8,7 @@ import { type BacklogLimits, Connection, type ConnectionInfo } from './connectio
 import type { LimitHitReporter, PresenceLimits } from './limits'
 import type { Log } from './log'
 import type { RoomPolicy } from './policy'
+import type { DocReplica, Replication } from './replication'
 import { Room, type RoomHooks } from './room'
 import type { PeerSocket } from './socket'
 import { docFromStorage } from './yjs-merge'
@@ -31,6 +32,8 @@ export interface RoomManagerOptions {
   readonly scheduler?: Scheduler
   /** Wall-clock time stamped on a deletion's tombstone (ms since the epoch; Date.now by default). */
   readonly now?: () => number
+  /** Keeps documents in step with the other servers of a cluster (server/cluster); none alone. */
+  readonly replication?: Replication | null
 }
 
 type RoomEntry =
@@ -68,7 +71,8 @@ export class RoomManager {
     this.coldLoad = new ColdLoad({ scheduler: this.scheduler, logger: options.logger })
     this.hooks = {
       onIdle: (room) => this.unload(room),
-      onBroken: (room) => this.reload(room),
+      onBroken: (room) => this.retire(room),
+      onDeletedElsewhere: (room) => this.retire(room, CloseCode.DocumentDeleted),
       onLogGrown: (room) => {
         if (room.storedLogLength >= this.options.compactAfterUpdates) this.compact(room.docId)
       },
@@ -178,13 +182,26 @@ export class RoomManager {
   private async load(docId: string): Promise<Room> {
     this.makeRoomFor(docId)
     const started = this.scheduler.now()
+    // In a cluster, listen to the other servers first: whatever they commit from now on is
+    // either in the load below or heard of afterwards (C2).
+    const replica = (await this.options.replication?.open(docId)) ?? null
+    try {
+      return await this.loadRoom(docId, replica, started)
+    } catch (err) {
+      replica?.close()
+      throw err
+    }
+  }
+
+  private async loadRoom(docId: string, replica: DocReplica | null, started: number): Promise<Room> {
     // A deleted document is never loaded, so nothing can be stored for it through a room
     // (L7); the failed load leaves no entry behind (see acquire).
     if (await this.options.storage.isDeleted(docId)) throw new DocumentDeletedError(docId)
-    const stored = await this.options.storage.load(docId)
+    const stored = replica ? await replica.load() : { ...(await this.options.storage.load(docId)), lastSeq: 0 }
     await this.coldLoad.answerFromStorage(docId, stored)
     const doc = docFromStorage(stored, this.options.logger, docId)
     const room = new Room({
+      replica,
       docId,
       doc,
       storedLogLength: stored.updates.length,
@@ -197,6 +214,7 @@ export class RoomManager {
       policy: this.options.policy,
     })
     this.entries.set(docId, { phase: 'open', room })
+    replica?.bind(room, stored.lastSeq)
     this.options.logger.debug({ docId, updates: stored.updates.length, ms: Math.round(this.scheduler.now() - started) }, 'document loaded')
     if (stored.updates.length >= this.options.compactAfterUpdates) this.compact(docId)
     return room
@@ -236,8 +254,12 @@ export class RoomManager {
     this.options.logger.debug({ docId: room.docId }, 'document unloaded')
   }
 
-  /** A room whose Y.Doc may be damaged: drop it once its valid pending updates are stored. */
-  private reload(room: Room): void {
+  /**
+   * Drops a room once its pending updates are stored: one whose Y.Doc may be damaged (its
+   * clients were closed to reload), or, with `reason`, one deleted by another server of the
+   * cluster (its clients are closed with it). The next user loads the document afresh.
+   */
+  private retire(room: Room, reason?: CloseReason): void {
     const entry = this.entries.get(room.docId)
     if (entry?.phase !== 'open' || entry.room !== room) return
     const done = this.options.commitQueue.drain().then(() => {
@@ -246,6 +268,8 @@ export class RoomManager {
     })
     const closing: RoomEntry = { phase: 'closing', done }
     this.entries.set(room.docId, closing)
+    // After the entry changed: the room emptying must not unload (and destroy) it meanwhile.
+    if (reason) room.closeAll(reason)
   }
 
   private compact(docId: string): void {
@@ -275,7 +299,9 @@ export class RoomManager {
       room?.closeAll(CloseCode.DocumentDeleted)
       await this.options.commitQueue.drain()
       room?.destroy()
-      return this.options.storage.deleteDocument(docId, (this.options.now ?? Date.now)())
+      const deleted = await this.options.storage.deleteDocument(docId, (this.options.now ?? Date.now)())
+      if (deleted) this.options.replication?.documentDeleted(docId)
+      return deleted
     })()
     const closing: RoomEntry = {
       phase: 'closing',

@@ -17,6 +17,7 @@ import type { Log } from './log'
 import type { DocumentMetadata, RoomPolicy } from './policy'
 import { RoomPresence } from './presence'
 import { PresenceRelay } from './presence-relay'
+import type { DocReplica, ReplicaTarget } from './replication'
 import { checkUpdate } from './update-validation'
 
 export interface RoomHooks {
@@ -26,6 +27,8 @@ export interface RoomHooks {
   onBroken(room: Room): void
   /** The stored log of this document has grown past the compaction threshold. */
   onLogGrown(room: Room): void
+  /** Another server of the cluster deleted the document: the manager closes the room. */
+  onDeletedElsewhere(room: Room): void
 }
 
 export interface RoomOptions {
@@ -42,10 +45,14 @@ export interface RoomOptions {
   readonly scheduler: Scheduler
   /** The application's rules (what commits record, how presence is rewritten); none by default. */
   readonly policy?: RoomPolicy
+  /** The document's link to the other servers of a cluster, if any. */
+  readonly replica?: DocReplica | null
 }
 
 /** Origin of changes the server makes itself (a rename through the REST API). */
 const SERVER_ORIGIN = Symbol('tandem-server')
+/** Origin of updates other servers of the cluster committed. */
+const CLUSTER_ORIGIN = Symbol('tandem-cluster')
 
 const NO_METADATA: DocumentMetadata = {}
 
@@ -59,7 +66,7 @@ const NO_METADATA: DocumentMetadata = {}
  * content to a client (the answer to sync step 1) waits until no update is pending, so no
  * client ever receives content that a crash could still lose.
  */
-export class Room implements MessageSink {
+export class Room implements MessageSink, ReplicaTarget {
   readonly docId: string
   readonly doc: Y.Doc
   readonly connections = new Set<Connection>()
@@ -80,6 +87,7 @@ export class Room implements MessageSink {
   private readonly onLimitHit: LimitHitReporter
   private readonly scheduler: Scheduler
   private readonly presenceRelay: PresenceRelay
+  private readonly replica: DocReplica | null
   /** What the policy records with each commit (see RoomPolicy.watchMetadata). */
   private readonly metadataOfCommit: () => DocumentMetadata
   /** Connections asked to resync because they sent an update with missing dependencies. */
@@ -97,6 +105,8 @@ export class Room implements MessageSink {
     this.onLimitHit = options.onLimitHit
     this.scheduler = options.scheduler
     this.lastActivity = this.scheduler.now()
+    this.replica = options.replica ?? null
+    const replica = this.replica
     this.presenceRelay = new PresenceRelay({
       store: this.presence,
       members: this.connections,
@@ -104,6 +114,7 @@ export class Room implements MessageSink {
       scheduler: options.scheduler,
       onLimitHit: options.onLimitHit,
       rewritePresence: options.policy?.rewritePresence,
+      onLocalChange: replica ? (awareness) => replica.presenceChanged(awareness) : undefined,
     })
     this.metadataOfCommit = options.policy?.watchMetadata?.(this.doc) ?? (() => NO_METADATA)
   }
@@ -247,15 +258,62 @@ export class Room implements MessageSink {
   private commit(update: Uint8Array, onStored?: () => void): void {
     const { title } = this.metadataOfCommit()
     this.pendingUpdates++
-    this.commitQueue.enqueue(this.docId, update, title, () => {
+    this.commitQueue.enqueue(this.docId, update, title, (seq) => {
       this.pendingUpdates--
       this.logLength++
       this.broadcast(writeUpdate(update))
+      if (seq !== null) this.replica?.committed(seq, update)
       onStored?.()
       if (this.pendingUpdates === 0) this.runAfterCommit()
       this.hooks.onLogGrown(this)
       this.checkIdle()
     })
+  }
+
+  /**
+   * Updates other servers committed (C2), already stored: applied, then relayed to the clients
+   * here — only what this document did not have yet, as Yjs reports it.
+   */
+  applyRemote(updates: readonly Uint8Array[]): void {
+    if (this.broken) return
+    const news: Uint8Array[] = []
+    const collect = (update: Uint8Array, origin: unknown): void => {
+      if (origin === CLUSTER_ORIGIN) news.push(update)
+    }
+    this.doc.on('update', collect)
+    try {
+      this.doc.transact(() => {
+        for (const update of updates) Y.applyUpdate(this.doc, update, CLUSTER_ORIGIN)
+      }, CLUSTER_ORIGIN)
+    } catch (err) {
+      this.logger.error({ err, docId: this.docId }, 'Yjs refused an update from another server')
+      return this.breakRoom()
+    } finally {
+      this.doc.off('update', collect)
+    }
+    if (news.length === 0) return
+    this.fullStateFrame = null
+    for (const update of news) this.broadcast(writeUpdate(update))
+  }
+
+  remotePresence(owner: object, awareness: Uint8Array): void {
+    try {
+      this.presenceRelay.receiveRemote(owner, awareness)
+    } catch (err) {
+      this.logger.warn({ err, docId: this.docId }, 'dropped malformed presence from another server')
+    }
+  }
+
+  forgetPresenceOf(owner: object): void {
+    this.presenceRelay.forgetOwner(owner)
+  }
+
+  localPresence(): Uint8Array | null {
+    return this.presenceRelay.localStatesUpdate()
+  }
+
+  deleted(): void {
+    this.hooks.onDeletedElsewhere(this)
   }
 
   /**
@@ -327,6 +385,7 @@ export class Room implements MessageSink {
   }
 
   destroy(): void {
+    this.replica?.close()
     this.presenceRelay.dispose()
     this.doc.destroy()
   }

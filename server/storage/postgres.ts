@@ -7,8 +7,10 @@ import {
   type EnsureOptions,
   type MergeUpdates,
   type PendingUpdate,
-  type Storage,
+  type SequencedDocument,
+  type SequencedStorage,
   type StoredDocument,
+  type UpdatesSince,
 } from './storage'
 
 export interface PostgresOptions {
@@ -25,29 +27,15 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError'
 }
 
-/** The connection URL without its password, for messages and the start banner. */
-export function redactDatabaseUrl(url: string): string {
+/** A connection URL (PostgreSQL, Redis) without its password, for messages and the start banner. */
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = '***'
     return parsed.toString()
   } catch {
-    return 'the PostgreSQL URL (unparsable)'
+    return 'the URL (unparsable)'
   }
-}
-
-/** A stored document plus the sequence numbers a relay needs to catch up from it. */
-export interface SequencedDocument extends StoredDocument {
-  /** The seq of the newest update (0 when none was ever stored). */
-  readonly lastSeq: number
-  /** The snapshot covers every update up to this seq; `updates` are the ones after it. */
-  readonly snapshotSeq: number
-}
-
-export interface UpdatesSince {
-  /** The updates with seq > the asked one, oldest first. */
-  readonly updates: readonly Uint8Array[]
-  readonly lastSeq: number
 }
 
 /**
@@ -87,7 +75,7 @@ function buffer(data: Uint8Array): Buffer {
  * covers the updates up to its seq and compaction deletes only those, so an update appended
  * by another server while a merge runs is kept. One transaction per `append` batch.
  */
-export class PostgresStorage implements Storage {
+export class PostgresStorage implements SequencedStorage {
   readonly pool: pg.Pool
 
   private constructor(pool: pg.Pool) {
@@ -108,7 +96,7 @@ export class PostgresStorage implements Storage {
       await pool.end()
       const reason = err instanceof Error ? err.message : String(err)
       throw new DatabaseUnavailableError(
-        `PostgreSQL at ${redactDatabaseUrl(options.connectionString)} could not be opened: ${reason} (check --database-url / TANDEM_DATABASE_URL)`,
+        `PostgreSQL at ${redactUrl(options.connectionString)} could not be opened: ${reason} (check --database-url / TANDEM_DATABASE_URL)`,
         { cause: err },
       )
     }
@@ -134,7 +122,11 @@ export class PostgresStorage implements Storage {
   }
 
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
-    if (batch.length === 0) return
+    await this.appendSequenced(batch, now)
+  }
+
+  async appendSequenced(batch: readonly PendingUpdate[], now: number): Promise<Array<number | null>> {
+    if (batch.length === 0) return []
     // Check the whole batch first so a bad entry stores nothing (append is atomic).
     const byDoc = new Map<string, { updates: Buffer[]; title: string | null }>()
     for (const entry of batch) {
@@ -152,6 +144,7 @@ export class PostgresStorage implements Storage {
     }
     // Documents in one order for every server, so two batches never wait for each other's rows.
     const ids = [...byDoc.keys()].sort()
+    const firstSeq = new Map<string, number>()
     await this.transaction(async (client) => {
       for (const id of ids) {
         const doc = byDoc.get(id)
@@ -174,12 +167,21 @@ export class PostgresStorage implements Storage {
         const row = head.rows[0]
         if (!row) continue
         const first = Number(row.last_seq) - doc.updates.length + 1
+        firstSeq.set(id, first)
         await client.query(
           `INSERT INTO updates (doc_id, seq, data)
            SELECT $1, $2::bigint + t.ord - 1, t.data FROM unnest($3::bytea[]) WITH ORDINALITY AS t(data, ord)`,
           [id, first, doc.updates],
         )
       }
+    })
+    // Entries of one document got consecutive seqs in batch order.
+    const next = new Map(firstSeq)
+    return batch.map((entry) => {
+      const seq = next.get(entry.docId)
+      if (seq === undefined) return null
+      next.set(entry.docId, seq + 1)
+      return seq
     })
   }
 
@@ -188,7 +190,6 @@ export class PostgresStorage implements Storage {
     return { snapshot, updates }
   }
 
-  /** `load`, plus the seq of the newest update and the seq the snapshot covers. */
   async loadWithSeq(docId: string): Promise<SequencedDocument> {
     // One snapshot of the database: a compaction committing between the reads cannot hide updates.
     return this.transaction(async (client) => {
@@ -210,11 +211,6 @@ export class PostgresStorage implements Storage {
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   }
 
-  /**
-   * The updates stored after `seq`, for a server catching up on what others appended. Null
-   * when some of them are no longer in the log (merged into the snapshot, or from before the
-   * document was deleted): the caller must `loadWithSeq` the whole document instead.
-   */
   async loadSince(docId: string, seq: number): Promise<UpdatesSince | null> {
     return this.transaction(async (client) => {
       const head = await client.query<{ last_seq: string; base_seq: string }>('SELECT last_seq, base_seq FROM documents WHERE id = $1', [
@@ -226,6 +222,14 @@ export class PostgresStorage implements Storage {
       const log = await client.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc_id = $1 AND seq > $2 ORDER BY seq', [docId, seq])
       return { updates: log.rows.map((r) => bytes(r.data)), lastSeq: Number(row.last_seq) }
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+  }
+
+  async heads(docIds: readonly string[]): Promise<Map<string, number>> {
+    if (docIds.length === 0) return new Map()
+    const { rows } = await this.pool.query<{ id: string; last_seq: string }>('SELECT id, last_seq FROM documents WHERE id = ANY($1)', [
+      docIds,
+    ])
+    return new Map(rows.map((row) => [row.id, Number(row.last_seq)]))
   }
 
   async compact(docId: string, merge: MergeUpdates): Promise<CompactionResult> {

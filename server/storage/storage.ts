@@ -88,3 +88,40 @@ export interface Storage {
   ping(): Promise<void>
   close(): Promise<void>
 }
+
+/** A stored document plus the sequence numbers a relay needs to catch up from it. */
+export interface SequencedDocument extends StoredDocument {
+  /** The seq of the newest update (0 when none was ever stored). */
+  readonly lastSeq: number
+  /** The snapshot covers every update up to this seq; `updates` are the ones after it. */
+  readonly snapshotSeq: number
+}
+
+export interface UpdatesSince {
+  /** The updates with seq > the asked one, oldest first (seqs asked+1 … lastSeq). */
+  readonly updates: readonly Uint8Array[]
+  readonly lastSeq: number
+}
+
+/**
+ * Storage that numbers each document's updates gap-free and never reuses a number (PostgreSQL,
+ * D12): what several servers sharing it need to tell what they have missed (C2). Memory and
+ * SQLite serve one process and do not implement it.
+ */
+export interface SequencedStorage extends Storage {
+  /** `append`, resolving with each entry's seq in batch order (null: dropped, deleted document). */
+  appendSequenced(batch: readonly PendingUpdate[], now: number): Promise<ReadonlyArray<number | null>>
+  /** `load`, plus the seq of the newest update and the seq the snapshot covers. */
+  loadWithSeq(docId: string): Promise<SequencedDocument>
+  /**
+   * The updates stored after `seq`; null when some of them are no longer in the log (merged
+   * into the snapshot, or from before a deletion): then `loadWithSeq` the whole document.
+   */
+  loadSince(docId: string, seq: number): Promise<UpdatesSince | null>
+  /** The seq of the newest update of each of `docIds` that exists (absent: deleted or never stored). */
+  heads(docIds: readonly string[]): Promise<Map<string, number>>
+}
+
+export function isSequenced(storage: Storage): storage is SequencedStorage {
+  return typeof (storage as Partial<SequencedStorage>).appendSequenced === 'function'
+}

@@ -1,0 +1,393 @@
+import { randomBytes } from 'node:crypto'
+import type { Log } from '../rooms/log'
+import type { DocReplica, ReplicaTarget, Replication } from '../rooms/replication'
+import type { Cancel, Scheduler } from '../scheduler'
+import type { Revocation } from '../storage/revocation-store'
+import type { SequencedDocument, SequencedStorage } from '../storage/storage'
+import { type ClusterMessage, decodeClusterMessage, encodeClusterMessage } from './messages'
+import type { ClusterBus } from './redis-bus'
+import { DocSequence } from './sequence'
+
+export interface ClusterOptions {
+  readonly storage: SequencedStorage
+  readonly logger: Log
+  readonly scheduler: Scheduler
+  /** This server's name in the cluster (random by default; unique per process). */
+  readonly instanceId?: string
+  /** How often every open document is checked against storage, whatever Redis says (C2). */
+  readonly catchUpIntervalMs?: number
+  /** How long a hole in the sequence may wait for its message before storage is read. */
+  readonly gapWaitMs?: number
+  /** Updates larger than this travel as a hint and are read from storage (C2). */
+  readonly hintAboveBytes?: number
+  /** Time to live of this server's liveness key; others forget its clients' presence when it lapses (C3). */
+  readonly livenessTtlMs?: number
+  /** Another server stored a revocation: refuse it here too (C4). */
+  readonly onRevoked?: (revocation: Revocation) => void
+  /** Redis came back: anything announced meanwhile may have been missed (revocations: reload them). */
+  readonly onReconnected?: () => void
+}
+
+const CONTROL_CHANNEL = 'tandem:control'
+const docChannel = (docId: string) => `tandem:doc:${docId}`
+const livenessKey = (instanceId: string) => `tandem:instance:${instanceId}`
+
+/** Stands for another server in the presence store: its clients' states are owned by this. */
+class RemoteServer {
+  constructor(readonly id: string) {}
+}
+
+/**
+ * This server's part in a cluster (C1–C5): one replica per open document, fed by Redis
+ * messages and, whenever those may have missed something, by PostgreSQL — the record. The
+ * bus is only ever a shortcut: a lost message, a Redis outage, a late subscription all end in
+ * a read of `seq > applied` from storage, at the latest at the next periodic check.
+ */
+export class Cluster implements Replication {
+  readonly instanceId: string
+  private bus: ClusterBus | null = null
+  private readonly replicas = new Map<string, Replica>()
+  private readonly servers = new Map<string, RemoteServer>()
+  private readonly catchUpIntervalMs: number
+  private readonly livenessTtlMs: number
+  private cancelCheck: Cancel | null = null
+  private cancelHeartbeat: Cancel | null = null
+  private stopped = false
+
+  constructor(readonly options: ClusterOptions) {
+    this.instanceId = options.instanceId ?? randomBytes(6).toString('hex')
+    this.catchUpIntervalMs = options.catchUpIntervalMs ?? 2_000
+    this.livenessTtlMs = options.livenessTtlMs ?? 6_000
+  }
+
+  /** Starts on `bus`: announces this server alive, listens to the control channel, starts the timers. */
+  async start(bus: ClusterBus): Promise<void> {
+    this.bus = bus
+    await bus.setExpiring(livenessKey(this.instanceId), this.livenessTtlMs)
+    await bus.subscribe(CONTROL_CHANNEL)
+    this.scheduleCheck()
+    this.scheduleHeartbeat()
+  }
+
+  /** For the bus: a message arrived on `channel`. */
+  receive(channel: string, bytes: Uint8Array): void {
+    let message: ClusterMessage
+    try {
+      message = decodeClusterMessage(bytes)
+    } catch (err) {
+      this.options.logger.warn({ err, channel }, 'dropped a malformed cluster message')
+      return
+    }
+    if (message.from === this.instanceId) return
+    switch (message.kind) {
+      case 'update':
+      case 'hint':
+      case 'presence':
+      case 'presence-query':
+        return this.replicas.get(message.docId)?.receive(message, this.server(message.from))
+      case 'deleted':
+        return this.replicas.get(message.docId)?.deleted()
+      case 'revoked':
+        return this.options.onRevoked?.(message.revocation)
+      case 'leaving':
+        return this.serverGone(message.from)
+    }
+  }
+
+  /** For the bus: Redis is back after an outage. Catch up every document, re-announce presence. */
+  reconnected(): void {
+    void this.bus?.setExpiring(livenessKey(this.instanceId), this.livenessTtlMs)
+    this.options.onReconnected?.()
+    for (const replica of this.replicas.values()) replica.resync()
+    void this.checkAll()
+  }
+
+  async open(docId: string): Promise<DocReplica> {
+    const replica = new Replica(this, docId)
+    this.replicas.get(docId)?.close()
+    this.replicas.set(docId, replica)
+    await this.bus?.subscribe(docChannel(docId))
+    return replica
+  }
+
+  documentDeleted(docId: string): void {
+    this.publish(CONTROL_CHANNEL, { kind: 'deleted', from: this.instanceId, docId })
+  }
+
+  /** Tells the other servers about a revocation this server stored. */
+  revoked(revocation: Revocation): void {
+    this.publish(CONTROL_CHANNEL, { kind: 'revoked', from: this.instanceId, revocation })
+  }
+
+  /** For /readyz: Redis answers. */
+  ping(): Promise<void> {
+    return this.bus ? this.bus.ping() : Promise.reject(new Error('not started'))
+  }
+
+  /** Clean stop: the others forget this server's clients' presence at once; closes the bus. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.cancelCheck?.()
+    this.cancelHeartbeat?.()
+    this.publish(CONTROL_CHANNEL, { kind: 'leaving', from: this.instanceId })
+    await this.bus?.deleteKey(livenessKey(this.instanceId))
+    for (const replica of [...this.replicas.values()]) replica.close()
+    await this.bus?.close()
+  }
+
+  /** @internal (Replica) */
+  publish(channel: string, message: ClusterMessage): void {
+    this.bus?.publish(channel, encodeClusterMessage(message))
+  }
+
+  /** @internal (Replica) */
+  forget(replica: Replica): void {
+    if (this.replicas.get(replica.docId) !== replica) return
+    this.replicas.delete(replica.docId)
+    this.bus?.unsubscribe(docChannel(replica.docId))
+  }
+
+  private server(id: string): RemoteServer {
+    let server = this.servers.get(id)
+    if (!server) {
+      server = new RemoteServer(id)
+      this.servers.set(id, server)
+    }
+    return server
+  }
+
+  private serverGone(id: string): void {
+    const server = this.servers.get(id)
+    if (!server) return
+    this.servers.delete(id)
+    this.options.logger.info({ instance: id }, 'a cluster server is gone: removing its clients’ presence')
+    for (const replica of this.replicas.values()) replica.forgetPresenceOf(server)
+  }
+
+  private scheduleCheck(): void {
+    this.cancelCheck = this.options.scheduler.delay(this.catchUpIntervalMs, () => {
+      void this.checkAll().finally(() => {
+        if (!this.stopped) this.scheduleCheck()
+      })
+    })
+  }
+
+  /** One query for every open document: whoever is behind storage catches up. */
+  private async checkAll(): Promise<void> {
+    const bound = [...this.replicas.values()].filter((replica) => replica.isBound)
+    if (bound.length === 0) return
+    let heads: Map<string, number>
+    try {
+      heads = await this.options.storage.heads(bound.map((replica) => replica.docId))
+    } catch (err) {
+      this.options.logger.warn({ err }, 'cluster check: storage unreachable')
+      return
+    }
+    for (const replica of bound) replica.checkHead(heads.get(replica.docId))
+  }
+
+  private scheduleHeartbeat(): void {
+    this.cancelHeartbeat = this.options.scheduler.delay(this.livenessTtlMs / 3, () => {
+      void this.heartbeat().finally(() => {
+        if (!this.stopped) this.scheduleHeartbeat()
+      })
+    })
+  }
+
+  /** Renews this server's liveness key and forgets the servers whose key has lapsed. */
+  private async heartbeat(): Promise<void> {
+    const bus = this.bus
+    if (!bus) return
+    await bus.setExpiring(livenessKey(this.instanceId), this.livenessTtlMs)
+    const ids = [...this.servers.keys()]
+    const alive = await bus.existing(ids.map(livenessKey))
+    if (!alive) return
+    ids.forEach((id, index) => {
+      if (!alive[index]) this.serverGone(id)
+    })
+  }
+
+  /** @internal (Replica) */
+  get config() {
+    return {
+      gapWaitMs: this.options.gapWaitMs ?? 50,
+      hintAboveBytes: this.options.hintAboveBytes ?? 64 * 1024,
+      storage: this.options.storage,
+      logger: this.options.logger,
+      scheduler: this.options.scheduler,
+      instanceId: this.instanceId,
+    }
+  }
+}
+
+/** One open document's link to the cluster. */
+class Replica implements DocReplica {
+  private sequence: DocSequence | null = null
+  private target: ReplicaTarget | null = null
+  /** Messages that arrived between subscribing and binding (the load in between). */
+  private early: Array<{ message: ClusterMessage; server: RemoteServer }> = []
+  private catchingUp = false
+  private catchUpAgain = false
+  private cancelGapWait: Cancel | null = null
+  private closed = false
+
+  constructor(
+    private readonly cluster: Cluster,
+    readonly docId: string,
+  ) {}
+
+  get isBound(): boolean {
+    return this.target !== null && !this.closed
+  }
+
+  load(): Promise<SequencedDocument> {
+    return this.cluster.config.storage.loadWithSeq(this.docId)
+  }
+
+  bind(target: ReplicaTarget, lastSeq: number): void {
+    this.target = target
+    this.sequence = new DocSequence(lastSeq)
+    const early = this.early
+    this.early = []
+    for (const { message, server } of early) this.receive(message, server)
+    this.askForPresence()
+  }
+
+  committed(seq: number, update: Uint8Array): void {
+    if (this.closed || !this.sequence) return
+    const { instanceId, hintAboveBytes } = this.cluster.config
+    this.apply(this.sequence.hear(seq, { kind: 'own' }))
+    const message: ClusterMessage =
+      update.byteLength > hintAboveBytes
+        ? { kind: 'hint', from: instanceId, docId: this.docId, seq }
+        : { kind: 'update', from: instanceId, docId: this.docId, seq, update }
+    this.cluster.publish(docChannel(this.docId), message)
+    this.afterHearing()
+  }
+
+  presenceChanged(awareness: Uint8Array): void {
+    if (this.closed) return
+    this.cluster.publish(docChannel(this.docId), { kind: 'presence', from: this.cluster.config.instanceId, docId: this.docId, awareness })
+  }
+
+  receive(message: ClusterMessage, server: RemoteServer): void {
+    if (this.closed) return
+    const sequence = this.sequence
+    const target = this.target
+    if (!sequence || !target) {
+      this.early.push({ message, server })
+      return
+    }
+    switch (message.kind) {
+      case 'update':
+        this.apply(sequence.hear(message.seq, { kind: 'update', update: message.update }))
+        return this.afterHearing()
+      case 'hint':
+        sequence.hear(message.seq, { kind: 'hint' })
+        return this.afterHearing()
+      case 'presence':
+        return target.remotePresence(server, message.awareness)
+      case 'presence-query': {
+        const local = target.localPresence()
+        if (local) this.presenceChanged(local)
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  /** After a Redis outage: tell the others who is here, ask who is there, and read what was missed. */
+  resync(): void {
+    if (!this.isBound) return
+    const local = this.target?.localPresence()
+    if (local) this.presenceChanged(local)
+    this.askForPresence()
+    void this.catchUp()
+  }
+
+  /** The periodic check: `head` is storage's newest seq, undefined if the document is gone. */
+  checkHead(head: number | undefined): void {
+    if (!this.sequence || this.closed) return
+    if (head === undefined || head > this.sequence.applied) void this.catchUp()
+  }
+
+  forgetPresenceOf(server: RemoteServer): void {
+    this.target?.forgetPresenceOf(server)
+  }
+
+  deleted(): void {
+    if (this.closed) return
+    const target = this.target
+    this.close()
+    target?.deleted()
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.cancelGapWait?.()
+    this.cluster.forget(this)
+  }
+
+  private askForPresence(): void {
+    this.cluster.publish(docChannel(this.docId), { kind: 'presence-query', from: this.cluster.config.instanceId, docId: this.docId })
+  }
+
+  private apply(updates: readonly Uint8Array[]): void {
+    if (updates.length > 0) this.target?.applyRemote(updates)
+  }
+
+  /** A hole in the sequence waits briefly for its message (they race on Redis), then storage is read. */
+  private afterHearing(): void {
+    if (this.closed || !this.sequence?.hasGap) {
+      this.cancelGapWait?.()
+      this.cancelGapWait = null
+      return
+    }
+    if (this.cancelGapWait) return
+    this.cancelGapWait = this.cluster.config.scheduler.delay(this.cluster.config.gapWaitMs, () => {
+      this.cancelGapWait = null
+      if (this.sequence?.hasGap) void this.catchUp()
+    })
+  }
+
+  /**
+   * Reads from storage what this server has not applied (`seq > applied`) and applies it. The
+   * updates read include this server's own, already applied: Yjs ignores what it has.
+   */
+  private async catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true
+      return
+    }
+    this.catchingUp = true
+    const { storage, logger } = this.cluster.config
+    try {
+      do {
+        this.catchUpAgain = false
+        const sequence = this.sequence
+        if (!sequence || this.closed) return
+        const since = await storage.loadSince(this.docId, sequence.applied)
+        if (this.closed) return
+        if (since) {
+          this.apply(since.updates)
+          this.apply(sequence.caughtUp(since.lastSeq))
+          continue
+        }
+        if (await storage.isDeleted(this.docId)) return this.deleted()
+        const whole = await storage.loadWithSeq(this.docId)
+        if (this.closed) return
+        this.apply(whole.snapshot ? [whole.snapshot, ...whole.updates] : whole.updates)
+        this.apply(sequence.caughtUp(whole.lastSeq))
+      } while (this.catchUpAgain)
+    } catch (err) {
+      // The periodic check tries again.
+      logger.warn({ err, docId: this.docId }, 'cluster catch-up failed; retrying at the next check')
+    } finally {
+      this.catchingUp = false
+      this.afterHearing()
+    }
+  }
+}
