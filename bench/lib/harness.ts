@@ -152,7 +152,7 @@ export function serverLogOf(target: RunningTarget): string {
   return target
     .output()
     .split('\n')
-    .filter((line) => line && !/^LISTENING|^Tandem sync server on|OPEN MODE|^Persisting documents/.test(line))
+    .filter((line) => line && !/^LISTENING|Tandem sync server on|OPEN MODE|^Persisting documents/.test(line))
     .slice(-20)
     .join('\n')
     .slice(-3_000)
