@@ -200,6 +200,7 @@ export function clusterTables(result: ScenarioResult): Table[] {
     s(name, (r) => step(r).deliveriesPerSec, 0),
     s(name, (r) => step(r).expected - step(r).delivered, 0),
     s(name, (r) => step(r).duplicates, 0),
+    s(name, (r) => r.mergedUpdates, 0),
     s(name, (r) => step(r).latency.p50, 2),
     s(name, (r) => step(r).latency.p99, 1),
     s(name, (r) => step(r).cross?.latency.p50 ?? NaN, 2),
@@ -225,13 +226,14 @@ export function clusterTables(result: ScenarioResult): Table[] {
         '"same-instance p99" = deliveries between clients of one instance. Server CPU = utime+stime summed over the Tandem instances during the window; ' +
         "µs/delivery = that over all deliveries (cross and same-instance). PostgreSQL CPU = every process named postgres (backends and the server's workers; " +
         'anything else using this PostgreSQL server during the window counts too); Redis = the redis-server process. "all µs/delivery" adds both. ' +
-        "Peak RSS = the sum of the instances' VmHWM. Duplicates = updates a client received more than once." +
+        "Peak RSS = the sum of the instances' VmHWM. Duplicates = updates a client received more than once; merged msgs = received updates holding several clients' edits (a catch-up read from PostgreSQL): only their first edit is identified, the others count as lost." +
         (failureNote(runs) ? ` ${failureNote(runs)}` : ''),
       columns: [
         'configuration',
         'deliveries/s',
         'lost',
         'duplicates',
+        'merged msgs',
         'p50 ms',
         'p99 ms',
         'cross p50 ms',
