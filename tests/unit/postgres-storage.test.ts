@@ -149,6 +149,32 @@ describe.runIf(available)('PostgreSQL storage across servers', () => {
     expect(await storage.loadWithSeq('d')).toEqual({ snapshot: null, updates: [u(9)], lastSeq: 5, snapshotSeq: 0 })
   })
 
+  it('[C1] appendSequenced tells each entry its seq (null for a deleted document); heads gives the newest seq per document', async () => {
+    const storage = await server()
+    const other = await server()
+    await other.append([{ docId: 'a', update: u(0) }], 1)
+    await storage.append([{ docId: 'gone', update: u(0) }], 1)
+    await storage.deleteDocument('gone', 2)
+    const seqs = await storage.appendSequenced(
+      [
+        { docId: 'a', update: u(1) },
+        { docId: 'b', update: u(2) },
+        { docId: 'gone', update: u(3) },
+        { docId: 'a', update: u(4) },
+      ],
+      3,
+    )
+    expect(seqs).toEqual([2, 1, null, 3])
+    expect(await seqsOf(storage, 'a')).toEqual([1, 2, 3])
+    expect(await other.heads(['a', 'b', 'gone', 'never'])).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 1],
+      ]),
+    )
+    expect(await other.heads([])).toEqual(new Map())
+  })
+
   it('[D14] N servers starting at once on an empty database apply each migration exactly once', async () => {
     const starting = Array.from({ length: 5 }, () => new pg.Pool({ connectionString: database.url, max: 1 }))
     pools.push(...starting)
