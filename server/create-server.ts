@@ -106,6 +106,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     connections: () => rooms.connectionCount,
     documentsLoaded: () => rooms.loadedRooms,
     pendingUpdates: () => rooms.pendingUpdates,
+    cluster: config.redisUrl ? () => cluster?.stats() ?? null : undefined,
   })
   const commitQueue = new CommitQueue({ storage, logger, now, onBatchCommitted: (size, ms) => metrics.committed(size, ms) })
   const compactor = new Compactor({ storage, logger, onCompacted: () => metrics.compacted() })

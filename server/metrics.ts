@@ -6,6 +6,15 @@ export type MessageKind = 'sync' | 'awareness' | 'auth' | 'query_awareness' | 'o
 const KINDS: readonly MessageKind[] = ['sync', 'awareness', 'auth', 'query_awareness', 'other']
 const KIND_INDEX: Record<MessageKind, number> = { sync: 0, awareness: 1, auth: 2, query_awareness: 3, other: 4 }
 
+/** What a cluster member counts (server/cluster/cluster.ts). */
+export interface ClusterStats {
+  readonly published: number
+  readonly received: number
+  readonly catchUps: number
+  readonly serversGone: number
+  readonly redisUp: boolean
+}
+
 /**
  * The server's Prometheus metrics, on a registry of its own (no global state, so several
  * servers can run in one process). Per-message counts are plain numbers on the relay path and
@@ -24,7 +33,13 @@ export class Metrics {
   private readonly limitHits: Counter<'kind'>
   private readonly connectionsOpened: Counter
 
-  constructor(sources: { connections: () => number; documentsLoaded: () => number; pendingUpdates: () => number }) {
+  constructor(sources: {
+    connections: () => number
+    documentsLoaded: () => number
+    pendingUpdates: () => number
+    /** This server's cluster counters, when it is in a cluster (read when scraped). */
+    cluster?: () => ClusterStats | null
+  }) {
     const registry = this.registry
     collectDefaultMetrics({ register: registry, prefix: 'tandem_process_', eventLoopMonitoringPrecision: 10 })
     new Gauge({
@@ -99,6 +114,42 @@ export class Metrics {
       name: 'tandem_connections_opened_total',
       help: 'WebSocket connections accepted',
       registers: [registry],
+    })
+    if (sources.cluster) this.registerCluster(sources.cluster)
+  }
+
+  private registerCluster(read: () => ClusterStats | null): void {
+    const registers = [this.registry]
+    const counter = (name: string, help: string, value: (stats: ClusterStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const stats = read()
+          this.reset()
+          if (stats) this.inc(value(stats))
+        },
+      })
+    counter('tandem_cluster_messages_published_total', 'Messages this server published to the other servers', (s) => s.published)
+    counter('tandem_cluster_messages_received_total', 'Messages received from the other servers', (s) => s.received)
+    counter(
+      'tandem_cluster_catchups_total',
+      'Reads from storage of what the other servers committed (gaps, reconnects, checks)',
+      (s) => s.catchUps,
+    )
+    counter(
+      'tandem_cluster_servers_gone_total',
+      'Other servers whose presence was dropped (clean stop or lapsed liveness)',
+      (s) => s.serversGone,
+    )
+    new Gauge({
+      name: 'tandem_cluster_redis_up',
+      help: '1 while Redis is reachable (the relay between servers works), 0 otherwise',
+      registers,
+      collect() {
+        this.set(read()?.redisUp ? 1 : 0)
+      },
     })
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { ClusterStats } from '../metrics'
 import type { Log } from '../rooms/log'
 import type { DocReplica, ReplicaTarget, Replication } from '../rooms/replication'
 import type { Cancel, Scheduler } from '../scheduler'
@@ -45,6 +46,8 @@ class RemoteServer {
  */
 export class Cluster implements Replication {
   readonly instanceId: string
+  /** Counters for /metrics. */
+  private readonly counts = { published: 0, received: 0, catchUps: 0, serversGone: 0 }
   private bus: ClusterBus | null = null
   private readonly replicas = new Map<string, Replica>()
   private readonly servers = new Map<string, RemoteServer>()
@@ -57,7 +60,7 @@ export class Cluster implements Replication {
   constructor(readonly options: ClusterOptions) {
     this.instanceId = options.instanceId ?? randomBytes(6).toString('hex')
     this.catchUpIntervalMs = options.catchUpIntervalMs ?? 2_000
-    this.livenessTtlMs = options.livenessTtlMs ?? 6_000
+    this.livenessTtlMs = options.livenessTtlMs ?? 5_000
   }
 
   /** Starts on `bus`: announces this server alive, listens to the control channel, starts the timers. */
@@ -79,6 +82,7 @@ export class Cluster implements Replication {
       return
     }
     if (message.from === this.instanceId) return
+    this.counts.received++
     switch (message.kind) {
       case 'update':
       case 'hint':
@@ -138,7 +142,18 @@ export class Cluster implements Replication {
 
   /** @internal (Replica) */
   publish(channel: string, message: ClusterMessage): void {
-    this.bus?.publish(channel, encodeClusterMessage(message))
+    if (!this.bus?.isUp) return
+    this.counts.published++
+    this.bus.publish(channel, encodeClusterMessage(message))
+  }
+
+  /** @internal (Replica) */
+  countCatchUp(): void {
+    this.counts.catchUps++
+  }
+
+  stats(): ClusterStats {
+    return { ...this.counts, redisUp: this.bus?.isUp ?? false }
   }
 
   /** @internal (Replica) */
@@ -161,6 +176,7 @@ export class Cluster implements Replication {
     const server = this.servers.get(id)
     if (!server) return
     this.servers.delete(id)
+    this.counts.serversGone++
     this.options.logger.info({ instance: id }, 'a cluster server is gone: removing its clients’ presence')
     for (const replica of this.replicas.values()) replica.forgetPresenceOf(server)
   }
@@ -246,6 +262,7 @@ class Replica implements DocReplica {
   }
 
   bind(target: ReplicaTarget, lastSeq: number): void {
+    if (this.closed) return
     this.target = target
     this.sequence = new DocSequence(lastSeq)
     const early = this.early
@@ -369,6 +386,7 @@ class Replica implements DocReplica {
         this.catchUpAgain = false
         const sequence = this.sequence
         if (!sequence || this.closed) return
+        this.cluster.countCatchUp()
         const since = await storage.loadSince(this.docId, sequence.applied)
         if (this.closed) return
         if (since) {

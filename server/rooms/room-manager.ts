@@ -214,7 +214,11 @@ export class RoomManager {
       policy: this.options.policy,
     })
     this.entries.set(docId, { phase: 'open', room })
-    replica?.bind(room, stored.lastSeq)
+    // Bound a turn later: the connections that waited for this load join the room first (in
+    // this turn's promise callbacks). Some were answered from storage (cold load); an update
+    // from another server applied before they joined would be relayed to no one and be
+    // missing from their copy. Whatever arrives meanwhile waits in the replica.
+    if (replica) this.scheduler.defer(() => replica.bind(room, stored.lastSeq))
     this.options.logger.debug({ docId, updates: stored.updates.length, ms: Math.round(this.scheduler.now() - started) }, 'document loaded')
     if (stored.updates.length >= this.options.compactAfterUpdates) this.compact(docId)
     return room

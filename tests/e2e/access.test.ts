@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
+import { waitForEditorText, waitForPresence } from '../helpers/editor-page'
 import { signToken, TEST_SECRET } from '../helpers/tokens'
 
 /**
@@ -34,22 +35,6 @@ const editorText = (page: Page) =>
     for (const caret of copy.querySelectorAll('.collaboration-carets__caret')) caret.remove()
     return copy.textContent ?? ''
   })
-
-// Generous bounds: they only cap how long a failure takes on a busy machine, they decide nothing.
-async function waitForEditorText(page: Page, text: string, timeout = 15_000) {
-  await page.waitForFunction((t) => document.querySelector('.ProseMirror')?.textContent?.includes(t) ?? false, text, { timeout })
-}
-
-async function waitForPresence(page: Page, predicate: (names: string[]) => boolean, timeout = 15_000) {
-  const deadline = Date.now() + timeout
-  let names: string[] = []
-  while (Date.now() < deadline) {
-    names = await page.locator('[data-testid="presence-user"] .tandem-presence__name').allTextContents()
-    if (predicate(names)) return names
-    await page.waitForTimeout(25)
-  }
-  throw new Error(`presence never matched; last seen: ${JSON.stringify(names)}`)
-}
 
 async function tokenGoneFromAddress(page: Page) {
   await page.waitForFunction(() => !new URL(location.href).searchParams.has('token'), undefined, { timeout: 15_000 })

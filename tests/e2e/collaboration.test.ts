@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
+import { uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
 
 /**
  * Real Chromium against the real `npm start` process (server/bin/main.ts) on a free port with a
@@ -25,28 +26,6 @@ async function openAs(name: string, docId: string, viewport = { width: 1280, hei
 }
 
 const editorText = (page: Page) => page.locator('.ProseMirror').evaluate((el) => el.textContent ?? '')
-
-// Generous bounds: they only cap how long a failure takes on a busy machine, they decide nothing.
-async function waitForEditorText(page: Page, text: string, timeout = 15_000) {
-  await page.waitForFunction((t) => document.querySelector('.ProseMirror')?.textContent?.includes(t) ?? false, text, { timeout })
-}
-
-async function presenceNames(page: Page): Promise<string[]> {
-  return page.locator('[data-testid="presence-user"] .tandem-presence__name').allTextContents()
-}
-
-async function waitForPresence(page: Page, predicate: (names: string[]) => boolean, timeout = 15_000) {
-  const deadline = Date.now() + timeout
-  let names: string[] = []
-  while (Date.now() < deadline) {
-    names = await presenceNames(page)
-    if (predicate(names)) return names
-    await page.waitForTimeout(25)
-  }
-  throw new Error(`presence never matched; last seen: ${JSON.stringify(names)}`)
-}
-
-const uniqueDocId = (label: string) => `e2e-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
 describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
   beforeAll(async () => {

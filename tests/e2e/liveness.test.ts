@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { type BlackholeProxy, startBlackholeProxy } from '../helpers/blackhole-proxy'
 import { browserAvailability, launchChromium } from '../helpers/browser'
+import { presenceNames } from '../helpers/editor-page'
 
 /**
  * Real Chromium, the real `npm start` process, default heartbeat (4 s) and client silence
@@ -28,8 +29,6 @@ async function openAs(base: string, name: string, docId: string): Promise<Page> 
   await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor()
   return page
 }
-
-const presenceNames = (page: Page) => page.locator('[data-testid="presence-user"] .tandem-presence__name').allTextContents()
 
 /**
  * Freezes the page's fake clock a little ahead of its current time. The page's time runs on

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
+import { uniqueDocId } from '../helpers/editor-page'
 import { waitUntilStored } from '../helpers/service-worker'
 
 /**
@@ -15,8 +16,6 @@ const availability = browserAvailability()
 let server: AppServer
 let browser: Browser
 let context: BrowserContext
-
-const uniqueDocId = (label: string) => `e2e-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
 /** True once React has hydrated the element (it carries React's fiber key). */
 const hydrated = (page: Page, selector: string) =>

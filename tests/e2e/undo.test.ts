@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { browserAvailability, launchChromium } from '../helpers/browser'
+import { uniqueDocId } from '../helpers/editor-page'
 
 /**
  * Undo that is safe together (lib/editor/undo.ts), in real Chromium against the real app: one
@@ -82,8 +83,6 @@ async function pressUntilStill(page: Page, keys: string, limit = 60): Promise<nu
   }
   throw new Error(`${keys} still changed the editor after ${limit} presses`)
 }
-
-const uniqueDocId = (label: string) => `e2e-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
 describe.skipIf(!availability.run)('undo in Chromium', () => {
   beforeAll(async () => {

@@ -38,7 +38,7 @@ export async function connectSynced(
 }
 
 /** Names of the users whose awareness states a client currently sees (other than itself). */
-export function peerNames(client: TestClient): string[] {
+export function peerNames(client: Pick<TestClient, 'doc' | 'provider'>): string[] {
   const names: string[] = []
   for (const [clientId, state] of client.provider.awareness.getStates()) {
     if (clientId === client.doc.clientID) continue

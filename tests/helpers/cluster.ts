@@ -23,6 +23,8 @@ export interface Cluster {
   stop(i: number): Promise<void>
   /** Starts instance i again (after kill or stop) on the same data dir; its port may differ. */
   restart(i: number): Promise<ServerProcess>
+  /** Starts one more server in the cluster (the last of `instances`). */
+  add(): Promise<ServerProcess>
   /** SIGTERM every running instance (SIGKILL after 10 s), wait for all, remove the data dirs. */
   stopAll(): Promise<void>
 }
@@ -81,6 +83,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       if (running(at(i))) throw new Error(`instance ${i} is still running: kill(${i}) or stop(${i}) it first`)
       const server = await spawnOne(i)
       instances[i] = server
+      return server
+    },
+    async add() {
+      dataDirs.push(makeTempDir('tandem-cluster-'))
+      const server = await spawnOne(dataDirs.length - 1)
+      instances.push(server)
       return server
     },
     stopAll,

@@ -39,11 +39,25 @@ export function nginxAvailability(ci = process.env.CI === 'true'): boolean {
 }
 
 /**
- * examples/nginx/tandem.conf with the `server` lines of `upstream tandem` replaced by
- * `upstreams` (host:port each) and its `listen` port by `127.0.0.1:<port>`. Throws when the
- * file no longer has that shape, so the test cannot silently run some other config.
+ * How nginx picks the instance: `document` is the documented config as it is (a consistent hash
+ * on the document id, so a document's sockets share an instance); `least_conn` swaps that one
+ * `hash` line for `least_conn;`, so a new long-lived socket goes to the instance with the fewest
+ * open connections (tests use it to split one document's users over instances on purpose).
  */
-export function rewriteExampleConfig(source: string, upstreams: readonly string[], port: number): string {
+export type NginxBalance = 'document' | 'least_conn'
+
+/**
+ * examples/nginx/tandem.conf with the `server` lines of `upstream tandem` replaced by
+ * `upstreams` (host:port each) and its `listen` port by `127.0.0.1:<port>`; with
+ * `balance: 'least_conn'` also its `hash ...;` line by `least_conn;`. Throws when the file no
+ * longer has that shape, so the test cannot silently run some other config.
+ */
+export function rewriteExampleConfig(
+  source: string,
+  upstreams: readonly string[],
+  port: number,
+  options: { balance?: NginxBalance } = {},
+): string {
   if (upstreams.length === 0) throw new Error('at least one upstream is needed')
   const block = /^upstream tandem \{\n[\s\S]*?^\}/m
   const upstream = block.exec(source)
@@ -53,11 +67,19 @@ export function rewriteExampleConfig(source: string, upstreams: readonly string[
   if (lines.length === 0) throw new Error(`${NGINX_EXAMPLE}: no \`server host:port;\` line in upstream tandem`)
   const indent = lines[0]![1]!
   let replaced = false
-  const newBlock = upstream[0].replace(serverLine, () => {
+  let newBlock = upstream[0].replace(serverLine, () => {
     if (replaced) return ''
     replaced = true
     return upstreams.map((address) => `${indent}server ${address};\n`).join('')
   })
+  if ((options.balance ?? 'document') === 'least_conn') {
+    const hashLine = /^([ \t]*)hash[ \t]+[^;\n]+;/gm
+    const hashes = newBlock.match(hashLine) ?? []
+    if (hashes.length !== 1) {
+      throw new Error(`${NGINX_EXAMPLE}: expected exactly one \`hash ...;\` line in upstream tandem, found ${hashes.length}`)
+    }
+    newBlock = newBlock.replace(hashLine, (_line, space: string) => `${space}least_conn;`)
+  }
   const listen = /^([ \t]*)listen[ \t]+[^;\n]+;/gm
   const listens = source.match(listen) ?? []
   if (listens.length !== 1) throw new Error(`${NGINX_EXAMPLE}: expected exactly one \`listen\` line, found ${listens.length}`)
@@ -77,13 +99,16 @@ export interface NginxProcess {
   stop(): Promise<void>
 }
 
-/** Runs nginx as its own process (`daemon off`, prefix in a temp dir) on the documented config. */
-export async function startNginx(options: { upstreams: string[] }): Promise<NginxProcess> {
+/**
+ * Runs nginx as its own process (`daemon off`, prefix in a temp dir) on the documented config
+ * (with `balance: 'least_conn'`, that config with its hash line swapped; see NginxBalance).
+ */
+export async function startNginx(options: { upstreams: string[]; balance?: NginxBalance }): Promise<NginxProcess> {
   const binary = nginxBinary()
   if (!binary) throw new Error('nginx is not installed')
   const port = await freePort()
   const dir = makeTempDir('tandem-nginx-')
-  const site = rewriteExampleConfig(fs.readFileSync(NGINX_EXAMPLE, 'utf8'), options.upstreams, port)
+  const site = rewriteExampleConfig(fs.readFileSync(NGINX_EXAMPLE, 'utf8'), options.upstreams, port, { balance: options.balance })
   const errorLog = path.join(dir, 'error.log')
   const config = [
     // As root, nginx's workers would run as `nobody` and could not read the temp dir.

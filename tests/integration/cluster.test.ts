@@ -1,65 +1,291 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { connectClient, connectSynced, peerNames, type TestClient } from '../helpers/clients'
+import { CloseCode } from '../../lib/protocol'
+import { peerNames } from '../helpers/clients'
 import { type Cluster, startCluster } from '../helpers/cluster'
 import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
 import { type RedisProcess, redisAvailability, startRedis } from '../helpers/redis'
-import { spawnServer } from '../helpers/server-process'
+import type { ServerProcess } from '../helpers/server-process'
+import { editorToken, TEST_SECRET } from '../helpers/tokens'
 import { waitFor } from '../helpers/wait'
 
 /**
- * Three real server processes on one PostgreSQL database and their own redis-server, with
- * stock y-websocket clients spread over them (SPEC C1–C5).
+ * The cluster with real parts (SPEC C1–C6): three server processes (`npm run server` with
+ * TANDEM_DATABASE_URL and TANDEM_REDIS_URL) on a fresh PostgreSQL database and a redis-server
+ * of the test's own, stock y-websocket clients spread over them. Clients of a killed server fail
+ * over to another with their same Y.Doc, as behind a load balancer.
  */
 const available = (await postgresAvailability()) && redisAvailability()
 
-const text = (client: TestClient) => client.doc.getText('t').toString()
+/** A stock client whose provider can be replaced (failover) while its Y.Doc lives on. */
+interface Writer {
+  readonly name: string
+  readonly doc: Y.Doc
+  provider: WebsocketProvider
+  /** Index of the server it is connected to. */
+  server: number
+  readonly closeCodes: number[]
+}
 
-describe.runIf(available)('cluster: three servers, PostgreSQL + Redis', () => {
-  let database: TestDatabase
-  let redis: RedisProcess
-  let cluster: Cluster
-  const clients: TestClient[] = []
+const text = (doc: Y.Doc) => doc.getText('t').toString()
 
-  beforeAll(() => {
-    // Each test makes its own database, Redis and servers (below); nothing is shared.
-  })
+describe.runIf(available)('cluster: servers on one PostgreSQL and one Redis', () => {
+  let database: TestDatabase | null = null
+  let redis: RedisProcess | null = null
+  let cluster: Cluster | null = null
+  const writers: Writer[] = []
+  const timers: NodeJS.Timeout[] = []
 
   afterEach(async () => {
-    for (const client of clients.splice(0)) client.destroy()
+    for (const timer of timers.splice(0)) clearInterval(timer)
+    for (const writer of writers.splice(0)) {
+      writer.provider.destroy()
+      writer.doc.destroy()
+    }
     await cluster?.stopAll()
     await redis?.dispose()
     await database?.drop()
+    cluster = redis = database = null
   })
 
-  const start = async (size = 3) => {
+  const start = async (size: number, env: Record<string, string> = {}, args: string[] = []) => {
     database = await createTestDatabase()
     redis = await startRedis()
-    cluster = await startCluster({ size, databaseUrl: database.url, redisUrl: redis.url })
-    return cluster.instances
+    cluster = await startCluster({ size, databaseUrl: database.url, redisUrl: redis.url, env, args })
+    return cluster
   }
-  const client = async (instance: { wsUrl: string }, docId: string, params: Record<string, string> = {}) => {
-    const synced = await connectSynced(instance.wsUrl, docId, new Y.Doc(), params)
-    clients.push(synced)
-    return synced
+  const url = (server: number) => {
+    const instance = cluster?.instances[server]
+    if (!instance) throw new Error(`no server ${server}`)
+    return instance.wsUrl
+  }
+  const provide = (writer: Pick<Writer, 'doc' | 'name' | 'closeCodes'>, server: number, docId: string, params: Record<string, string>) => {
+    const provider = new WebsocketProvider(url(server), docId, writer.doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+      params,
+    })
+    provider.on('connection-close', (event) => {
+      if (event) writer.closeCodes.push(event.code)
+    })
+    provider.awareness.setLocalStateField('user', { name: writer.name })
+    return provider
+  }
+  const join = async (name: string, server: number, docId = 'shared', params: Record<string, string> = {}) => {
+    const doc = new Y.Doc()
+    const closeCodes: number[] = []
+    const writer: Writer = { name, doc, server, closeCodes, provider: provide({ doc, name, closeCodes }, server, docId, params) }
+    writers.push(writer)
+    await waitFor(() => writer.provider.synced, `${name} to sync with server ${server}`)
+    return writer
+  }
+  /** Fails a writer over to another server with its same Y.Doc (what a load balancer does). */
+  const failOver = (writer: Writer, server: number, docId = 'shared') => {
+    writer.provider.destroy()
+    writer.server = server
+    writer.provider = provide(writer, server, docId, {})
+  }
+  /** Each writer appends `name:n;` every `everyMs` until stopped; returns the tokens written. */
+  const keepWriting = (group: readonly Writer[], everyMs: number) => {
+    const written: string[] = []
+    for (const writer of group) {
+      let n = 0
+      const timer = setInterval(() => {
+        const token = `${writer.name}:${n++};`
+        writer.doc.getText('t').insert(text(writer.doc).length, token)
+        written.push(token)
+      }, everyMs)
+      timers.push(timer)
+    }
+    return {
+      written,
+      stop: () => {
+        for (const timer of timers.splice(0)) clearInterval(timer)
+      },
+    }
+  }
+  const converged = (group: readonly Writer[]) => {
+    const first = text(group[0]!.doc)
+    return group.every((writer) => text(writer.doc) === first)
+  }
+  /** What a fresh single server on the same database (no Redis) serves. */
+  const storedText = async (docId = 'shared') => {
+    if (!database || !cluster) throw new Error('no cluster')
+    const fresh = await startCluster({ size: 1, databaseUrl: database.url })
+    try {
+      const doc = new Y.Doc()
+      const provider = new WebsocketProvider(fresh.instances[0]!.wsUrl, docId, doc, {
+        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+        disableBc: true,
+      })
+      await waitFor(() => provider.synced, 'a client of a fresh server to sync')
+      const stored = text(doc)
+      provider.destroy()
+      doc.destroy()
+      return stored
+    } finally {
+      await fresh.stopAll()
+    }
   }
 
-  it('an edit on one server reaches the clients of the others, and presence crosses too (C1, C2, C3)', async () => {
-    const [a, b, c] = await start()
-    const alice = await client(a!, 'shared', { name: 'Alice' })
-    const bob = await client(b!, 'shared', { name: 'Bob' })
-    const carol = await client(c!, 'shared', { name: 'Carol' })
-    alice.provider.awareness.setLocalStateField('user', { name: 'Alice' })
-    bob.provider.awareness.setLocalStateField('user', { name: 'Bob' })
+  it('[C1][C2][C3] an edit on any server reaches the clients of all; presence and renames cross; a clean stop removes presence at once', async () => {
+    await start(3)
+    const alice = await join('Alice', 0)
+    const bob = await join('Bob', 1)
+    const carol = await join('Carol', 2)
     alice.doc.getText('t').insert(0, 'from A ')
     bob.doc.getText('t').insert(0, 'from B ')
     carol.doc.getText('t').insert(0, 'from C ')
-    await waitFor(() => [alice, bob, carol].every((peer) => text(peer).length === 21), 'every client to see all three edits')
-    expect(new Set([alice, bob, carol].map(text)).size).toBe(1)
-    await waitFor(() => peerNames(carol).includes('Alice') && peerNames(carol).includes('Bob'), 'Carol to see Alice and Bob')
-    bob.destroy()
-    await waitFor(() => !peerNames(carol).includes('Bob'), 'Bob to leave Carol’s list at once')
-  })
-})
+    await waitFor(
+      () => [alice, bob, carol].every((w) => text(w.doc).length === 21) && converged([alice, bob, carol]),
+      'all three edits everywhere',
+    )
+    await waitFor(() => peerNames(carol).join() === 'Alice,Bob', 'Carol to see Alice and Bob')
 
-export { connectClient, spawnServer }
+    const metrics = await (await fetch(`${cluster?.instances[2]?.httpUrl}/metrics`)).text()
+    expect(metrics).toMatch(/^tandem_cluster_redis_up 1$/m)
+    expect(Number(/^tandem_cluster_messages_received_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0)
+
+    // A rename through the REST API of server 0 reaches an editor on server 2 live (the title is in the document).
+    const renamed = await fetch(`${cluster?.instances[0]?.httpUrl}/api/docs/shared`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Cluster notes' }),
+    })
+    expect(renamed.status).toBe(200)
+    await waitFor(() => carol.doc.getText('title').toString() === 'Cluster notes', 'the new title on server 2')
+
+    // Bob's server stops cleanly: Carol stops seeing Bob at once (not after the liveness timeout).
+    await cluster?.stop(1)
+    await waitFor(() => peerNames(carol).join() === 'Alice', 'Bob gone from Carol’s list', 3_000)
+  }, 90_000)
+
+  it('[C2] a server SIGKILLed mid-edit: its clients fail over with their Y.Doc, nothing anyone wrote is lost, a fresh server shows the same', async () => {
+    await start(3)
+    const group: Writer[] = []
+    for (let i = 0; i < 6; i++) group.push(await join(`w${i}`, i % 3))
+    const writing = keepWriting(group, 15)
+    await waitFor(() => writing.written.length >= 120, 'some writing on every server')
+    await cluster?.kill(1)
+    for (const writer of group.filter((w) => w.server === 1)) failOver(writer, writer.name === 'w1' ? 0 : 2)
+    await waitFor(() => writing.written.length >= 360, 'writing after the kill')
+    writing.stop()
+    await waitFor(() => converged(group), 'every replica to converge', 20_000)
+    const final = text(group[0]!.doc)
+    const lost = writing.written.filter((token) => !final.includes(token))
+    console.log(`[cluster kill] kills=1 edits written=${writing.written.length} lost=${lost.length}`)
+    expect(lost).toEqual([])
+    expect(await storedText()).toBe(final)
+  }, 90_000)
+
+  it('[C5] Redis killed for 5 s mid-edit: everyone keeps writing, /readyz says degraded, and all converge after it returns with no further edit', async () => {
+    await start(3)
+    const group: Writer[] = []
+    for (let i = 0; i < 6; i++) group.push(await join(`w${i}`, i % 3))
+    const writing = keepWriting(group, 20)
+    await waitFor(() => writing.written.length >= 60, 'writing before the outage')
+    await redis?.kill()
+    const downAt = Date.now()
+    await waitFor(async () => {
+      const res = await fetch(`${cluster?.instances[0]?.httpUrl}/readyz`)
+      const body = (await res.json()) as { status: string; redis?: string }
+      return res.status === 200 && body.status === 'degraded'
+    }, '/readyz to say degraded (and still 200)')
+    expect(await (await fetch(`${cluster?.instances[0]?.httpUrl}/metrics`)).text()).toMatch(/^tandem_cluster_redis_up 0$/m)
+    await waitFor(() => Date.now() - downAt >= 5_000, 'five seconds of outage', 10_000)
+    await redis?.start()
+    writing.stop()
+    const returnedAt = Date.now()
+    await waitFor(() => converged(group), 'convergence after Redis returned', 20_000)
+    const convergeMs = Date.now() - returnedAt
+    const final = text(group[0]!.doc)
+    const lost = writing.written.filter((token) => !final.includes(token))
+    console.log(
+      `[cluster redis] outage=5 s edits written=${writing.written.length} lost=${lost.length} converged ${convergeMs} ms after Redis returned`,
+    )
+    expect(lost).toEqual([])
+    // Every server sees Redis again (ioredis retries at least once a second).
+    for (const instance of cluster?.instances ?? []) {
+      await waitFor(async () => {
+        const body = (await (await fetch(`${instance.httpUrl}/readyz`)).json()) as { status: string }
+        return body.status === 'ready'
+      }, `server ${instance.port} ready again`)
+    }
+    expect(await storedText()).toBe(final)
+  }, 90_000)
+
+  it('[D13][C2] two servers compacting one document while twelve writers write lose nothing', async () => {
+    await start(2, {}, ['--compact-after', '25'])
+    const group: Writer[] = []
+    for (let i = 0; i < 12; i++) group.push(await join(`w${i}`, i % 2))
+    const writing = keepWriting(group, 25)
+    await waitFor(() => writing.written.length >= 1_200, '1,200 edits', 60_000)
+    writing.stop()
+    await waitFor(() => converged(group) && writing.written.every((token) => text(group[0]!.doc).includes(token)), 'convergence', 20_000)
+    const final = text(group[0]!.doc)
+    const pg = await import('pg')
+    const client = new pg.default.Client({ connectionString: database?.url })
+    await client.connect()
+    const logged = await client.query<{ count: string }>(`SELECT count(*) FROM updates WHERE doc_id = 'shared'`)
+    const snapshot = await client.query<{ seq: string }>(`SELECT seq FROM snapshots WHERE doc_id = 'shared'`)
+    await client.end()
+    console.log(
+      `[cluster compaction] edits=${writing.written.length} log entries left=${logged.rows[0]?.count} snapshot covers seq ≤ ${snapshot.rows[0]?.seq}`,
+    )
+    expect(Number(snapshot.rows[0]?.seq)).toBeGreaterThan(0)
+    expect(await storedText()).toBe(final)
+  }, 90_000)
+
+  it('[C2] a server started in the middle of the writing catches up and relays on', async () => {
+    const running = await start(2)
+    const group = [await join('w0', 0), await join('w1', 1)]
+    const writing = keepWriting(group, 15)
+    await waitFor(() => writing.written.length >= 100, 'writing before the third server')
+    const third: ServerProcess = await running.add()
+    expect(third.port).toBeGreaterThan(0)
+    const late = await join('late', 2)
+    group.push(late)
+    await waitFor(() => writing.written.length >= 300, 'writing after the third server joined')
+    writing.stop()
+    await waitFor(
+      () => converged(group) && writing.written.every((token) => text(late.doc).includes(token)),
+      'the late client to have it all',
+      20_000,
+    )
+  }, 90_000)
+
+  it('[C3] a SIGKILLed server’s presence vanishes from the other servers’ clients within 10 s', async () => {
+    await start(2)
+    const alice = await join('Alice', 0)
+    const bob = await join('Bob', 1)
+    await waitFor(() => peerNames(bob).includes('Alice'), 'Bob to see Alice')
+    await cluster?.kill(0)
+    const killedAt = Date.now()
+    alice.provider.disconnect()
+    await waitFor(() => !peerNames(bob).includes('Alice'), 'Alice to vanish from Bob’s list', 10_000)
+    console.log(`[cluster presence] a dead server's presence vanished after ${Date.now() - killedAt} ms`)
+  }, 90_000)
+
+  it('[C4] a deletion on one server closes the document’s clients on the others (4404); a revocation closes them (4403)', async () => {
+    await start(2, { TANDEM_AUTH_SECRET: TEST_SECRET })
+    const token = await editorToken('mallory', ['*'], 'Mallory')
+    const mallory = await join('Mallory', 1, 'kept', { token })
+    const reader = await join('Reader', 1, 'doomed', { token: await editorToken('reader', ['*'], 'Reader') })
+    reader.doc.getText('t').insert(0, 'soon gone')
+    const admin = { authorization: `Bearer ${TEST_SECRET}`, 'content-type': 'application/json' }
+    const editor = { authorization: `Bearer ${await editorToken('owner', ['*'], 'Owner')}` }
+    const base = cluster?.instances[0]?.httpUrl
+    await waitFor(async () => (await fetch(`${base}/api/docs/doomed`, { headers: editor })).status === 200, 'the document to exist')
+    expect((await fetch(`${base}/api/docs/doomed`, { method: 'DELETE', headers: editor })).status).toBe(204)
+    await waitFor(() => reader.closeCodes.includes(CloseCode.DocumentDeleted.code), 'the reader on server 1 to be closed with 4404')
+    const revoked = await fetch(`${base}/api/admin/revocations`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ user: 'mallory' }),
+    })
+    expect(revoked.status).toBe(200)
+    await waitFor(() => mallory.closeCodes.includes(CloseCode.Forbidden.code), 'Mallory on server 1 to be closed with 4403')
+  }, 90_000)
+})
