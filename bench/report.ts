@@ -12,7 +12,7 @@ import { CLUSTER, clusterRatios } from './scenarios/cluster'
 import type { ColdRun } from './scenarios/coldload'
 import { scenarioByName } from './scenarios/index'
 import { type PresenceCaseResult, presenceRuns } from './scenarios/presence'
-import { maxDeliveries, saturationOf } from './scenarios/saturation'
+import { maxDeliveries, RAMP, saturationOf } from './scenarios/saturation'
 
 export interface Machine {
   readonly cpuModel: string
@@ -158,12 +158,14 @@ function postgresRows(results: BenchResults): string[][] {
   const s = results.scenarios
   if (s.saturation) {
     const ratio = pairedRatio<SteadyResult>(s.saturation.runs, 'tandem-postgres', 'tandem-sqlite', maxDeliveries)
-    const generatorBound = okRuns<SteadyResult>(s.saturation.runs, 'tandem-postgres').some(
-      (run) => saturationOf(run.result).generatorLimited,
-    )
+    const pgRuns = okRuns<SteadyResult>(s.saturation.runs, 'tandem-postgres')
+    const generatorBound = pgRuns.some((run) => saturationOf(run.result).generatorLimited)
+    // A run that failed the first step has no maximum: its ratio 0 only says "below the first step".
+    const belowFirst = pgRuns.filter((run) => !saturationOf(run.result).best).length
     rows.push([
       'saturation: PostgreSQL ≥ 0.8× SQLite (max sustained deliveries/s)',
-      `${fmtRatio(ratio)}${generatorBound ? ' (PostgreSQL run generator-bound: a floor)' : ''}`,
+      `${fmtRatio(ratio)}${generatorBound ? ' (PostgreSQL run generator-bound: a floor)' : ''}` +
+        (belowFirst ? ` (${belowFirst} of ${pgRuns.length} PostgreSQL runs failed the first step, ${RAMP[0]}/s per client, already)` : ''),
       verdict(ratio, (v) => v >= 0.8),
     ])
   }
