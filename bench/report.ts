@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url'
 import { fmt, fmtRatio, fmtSpread, metricSpread, okRuns, pairedRatio, type RunRecord, type ScenarioResult, type Table } from './lib/harness'
 import { type Spread, spread } from './lib/stats'
 import type { IdleResult, JoinStormResult, SteadyResult } from './load/jobs-types'
+import { CLUSTER, clusterRatios } from './scenarios/cluster'
 import type { ColdRun } from './scenarios/coldload'
 import { scenarioByName } from './scenarios/index'
 import { type PresenceCaseResult, presenceRuns } from './scenarios/presence'
-import { maxDeliveries, saturationOf } from './scenarios/saturation'
+import { maxDeliveries, RAMP, saturationOf } from './scenarios/saturation'
 
 export interface Machine {
   readonly cpuModel: string
@@ -151,6 +152,45 @@ function targetRows(results: BenchResults): string[][] {
   return rows
 }
 
+/** The PostgreSQL and cluster targets: Tandem on PostgreSQL against SQLite, three instances against one. */
+function postgresRows(results: BenchResults): string[][] {
+  const rows: string[][] = []
+  const s = results.scenarios
+  if (s.saturation) {
+    const ratio = pairedRatio<SteadyResult>(s.saturation.runs, 'tandem-postgres', 'tandem-sqlite', maxDeliveries)
+    const pgRuns = okRuns<SteadyResult>(s.saturation.runs, 'tandem-postgres')
+    const generatorBound = pgRuns.some((run) => saturationOf(run.result).generatorLimited)
+    // A run that failed the first step has no maximum: its ratio 0 only says "below the first step".
+    const belowFirst = pgRuns.filter((run) => !saturationOf(run.result).best).length
+    rows.push([
+      'saturation: PostgreSQL ≥ 0.8× SQLite (max sustained deliveries/s)',
+      `${fmtRatio(ratio)}${generatorBound ? ' (PostgreSQL run generator-bound: a floor)' : ''}` +
+        (belowFirst ? ` (${belowFirst} of ${pgRuns.length} PostgreSQL runs failed the first step, ${RAMP[0]}/s per client, already)` : ''),
+      verdict(ratio, (v) => v >= 0.8),
+    ])
+  }
+  if (s.fanout) {
+    const p99 = pairedRatio<SteadyResult>(s.fanout.runs, 'tandem-postgres', 'tandem-sqlite', (r) => r.steps[0]!.latency.p99)
+    if (p99.n) rows.push(['fan-out p99, PostgreSQL ÷ SQLite (no target)', fmtRatio(p99), ''])
+  }
+  if (s.cluster) {
+    const ratios = clusterRatios(s.cluster)
+    const failed = s.cluster.runs.filter((run) => !run.ok && run.target === CLUSTER)
+    const why = failed.length && ratios.p99.n === 0 ? ` (${(failed[0]!.error ?? '').split('\n')[0]!.slice(0, 120)})` : ''
+    rows.push([
+      'cluster: cross-instance p99 ≤ 2× single-instance p99 (both on PostgreSQL)',
+      `${fmtRatio(ratios.p99)}${why}`,
+      verdict(ratios.p99, (v) => v <= 2),
+    ])
+    rows.push([
+      'cluster: server CPU per delivery ≤ 1.3× single instance',
+      `${fmtRatio(ratios.cpu)}${ratios.cpuAll.n ? `; with PostgreSQL and Redis CPU: ${fmtRatio(ratios.cpuAll)}` : ''}`,
+      verdict(ratios.cpu, (v) => v <= 1.3),
+    ])
+  }
+  return rows
+}
+
 export function renderResults(results: BenchResults): string {
   const m = results.machine
   const out: string[] = []
@@ -188,6 +228,11 @@ export function renderResults(results: BenchResults): string {
   if (rows.length) {
     out.push('## Issue 5 targets (Tandem with SQLite, ratios pair by pair within this run)', '')
     out.push(table({ title: 'Targets', columns: ['target', 'measured', ''], rows }))
+  }
+  const pgRows = postgresRows(results)
+  if (pgRows.length) {
+    out.push('## PostgreSQL and cluster targets (ratios pair by pair within this run)', '')
+    out.push(table({ title: 'PostgreSQL and cluster targets', columns: ['target', 'measured', ''], rows: pgRows }))
   }
   for (const [name, result] of Object.entries(results.scenarios)) {
     const scenario = scenarioByName(name)

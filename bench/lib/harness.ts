@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Job, JobResult } from '../load/jobs-types'
 import { runJob } from '../load/run-job'
-import type { RunningTarget, TargetSpec } from '../targets/spawn'
+import type { RunningTarget, TargetResources, TargetSpec } from '../targets/spawn'
 import { isAlive, machineBusySeconds } from './proc'
 import { type Spread, spread } from './stats'
 
@@ -101,7 +101,7 @@ export function reps(ctx: BenchContext, full: number, quick: number): number {
   return ctx.repsOverride ?? (ctx.quick ? quick : full)
 }
 
-async function tandemCounters(target: RunningTarget): Promise<Record<string, number> | undefined> {
+export async function tandemCounters(target: RunningTarget): Promise<Record<string, number> | undefined> {
   if (!target.spec.tandem) return undefined
   try {
     const response = await fetch(`${target.httpUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
@@ -147,6 +147,17 @@ export interface TargetRunOptions {
   readonly noQuiet?: boolean
 }
 
+/** The last lines a server printed, without its start-up banner (Tandem logs warnings and errors only). */
+export function serverLogOf(target: RunningTarget): string {
+  return target
+    .output()
+    .split('\n')
+    .filter((line) => line && !/^LISTENING|Tandem sync server on|OPEN MODE|^Persisting documents/.test(line))
+    .slice(-20)
+    .join('\n')
+    .slice(-3_000)
+}
+
 /**
  * Starts a target (pinned), runs `fn` against it, reads Tandem's counters, stops it, and
  * removes its data unless the directory was given. Never leaves the process running.
@@ -160,29 +171,27 @@ export async function withTarget<T>(
   const otherLoadBefore = options.noQuiet ? 0 : await waitForQuiet(ctx.quietMaxMs)
   const dataDir = options.dataDir ?? newDataDir(spec.name)
   let target: RunningTarget | null = null
+  let resources: TargetResources | null = null
   try {
+    // Resources outside the data directory (a PostgreSQL database) live for this one run.
+    resources = spec.prepare ? await spec.prepare() : null
     target = await spec.start({
       dataDir,
       cpus: options.unpinned ? undefined : ctx.pin.server,
       nodeArgs: options.nodeArgs,
       nice: ctx.nice,
-      env: options.env,
+      env: { ...resources?.env, ...options.env },
     })
     const value = await fn(target)
     if (!isAlive(target.pid)) throw new Error(`${spec.name} died during the run:\n${target.output().slice(-2_000)}`)
     const counters = await tandemCounters(target)
     const exit = await target.stop()
-    const serverLog = target
-      .output()
-      .split('\n')
-      .filter((line) => line && !/^LISTENING|^Tandem sync server on|OPEN MODE|^Persisting documents/.test(line))
-      .slice(-20)
-      .join('\n')
-      .slice(-3_000)
+    const serverLog = serverLogOf(target)
     return { value, otherLoadBefore, tandemCounters: counters, serverExit: String(exit.code ?? exit.signal), serverLog }
   } finally {
     try {
       if (target) await target.stop()
+      if (resources) await resources.release()
     } finally {
       if (!options.dataDir) {
         fs.rmSync(dataDir, { recursive: true, force: true })
@@ -201,7 +210,13 @@ export async function job<R extends JobResult>(ctx: BenchContext, spec: Job, tim
 /** Other processes using more than this many cores during a window make a run "disturbed". */
 export const DISTURBED_CORES = 0.4
 
-type Outcome<R> = { value: R; otherLoadBefore: number; tandemCounters?: Record<string, number>; serverExit?: string; serverLog?: string }
+export type Outcome<R> = {
+  value: R
+  otherLoadBefore: number
+  tandemCounters?: Record<string, number>
+  serverExit?: string
+  serverLog?: string
+}
 
 /**
  * Repetitions × targets, the target order rotated every repetition (so no target always runs

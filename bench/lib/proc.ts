@@ -95,3 +95,53 @@ export function machineBusySeconds(): number {
   const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number)
   return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / CLOCK_TICKS_PER_SECOND
 }
+
+/** CPU seconds (user + system) of every live process whose command name (`/proc/<pid>/comm`) is `comm`, by PID. */
+export function cpuByCommand(comm: string): Map<number, number> {
+  const found = new Map<number, number>()
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue
+      found.set(Number(entry), cpuSeconds(Number(entry)))
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found
+}
+
+/**
+ * CPU of a group of processes between two readings: fixed PIDs, or every process with a command
+ * name (PostgreSQL's postmaster and backends are all `postgres`). A process that started in
+ * between counts whole; one that exited in between is missed (backends of a connection pool
+ * live as long as the pool).
+ */
+export class GroupCpu {
+  private before = new Map<number, number>()
+  constructor(private readonly group: { readonly pids?: readonly number[]; readonly comm?: string }) {}
+
+  private read(): Map<number, number> {
+    if (this.group.comm) return cpuByCommand(this.group.comm)
+    const times = new Map<number, number>()
+    for (const pid of this.group.pids ?? []) {
+      try {
+        times.set(pid, cpuSeconds(pid))
+      } catch {
+        // exited
+      }
+    }
+    return times
+  }
+
+  start(): void {
+    this.before = this.read()
+  }
+
+  /** CPU seconds since start(). */
+  stop(): number {
+    let total = 0
+    for (const [pid, seconds] of this.read()) total += seconds - (this.before.get(pid) ?? 0)
+    return total
+  }
+}

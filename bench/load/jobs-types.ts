@@ -35,6 +35,32 @@ export interface SteadyJob extends JobBase {
   readonly saturation?: SaturationCriteria
   /** Measure bytes written to storage (durability); the clients close and the server settles for this long. */
   readonly measureIoSettleMs?: number
+  /**
+   * Several servers (a cluster): client i of the run connects to `baseUrls[i % n]` instead of
+   * baseUrl, so the clients of every document are spread round-robin over them; deliveries
+   * between clients of different servers are counted apart (StepResult.cross).
+   */
+  readonly baseUrls?: readonly string[]
+  /** Every server process: serverCpuSec is their sum, peak RSS the sum of their peaks (default [serverPid]). */
+  readonly serverPids?: readonly number[]
+  /** Other processes whose CPU over each window is reported apart (StepResult.watchedCpuSec). */
+  readonly watch?: readonly CpuWatch[]
+}
+
+/** A group of processes to measure: fixed PIDs (Redis) or every process with a command name (`postgres`). */
+export interface CpuWatch {
+  readonly name: string
+  readonly pids?: readonly number[]
+  readonly comm?: string
+}
+
+/** Deliveries between clients connected to different servers (SteadyJob.baseUrls). */
+export interface CrossDeliveries {
+  readonly expected: number
+  readonly delivered: number
+  readonly latency: LatencySummary
+  /** Deliveries between clients of the same server, for comparison. */
+  readonly local: LatencySummary
 }
 
 export interface StepResult {
@@ -61,6 +87,10 @@ export interface StepResult {
   readonly sendLatenessP99Ms: number
   readonly generatorBound: boolean
   readonly pass: boolean
+  /** SteadyJob.watch: CPU seconds of each watched group over the window. */
+  readonly watchedCpuSec?: Record<string, number>
+  /** SteadyJob.baseUrls with more than one server. */
+  readonly cross?: CrossDeliveries
   /** The window on CLOCK_MONOTONIC in µs (the clock of V8 CPU profiles), to cut a server profile to it. */
   readonly windowMonotonicUs: readonly [number, number]
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import * as Y from 'yjs'
-import { cpuSeconds, cpuTimes, io, machineBusySeconds, memory, resetPeak } from '../lib/proc'
+import { cpuSeconds, cpuTimes, GroupCpu, io, machineBusySeconds, memory, resetPeak } from '../lib/proc'
 import { latencySummary, SampleBuffer } from '../lib/stats'
 import { closeAll, connectAll, SimClient } from './client'
 import type {
@@ -77,8 +77,13 @@ interface Sender {
   readonly index: number
   readonly client: SimClient
   readonly typist: Typist
+  /** Which of SteadyJob.baseUrls the client is connected to (0 with one server). */
+  readonly server: number
+  /** Other clients of the document on other servers (expected cross-server deliveries per send). */
+  crossPeers: number
   sendTimes: Float64Array
   delivered: Uint16Array
+  crossDelivered: Uint16Array
   next: number
 }
 
@@ -90,6 +95,21 @@ function grow(sender: Sender, size: number): void {
   const delivered = new Uint16Array(times.length)
   delivered.set(sender.delivered)
   sender.delivered = delivered
+  const crossDelivered = new Uint16Array(times.length)
+  crossDelivered.set(sender.crossDelivered)
+  sender.crossDelivered = crossDelivered
+}
+
+/** utime and stime summed over several processes (the servers of a cluster). */
+function cpuTimesOf(pids: readonly number[]): { user: number; system: number } {
+  let user = 0
+  let system = 0
+  for (const pid of pids) {
+    const times = cpuTimes(pid)
+    user += times.user
+    system += times.system
+  }
+  return { user, system }
 }
 
 export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
@@ -105,6 +125,11 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
   let duplicates = 0
   let unknown = 0
   let merged = 0
+  const urls = job.baseUrls?.length ? job.baseUrls : [job.baseUrl]
+  const serverPids = job.serverPids?.length ? job.serverPids : [job.serverPid]
+  const multi = urls.length > 1
+  let crossLatencies = new SampleBuffer()
+  let localLatencies = new SampleBuffer()
 
   const onUpdate = (client: SimClient, buf: Uint8Array, pos: number, _end: number, now: number) => {
     const c = cursor.reset(buf, pos)
@@ -127,9 +152,12 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
       return
     }
     if (++sender.delivered[seq]! > k - 1) duplicates++
+    const cross = multi && client.index % urls.length !== sender.server
+    if (cross) sender.crossDelivered[seq]!++
     if (inWindow) {
       deliveredInWindow++
       latencies.push(now - sent)
+      if (multi) (cross ? crossLatencies : localLatencies).push(now - sent)
     }
   }
 
@@ -139,9 +167,22 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     const docName = `${job.docPrefix}-${d}`
     for (let j = 0; j < k; j++) {
       const index = d * k + j
-      const client = new SimClient(index, docUrl(job.baseUrl, docName), docName, job.protocol, { onUpdate })
+      const server = index % urls.length
+      const client = new SimClient(index, docUrl(urls[server]!, docName), docName, job.protocol, { onUpdate })
       const typist = new Typist(clientIdFor(index), client.prefix, job.chunk)
-      const sender: Sender = { index, client, typist, sendTimes: new Float64Array(64), delivered: new Uint16Array(64), next: 0 }
+      let crossPeers = 0
+      for (let other = d * k; other < (d + 1) * k; other++) if (other % urls.length !== server) crossPeers++
+      const sender: Sender = {
+        index,
+        client,
+        typist,
+        server,
+        crossPeers,
+        sendTimes: new Float64Array(64),
+        delivered: new Uint16Array(64),
+        crossDelivered: new Uint16Array(64),
+        next: 0,
+      }
       senders.push(sender)
       byClientId.set(typist.clientId, sender)
       clients.push(client)
@@ -172,6 +213,10 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     const order = senders.map((_, i) => i).sort((a, b) => phases[a]! - phases[b]!)
     latencies = new SampleBuffer()
     echoes = new SampleBuffer()
+    crossLatencies = new SampleBuffer()
+    localLatencies = new SampleBuffer()
+    const watched = (job.watch ?? []).map((w) => ({ name: w.name, cpu: new GroupCpu(w) }))
+    const watchedCpuSec: Record<string, number> = {}
     const lateness = new SampleBuffer()
     deliveredInWindow = 0
     duplicates = 0
@@ -197,7 +242,8 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
         const now = performance.now()
         if (Number.isNaN(cpuAtStart) && now >= windowStart) {
           monotonicStart = monotonicUs()
-          const times = cpuTimes(job.serverPid)
+          for (const w of watched) w.cpu.start()
+          const times = cpuTimesOf(serverPids)
           cpuAtStart = times.user + times.system
           sysAtStart = times.system
           machineAtStart = machineBusySeconds()
@@ -231,9 +277,10 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
         }
         if (round >= rounds) {
           const finish = () => {
-            const times = cpuTimes(job.serverPid)
+            const times = cpuTimesOf(serverPids)
             cpuAtEnd = times.user + times.system
             sysAtEnd = times.system
+            for (const w of watched) watchedCpuSec[w.name] = w.cpu.stop()
             monotonicEnd = monotonicUs()
             machineAtEnd = machineBusySeconds()
             generator = meter.stop()
@@ -253,6 +300,8 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     // Deliveries expected for what was sent in the window (every other client of the document).
     let expected = 0
     let delivered = 0
+    let crossExpected = 0
+    let crossDelivered = 0
     for (let s = 0; s < senders.length; s++) {
       const sender = senders[s]!
       for (let seq = firstSeq[s]!; seq < sender.next; seq++) {
@@ -260,6 +309,8 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
         if (sent >= windowStart && sent < windowEnd) {
           expected += k - 1
           delivered += Math.min(k - 1, sender.delivered[seq]!)
+          crossExpected += sender.crossPeers
+          crossDelivered += Math.min(sender.crossPeers, sender.crossDelivered[seq]!)
         }
       }
     }
@@ -291,10 +342,24 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
       serverCpuUtil: serverCpuSec / windowSec,
       generatorCpuUtil: generator.cpuUtil,
       generatorLoopDelayP99Ms: generator.loopDelayP99Ms,
-      otherCpuUtil: (machineAtEnd - machineAtStart) / windowSec - serverCpuSec / windowSec - generator.cpuUtil,
+      // Watched processes (Redis, PostgreSQL) serve this load: not "other".
+      otherCpuUtil:
+        (machineAtEnd - machineAtStart) / windowSec -
+        serverCpuSec / windowSec -
+        generator.cpuUtil -
+        Object.values(watchedCpuSec).reduce((sum, v) => sum + v, 0) / windowSec,
       sendLatenessP99Ms,
       generatorBound,
       pass,
+      watchedCpuSec: job.watch ? watchedCpuSec : undefined,
+      cross: multi
+        ? {
+            expected: crossExpected,
+            delivered: crossDelivered,
+            latency: latencySummary(crossLatencies.values()),
+            local: latencySummary(localLatencies.values()),
+          }
+        : undefined,
       windowMonotonicUs: [monotonicStart, monotonicEnd],
     }
   }
@@ -326,7 +391,8 @@ export async function runSteady(job: SteadyJob): Promise<SteadyResult> {
     for (const rate of job.rates) steps.push(await runStep(rate))
   }
 
-  const mem = memory(job.serverPid)
+  const mems = serverPids.map((pid) => memory(pid))
+  const mem = { hwm: mems.reduce((sum, m) => sum + m.hwm, 0), rss: mems.reduce((sum, m) => sum + m.rss, 0) }
   let ioResult: IoResult | undefined
   if (ioBefore && job.measureIoSettleMs !== undefined) {
     const socketBytes = clients.reduce((sum, client) => sum + client.bytesRead, 0)

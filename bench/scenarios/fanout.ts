@@ -20,9 +20,9 @@ import {
   withTarget,
 } from '../lib/harness'
 import type { SteadyJob, SteadyResult, StepResult } from '../load/jobs-types'
-import { TARGETS } from '../targets/index'
+import { type RunningTarget, TARGETS } from '../targets/index'
 
-export const TANDEM = ['tandem-sqlite', 'tandem-memory'] as const
+export const TANDEM = ['tandem-sqlite', 'tandem-memory', 'tandem-postgres'] as const
 export const ANCHORS = ['bare-ws', 'reference', 'hocuspocus', 'hocuspocus-sqlite'] as const
 const ALL = [...TANDEM, ...ANCHORS]
 
@@ -38,8 +38,13 @@ export function fanoutParams(ctx: BenchContext) {
   }
 }
 
+/** The job's base for one running target (its URL, protocol, PID, and the services it uses). */
+export function steadyBase(target: RunningTarget): Pick<SteadyJob, 'baseUrl' | 'protocol' | 'serverPid' | 'watch'> {
+  return { baseUrl: target.baseUrl, protocol: target.spec.protocol, serverPid: target.pid, watch: target.spec.services }
+}
+
 export function steadyJob(
-  base: { baseUrl: string; protocol: SteadyJob['protocol']; serverPid: number },
+  base: { baseUrl: string; protocol: SteadyJob['protocol']; serverPid: number; watch?: SteadyJob['watch'] },
   params: ReturnType<typeof fanoutParams>,
   seed: number,
   extra: Partial<SteadyJob> = {},
@@ -75,14 +80,7 @@ export const fanout: Scenario = {
       count,
       targets,
       'fanout',
-      (spec, rep) =>
-        withTarget(ctx, spec, (target) =>
-          job<SteadyResult>(
-            ctx,
-            steadyJob({ baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid }, params, 1000 + rep),
-            120_000,
-          ),
-        ),
+      (spec, rep) => withTarget(ctx, spec, (target) => job<SteadyResult>(ctx, steadyJob(steadyBase(target), params, 1000 + rep), 120_000)),
       (r) => {
         const s = step(r)
         return `${fmt(s.deliveriesPerSec, 0)} deliveries/s, p99 ${fmt(s.latency.p99, 1)} ms, server ${fmt(s.serverCpuSec, 2)} CPU s, lost ${s.expected - s.delivered}`
@@ -154,6 +152,10 @@ export function fanoutTables(result: ScenarioResult, heading: string): Table[] {
       s(name, (r) => step(r).otherCpuUtil),
       2,
     ),
+    fmtSpread(
+      s(name, (r) => step(r).watchedCpuSec?.postgres ?? NaN),
+      2,
+    ),
   ])
   const ratioRows = (metric: (r: SteadyResult) => number) =>
     TANDEM.filter((t) => result.targets.includes(t)).map((t) => [
@@ -168,7 +170,8 @@ export function fanoutTables(result: ScenarioResult, heading: string): Table[] {
         'Deliveries count only other clients of the document (echoes to the sender are excluded; their median is the "echo p50" column — ' +
         'for Tandem that is the commit-then-relay round trip). "kernel %" = the share of the server\'s CPU spent in system calls (socket writes and reads, storage). Lost = deliveries expected for updates sent in the window that never arrived ' +
         'within the drain time. Server CPU = utime+stime of the server process during the window; µs/delivery = that CPU over deliveries. ' +
-        'Peak RSS = VmHWM over the server\'s life. "gen %" = load generator CPU (a core is 100); "other" = cores used by unrelated processes.' +
+        'Peak RSS = VmHWM over the server\'s life. "gen %" = load generator CPU (a core is 100); "other" = cores used by unrelated processes. ' +
+        '"PostgreSQL CPU s" (Tandem on PostgreSQL only) = utime+stime of every process named postgres during the window (the backends serving the run and the server\'s own workers; not in the server CPU columns).' +
         (failureNote(runs) ? ` ${failureNote(runs)}` : ''),
       columns: [
         'target',
@@ -185,18 +188,48 @@ export function fanoutTables(result: ScenarioResult, heading: string): Table[] {
         'echo p50 ms',
         'gen %',
         'other cores',
+        'PostgreSQL CPU s',
       ],
       rows,
     },
+    ...storageRatioTables(result, heading),
+    // Only when an anchor ran (e.g. not for --targets tandem-sqlite,tandem-postgres).
+    ...(anchorColumns.length === 0
+      ? []
+      : [
+          {
+            title: `${heading}: server CPU, Tandem ÷ anchor (pair by pair within a repetition)`,
+            columns: ['', ...anchorColumns],
+            rows: ratioRows((r) => step(r).serverCpuSec),
+          },
+          {
+            title: `${heading}: p99 latency, Tandem ÷ anchor`,
+            columns: ['', ...anchorColumns],
+            rows: ratioRows((r) => step(r).latency.p99),
+          },
+        ]),
+  ]
+}
+
+/** Tandem on PostgreSQL ÷ Tandem on SQLite, pair by pair, when both ran. */
+function storageRatioTables(result: ScenarioResult, heading: string): Table[] {
+  if (!result.targets.includes('tandem-postgres') || !result.targets.includes('tandem-sqlite')) return []
+  const ratio = (metric: (r: SteadyResult) => number) =>
+    fmtRatio(pairedRatio<SteadyResult>(result.runs, 'tandem-postgres', 'tandem-sqlite', metric))
+  return [
     {
-      title: `${heading}: server CPU, Tandem ÷ anchor (pair by pair within a repetition)`,
-      columns: ['', ...anchorColumns],
-      rows: ratioRows((r) => step(r).serverCpuSec),
-    },
-    {
-      title: `${heading}: p99 latency, Tandem ÷ anchor`,
-      columns: ['', ...anchorColumns],
-      rows: ratioRows((r) => step(r).latency.p99),
+      title: `${heading}: Tandem on PostgreSQL ÷ Tandem on SQLite (pair by pair within a repetition)`,
+      note: "Server CPU is the Tandem process only; the second CPU column adds the PostgreSQL processes' CPU to the PostgreSQL side.",
+      columns: ['', 'server CPU', 'server + PostgreSQL CPU', 'p50', 'p99'],
+      rows: [
+        [
+          'PostgreSQL ÷ SQLite',
+          ratio((r) => step(r).serverCpuSec),
+          ratio((r) => step(r).serverCpuSec + (step(r).watchedCpuSec?.postgres ?? 0)),
+          ratio((r) => step(r).latency.p50),
+          ratio((r) => step(r).latency.p99),
+        ],
+      ],
     },
   ]
 }

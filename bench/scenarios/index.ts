@@ -1,6 +1,7 @@
 import type { Scenario } from '../lib/harness'
 import { browser } from './browser'
 import { bundle } from './bundle'
+import { cluster } from './cluster'
 import { coldload } from './coldload'
 import { durability } from './durability'
 import { fanout } from './fanout'
@@ -14,6 +15,7 @@ import { saturation } from './saturation'
 export const SCENARIOS: readonly Scenario[] = [
   fanout,
   saturation,
+  cluster,
   presence,
   joinstorm,
   idle,

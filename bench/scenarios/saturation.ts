@@ -21,7 +21,7 @@ import {
 } from '../lib/harness'
 import type { SteadyResult, StepResult } from '../load/jobs-types'
 import { TARGETS } from '../targets/index'
-import { ANCHORS, fanoutParams, steadyJob, TANDEM } from './fanout'
+import { ANCHORS, fanoutParams, steadyBase, steadyJob, TANDEM } from './fanout'
 
 const ALL = [...TANDEM, ...ANCHORS]
 /** Updates per second per client; each step multiplies by 1.6. Tandem's per-connection limit is 300/s. */
@@ -75,7 +75,7 @@ export async function runSaturation(ctx: BenchContext, targetNames: readonly str
       withTarget(ctx, spec, (target) =>
         job<SteadyResult>(
           ctx,
-          steadyJob({ baseUrl: target.baseUrl, protocol: spec.protocol, serverPid: target.pid }, params, 2000 + rep, {
+          steadyJob(steadyBase(target), params, 2000 + rep, {
             docPrefix: 'saturation',
             rates: params.rates,
             saturation: { maxP99Ms: params.maxP99Ms, minDeliveredRatio: params.minDeliveredRatio, refine: true },
@@ -160,10 +160,38 @@ export function saturationTables(result: ScenarioResult): Table[] {
       ],
       rows,
     },
-    {
-      title: 'Saturation: max sustained deliveries/s, Tandem ÷ anchor',
-      columns: ['', ...anchors.map((a) => `÷ ${labelOf(TARGETS, a)}`)],
-      rows: ratioRows,
-    },
+    ...(anchors.length === 0
+      ? []
+      : [
+          {
+            title: 'Saturation: max sustained deliveries/s, Tandem ÷ anchor',
+            columns: ['', ...anchors.map((a) => `÷ ${labelOf(TARGETS, a)}`)],
+            rows: ratioRows,
+          },
+        ]),
+    ...(result.targets.includes('tandem-postgres') && result.targets.includes('tandem-sqlite')
+      ? [
+          {
+            title: 'Saturation: max sustained deliveries/s, Tandem on PostgreSQL ÷ Tandem on SQLite (target ≥ 0.8)',
+            note:
+              'Pair by pair within a repetition. PostgreSQL CPU = every process named postgres, in % of a core, at the best step of the PostgreSQL run. ' +
+              "PostgreSQL is a system service and is not pinned: its backends run on either core, the load generator's included (so a PostgreSQL run is more often generator-bound).",
+            columns: ['', 'ratio', 'PostgreSQL CPU % at the best step'],
+            rows: [
+              [
+                'PostgreSQL ÷ SQLite',
+                fmtRatio(pairedRatio<SteadyResult>(runs, 'tandem-postgres', 'tandem-sqlite', maxDeliveries)),
+                fmtSpread(
+                  metricSpread<SteadyResult>(runs, 'tandem-postgres', (r) => {
+                    const best = saturationOf(r).best
+                    return best?.watchedCpuSec?.postgres !== undefined ? (best.watchedCpuSec.postgres / (p.windowMs / 1000)) * 100 : NaN
+                  }),
+                  0,
+                ),
+              ],
+            ],
+          },
+        ]
+      : []),
   ]
 }

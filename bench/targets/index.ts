@@ -5,11 +5,13 @@ import reference from './reference'
 import referenceLeveldb from './reference-leveldb'
 import type { TargetSpec } from './spawn'
 import tandemMemory from './tandem-memory'
+import tandemPostgres from './tandem-postgres'
 import tandemSqlite from './tandem-sqlite'
 
 export const TARGETS: Readonly<Record<string, TargetSpec>> = {
   'tandem-sqlite': tandemSqlite,
   'tandem-memory': tandemMemory,
+  'tandem-postgres': tandemPostgres,
   hocuspocus,
   'hocuspocus-sqlite': hocuspocusSqlite,
   reference,
@@ -17,4 +19,4 @@ export const TARGETS: Readonly<Record<string, TargetSpec>> = {
   'bare-ws': bareWs,
 }
 
-export type { Protocol, RunningTarget, TargetSpec } from './spawn'
+export type { Protocol, RunningTarget, TargetResources, TargetSpec } from './spawn'

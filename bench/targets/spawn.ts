@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { CpuWatch } from '../load/jobs-types'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -51,7 +52,23 @@ export interface TargetSpec {
   readonly tandem: boolean
   /** How it is configured, for RESULTS.md. */
   readonly description: string
+  /**
+   * Prepares what the server keeps outside its data directory (e.g. a fresh PostgreSQL
+   * database) before `start`; `start` gets the returned `env` (through StartOptions.env), and
+   * `release` runs after the server (or, for a cluster, every server sharing it) has stopped.
+   */
+  prepare?(): Promise<TargetResources>
+  /** Processes outside the server that work for it (PostgreSQL): their CPU is measured apart, not counted as disturbance. */
+  readonly services?: readonly CpuWatch[]
   start(options: StartOptions): Promise<RunningTarget>
+}
+
+/** External resources of one target run (see TargetSpec.prepare). */
+export interface TargetResources {
+  /** Environment for every server started on these resources. */
+  readonly env: Readonly<Record<string, string>>
+  /** Removes them (idempotent); called once every server using them has exited. */
+  release(): Promise<void>
 }
 
 /** Every process the harness started and that is still running: killed if the harness exits. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { ROOT, type StartOptions, startNode, type TargetSpec } from './spawn'
+import { createDatabase } from '../lib/postgres'
+import { ROOT, type StartOptions, startNode, type TargetResources, type TargetSpec } from './spawn'
 
 let tandemRoot = ROOT
 
@@ -30,25 +31,48 @@ function serverEntry(root: string): string {
   return fs.existsSync(path.join(root, 'server', 'bin', 'cli.ts')) ? 'server/bin/cli.ts' : 'server/cli.ts'
 }
 
-export function tandemTarget(storage: 'memory' | 'sqlite'): TargetSpec {
+export type TandemStorage = 'memory' | 'sqlite' | 'postgres'
+
+const STORAGE_LABEL: Record<TandemStorage, string> = { memory: 'memory', sqlite: 'SQLite', postgres: 'PostgreSQL' }
+const STORAGE_NOTE: Record<TandemStorage, string> = {
+  memory: '',
+  sqlite: '; SQLite WAL, synchronous=NORMAL (the default)',
+  postgres:
+    '; TANDEM_DATABASE_URL = a fresh database `tandem_bench_<random>` created for each run on the local PostgreSQL (`TANDEM_BENCH_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres) and dropped after it; default pool size',
+}
+
+/** A fresh PostgreSQL database for one run: TANDEM_DATABASE_URL points at it; release drops it. */
+async function postgresResources(): Promise<TargetResources> {
+  const db = await createDatabase()
+  return { env: { TANDEM_DATABASE_URL: db.url }, release: () => db.drop() }
+}
+
+export function tandemTarget(storage: TandemStorage): TargetSpec {
   const spec: TargetSpec = {
     name: `tandem-${storage}`,
-    label: `Tandem (${storage === 'sqlite' ? 'SQLite' : 'memory'})`,
+    label: `Tandem (${STORAGE_LABEL[storage]})`,
     protocol: 'y-websocket',
-    persistent: storage === 'sqlite',
+    persistent: storage !== 'memory',
     tandem: true,
     description:
       `\`node --import tsx server/bin/cli.ts --storage ${storage}\` (what \`npm run server\` runs), open mode, ` +
       'defaults except TANDEM_MAX_CONNECTIONS_PER_IP=100000' +
-      (storage === 'sqlite' ? '; SQLite WAL, synchronous=NORMAL (the default)' : ''),
-    start: (options: StartOptions) =>
-      startNode(
+      STORAGE_NOTE[storage],
+    prepare: storage === 'postgres' ? postgresResources : undefined,
+    // Every process named postgres: the backends serving this run and the server's own workers.
+    services: storage === 'postgres' ? [{ name: 'postgres', comm: 'postgres' }] : undefined,
+    start: (options: StartOptions) => {
+      if (storage === 'postgres' && !options.env?.TANDEM_DATABASE_URL)
+        throw new Error(`${spec.name}: start it through prepare() (it needs TANDEM_DATABASE_URL)`)
+      return startNode(
         spec,
         { cwd: tandemRoot, ...options },
         [serverEntry(tandemRoot), '--host', '127.0.0.1', '--port', '0', '--storage', storage, '--data-dir', options.dataDir],
-        { ...TANDEM_BENCH_ENV },
+        // An inherited database URL would contradict --storage sqlite/memory: only prepare() sets it.
+        { ...TANDEM_BENCH_ENV, TANDEM_DATABASE_URL: undefined, TANDEM_REDIS_URL: undefined },
         /Tandem sync server on ws:\/\/127\.0\.0\.1:(\d+)/,
-      ),
+      )
+    },
   }
   return spec
 }
