@@ -29,6 +29,9 @@ export interface ClusterOptions {
   readonly onReconnected?: () => void
 }
 
+/** Storage reads of missed updates at once, over every document (see catchUpSlot). */
+const MAX_CONCURRENT_CATCH_UPS = 3
+
 const CONTROL_CHANNEL = 'tandem:control'
 const docChannel = (docId: string) => `tandem:doc:${docId}`
 const livenessKey = (instanceId: string) => `tandem:instance:${instanceId}`
@@ -53,6 +56,8 @@ export class Cluster implements Replication {
   private readonly servers = new Map<string, RemoteServer>()
   private readonly catchUpIntervalMs: number
   private readonly livenessTtlMs: number
+  private catchUpsRunning = 0
+  private readonly catchUpQueue: Array<() => void> = []
   private cancelCheck: Cancel | null = null
   private cancelHeartbeat: Cancel | null = null
   private stopped = false
@@ -147,6 +152,25 @@ export class Cluster implements Replication {
     this.bus.publish(channel, encodeClusterMessage(message))
   }
 
+  /**
+   * @internal (Replica) A turn to read from storage: at most MAX_CONCURRENT_CATCH_UPS at a time,
+   * so that many documents catching up at once (after a Redis outage) never hold every pooled
+   * connection while commits wait for one.
+   */
+  async catchUpSlot(): Promise<() => void> {
+    // A released slot passes straight to the next in line, so the count never overshoots.
+    if (this.catchUpsRunning < MAX_CONCURRENT_CATCH_UPS) this.catchUpsRunning++
+    else await new Promise<void>((resolve) => this.catchUpQueue.push(resolve))
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = this.catchUpQueue.shift()
+      if (next) next()
+      else this.catchUpsRunning--
+    }
+  }
+
   /** @internal (Replica) */
   countCatchUp(): void {
     this.counts.catchUps++
@@ -227,7 +251,7 @@ export class Cluster implements Replication {
   /** @internal (Replica) */
   get config() {
     return {
-      gapWaitMs: this.options.gapWaitMs ?? 50,
+      gapWaitMs: this.options.gapWaitMs ?? 250,
       hintAboveBytes: this.options.hintAboveBytes ?? 64 * 1024,
       storage: this.options.storage,
       logger: this.options.logger,
@@ -248,6 +272,8 @@ class Replica implements DocReplica {
   private catchingUp = false
   private catchUpAgain = false
   private cancelGapWait: Cancel | null = null
+  /** The head the previous periodic check saw (see checkHead). */
+  private seenHead: number | null = null
   private closed = false
 
   constructor(
@@ -329,10 +355,16 @@ class Replica implements DocReplica {
     void this.catchUp()
   }
 
-  /** The periodic check: `head` is storage's newest seq, undefined if the document is gone. */
+  /**
+   * The periodic check: `head` is storage's newest seq, undefined if the document is gone. A
+   * head just ahead is normal under load (its message is on its way); one that the previous check
+   * saw already and that is still not applied was missed: read it.
+   */
   checkHead(head: number | undefined): void {
     if (!this.sequence || this.closed) return
-    if (head === undefined || head > this.sequence.applied) void this.catchUp()
+    const missed = head === undefined || (this.seenHead !== null && this.seenHead > this.sequence.applied)
+    this.seenHead = head ?? null
+    if (missed) void this.catchUp()
   }
 
   forgetPresenceOf(server: RemoteServer): void {
@@ -357,8 +389,9 @@ class Replica implements DocReplica {
     this.cluster.publish(docChannel(this.docId), { kind: 'presence-query', from: this.cluster.config.instanceId, docId: this.docId })
   }
 
-  private apply(updates: readonly Uint8Array[]): void {
-    if (updates.length > 0) this.target?.applyRemote(updates)
+  /** Applies updates heard in order (`fresh`) or read back from storage. */
+  private apply(updates: readonly Uint8Array[], fresh = true): void {
+    if (updates.length > 0) this.target?.applyRemote(updates, fresh)
   }
 
   /** A hole in the sequence waits briefly for its message (they race on Redis), then storage is read. */
@@ -386,6 +419,7 @@ class Replica implements DocReplica {
     }
     this.catchingUp = true
     const { storage, logger } = this.cluster.config
+    const release = await this.cluster.catchUpSlot()
     try {
       do {
         this.catchUpAgain = false
@@ -395,20 +429,21 @@ class Replica implements DocReplica {
         const since = await storage.loadSince(this.docId, sequence.applied)
         if (this.closed) return
         if (since) {
-          this.apply(since.updates)
+          this.apply(since.updates, false)
           this.apply(sequence.caughtUp(since.lastSeq))
           continue
         }
         if (await storage.isDeleted(this.docId)) return this.deleted()
         const whole = await storage.loadWithSeq(this.docId)
         if (this.closed) return
-        this.apply(whole.snapshot ? [whole.snapshot, ...whole.updates] : whole.updates)
+        this.apply(whole.snapshot ? [whole.snapshot, ...whole.updates] : whole.updates, false)
         this.apply(sequence.caughtUp(whole.lastSeq))
       } while (this.catchUpAgain)
     } catch (err) {
       // The periodic check tries again.
       logger.warn({ err, docId: this.docId }, 'cluster catch-up failed; retrying at the next check')
     } finally {
+      release()
       this.catchingUp = false
       this.afterHearing()
     }

@@ -31,8 +31,13 @@ export interface DocReplica {
 
 /** What a replica does to the room it feeds. */
 export interface ReplicaTarget {
-  /** Updates other servers committed, in seq order: apply them and relay them to the clients here. */
-  applyRemote(updates: readonly Uint8Array[]): void
+  /**
+   * Updates other servers committed, in seq order: apply them and relay them to the clients
+   * here. `fresh`: each one is new here (heard once, in order), so it can be relayed as it
+   * came; otherwise (read back from storage, this server's own among them) only what the
+   * document lacked is relayed.
+   */
+  applyRemote(updates: readonly Uint8Array[], fresh: boolean): void
   /** Presence of another server's clients; `owner` stands for that server. */
   remotePresence(owner: object, awareness: Uint8Array): void
   /** That server is gone: remove its clients' presence and tell the clients here. */

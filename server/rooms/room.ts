@@ -272,15 +272,16 @@ export class Room implements MessageSink, ReplicaTarget {
 
   /**
    * Updates other servers committed (C2), already stored: applied, then relayed to the clients
-   * here — only what this document did not have yet, as Yjs reports it.
+   * here. Fresh ones go on as they came (no re-encoding: this is the relay's hot path); a
+   * catch-up from storage relays only what this document did not have yet, as Yjs reports it.
    */
-  applyRemote(updates: readonly Uint8Array[]): void {
+  applyRemote(updates: readonly Uint8Array[], fresh: boolean): void {
     if (this.broken) return
     const news: Uint8Array[] = []
     const collect = (update: Uint8Array, origin: unknown): void => {
       if (origin === CLUSTER_ORIGIN) news.push(update)
     }
-    this.doc.on('update', collect)
+    if (!fresh) this.doc.on('update', collect)
     try {
       this.doc.transact(() => {
         for (const update of updates) Y.applyUpdate(this.doc, update, CLUSTER_ORIGIN)
@@ -289,11 +290,12 @@ export class Room implements MessageSink, ReplicaTarget {
       this.logger.error({ err, docId: this.docId }, 'Yjs refused an update from another server')
       return this.breakRoom()
     } finally {
-      this.doc.off('update', collect)
+      if (!fresh) this.doc.off('update', collect)
     }
-    if (news.length === 0) return
+    const relayed = fresh ? updates : news
+    if (relayed.length === 0) return
     this.fullStateFrame = null
-    for (const update of news) this.broadcast(writeUpdate(update))
+    for (const update of relayed) this.broadcast(writeUpdate(update))
   }
 
   remotePresence(owner: object, awareness: Uint8Array): void {

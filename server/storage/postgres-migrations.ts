@@ -11,6 +11,14 @@ export interface Migration {
   readonly sql: string
 }
 
+/**
+ * Advisory lock class of a document (the two-int key space: class, hashtext(doc id)). Appends,
+ * ensureDocument and compaction take it shared; delete and re-creation take it exclusive, so a
+ * tombstone cannot appear between an append's check and its insert. A hash collision only makes
+ * two documents wait for each other, never wrong. Part of migration 3: never change it.
+ */
+export const DOC_LOCK = 0x746e01
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -58,6 +66,45 @@ export const MIGRATIONS: readonly Migration[] = [
         at bigint NOT NULL,
         PRIMARY KEY (kind, id)
       );
+    `,
+  },
+  {
+    version: 3,
+    name: 'append function',
+    // One round trip per group commit, in its own implicit transaction: the row locks the upsert
+    // takes are held only while PostgreSQL itself works and commits, never across a round trip
+    // to a busy Node process (several servers appending to the same documents would otherwise
+    // queue behind each other's event loops). In a function each statement sees the latest
+    // committed data, so the tombstone check runs after the document locks are held.
+    sql: `
+      CREATE OR REPLACE FUNCTION tandem_append(
+        p_ids text[], p_titles text[], p_counts bigint[], p_now bigint,
+        p_update_ids text[], p_update_ords bigint[], p_update_data bytea[]
+      ) RETURNS TABLE (appended_id text, appended_last_seq bigint) LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM pg_advisory_xact_lock_shared(${DOC_LOCK}, hashtext(t.id)) FROM unnest(p_ids) AS t(id);
+        RETURN QUERY
+        WITH heads AS (
+          INSERT INTO documents (id, title, created_at, updated_at, last_seq)
+          SELECT t.id, coalesce(t.title, ''), p_now, p_now, t.n
+          FROM unnest(p_ids, p_titles, p_counts) AS t(id, title, n)
+          WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE tombstones.doc_id = t.id)
+          ON CONFLICT (id) DO UPDATE
+            SET updated_at = excluded.updated_at, last_seq = documents.last_seq + excluded.last_seq
+          RETURNING documents.id, documents.last_seq
+        ), inserted AS (
+          INSERT INTO updates (doc_id, seq, data)
+          SELECT u.id, h.last_seq - c.n + u.ord, u.data
+          FROM unnest(p_update_ids, p_update_ords, p_update_data) AS u(id, ord, data)
+          JOIN heads AS h ON h.id = u.id
+          JOIN unnest(p_ids, p_counts) AS c(id, n) ON c.id = u.id
+        )
+        SELECT h.id, h.last_seq FROM heads AS h;
+        UPDATE documents SET title = t.title
+        FROM unnest(p_ids, p_titles) AS t(id, title)
+        WHERE documents.id = t.id AND t.title IS NOT NULL;
+      END
+      $fn$;
     `,
   },
 ]

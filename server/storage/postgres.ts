@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { migrate } from './postgres-migrations'
+import { DOC_LOCK, migrate } from './postgres-migrations'
 import {
   type CompactionResult,
   DocumentDeletedError,
@@ -39,13 +39,10 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Advisory lock classes (the two-int key space: class, hashtext(doc id)). A hash collision
- * only makes two documents wait for each other, never wrong.
- * - DOC_LOCK: appends, ensureDocument and compaction take it shared; delete and re-creation
- *   take it exclusive, so a tombstone cannot appear between an append's check and its insert.
- * - COMPACT_LOCK: taken with try, so one compactor per document at a time (the others skip).
+ * Advisory lock classes (the two-int key space: class, hashtext(doc id)); DOC_LOCK is described
+ * in postgres-migrations.ts. COMPACT_LOCK is taken with try, so one compactor per document at a
+ * time (the others skip).
  */
-const DOC_LOCK = 0x746e01
 export const COMPACT_LOCK = 0x746e02
 
 interface MetaRow {
@@ -145,54 +142,27 @@ export class PostgresStorage implements SequencedStorage {
     // Documents in one order for every server, so two batches never wait for each other's rows.
     const ids = [...byDoc.keys()].sort()
     const docs = ids.map((id) => byDoc.get(id) as { updates: Buffer[]; title: string | null })
+    const updateIds: string[] = []
+    const updateOrds: number[] = []
+    const updateData: Buffer[] = []
+    for (const [index, id] of ids.entries()) {
+      docs[index]?.updates.forEach((data, i) => {
+        updateIds.push(id)
+        updateOrds.push(i + 1)
+        updateData.push(data)
+      })
+    }
+    // One statement, one round trip (tandem_append, migration 3): locks, tombstone check,
+    // seq bump and insert of the whole batch, committed by PostgreSQL alone.
+    const { rows } = await this.pool.query<{ appended_id: string; appended_last_seq: string }>(
+      'SELECT appended_id, appended_last_seq FROM tandem_append($1::text[], $2::text[], $3::bigint[], $4::bigint, $5::text[], $6::bigint[], $7::bytea[])',
+      [ids, docs.map((doc) => doc.title), docs.map((doc) => doc.updates.length), now, updateIds, updateOrds, updateData],
+    )
     const firstSeq = new Map<string, number>()
-    // A few statements per batch, whatever the number of documents in it (each statement is a
-    // round trip, and a group commit under load holds dozens of documents).
-    await this.transaction(async (client) => {
-      // Shared: appends never wait for each other; delete and re-creation take it exclusive, so
-      // a tombstone cannot appear between the check below and the insert.
-      await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext(t.id)) FROM unnest($2::text[]) AS t(id)', [DOC_LOCK, ids])
-      // A deleted document's entries are dropped. The upsert bumps last_seq and locks each row
-      // until commit, so concurrent appends to one document get consecutive seqs.
-      const heads = await client.query<{ id: string; last_seq: string }>(
-        `INSERT INTO documents (id, title, created_at, updated_at, last_seq)
-         SELECT t.id, coalesce(t.title, ''), $2, $2, t.n
-         FROM unnest($1::text[], $3::text[], $4::bigint[]) AS t(id, title, n)
-         WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE doc_id = t.id)
-         ON CONFLICT (id) DO UPDATE
-           SET updated_at = excluded.updated_at,
-               last_seq = documents.last_seq + excluded.last_seq
-         RETURNING id, last_seq`,
-        [ids, now, docs.map((doc) => doc.title), docs.map((doc) => doc.updates.length)],
-      )
-      const rowIds: string[] = []
-      const rowSeqs: number[] = []
-      const rowData: Buffer[] = []
-      for (const head of heads.rows) {
-        const doc = byDoc.get(head.id)
-        if (!doc) continue
-        const first = Number(head.last_seq) - doc.updates.length + 1
-        firstSeq.set(head.id, first)
-        doc.updates.forEach((data, i) => {
-          rowIds.push(head.id)
-          rowSeqs.push(first + i)
-          rowData.push(data)
-        })
-      }
-      if (rowIds.length === 0) return
-      await client.query('INSERT INTO updates (doc_id, seq, data) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])', [
-        rowIds,
-        rowSeqs,
-        rowData,
-      ])
-      // Titles change rarely: only a batch that carries one pays this statement.
-      const titled = ids.filter((id) => firstSeq.has(id) && byDoc.get(id)?.title != null)
-      if (titled.length === 0) return
-      await client.query(
-        'UPDATE documents AS d SET title = t.title FROM unnest($1::text[], $2::text[]) AS t(id, title) WHERE d.id = t.id',
-        [titled, titled.map((id) => byDoc.get(id)?.title)],
-      )
-    })
+    for (const row of rows) {
+      const count = byDoc.get(row.appended_id)?.updates.length ?? 0
+      firstSeq.set(row.appended_id, Number(row.appended_last_seq) - count + 1)
+    }
     // Entries of one document got consecutive seqs in batch order.
     const next = new Map(firstSeq)
     return batch.map((entry) => {
@@ -230,16 +200,20 @@ export class PostgresStorage implements SequencedStorage {
   }
 
   async loadSince(docId: string, seq: number): Promise<UpdatesSince | null> {
-    return this.transaction(async (client) => {
-      const head = await client.query<{ last_seq: string; base_seq: string }>('SELECT last_seq, base_seq FROM documents WHERE id = $1', [
-        docId,
-      ])
-      const row = head.rows[0]
-      if (!row) return seq === 0 ? { updates: [], lastSeq: 0 } : null
-      if (seq < Number(row.base_seq)) return null
-      const log = await client.query<{ data: Buffer }>('SELECT data FROM updates WHERE doc_id = $1 AND seq > $2 ORDER BY seq', [docId, seq])
-      return { updates: log.rows.map((r) => bytes(r.data)), lastSeq: Number(row.last_seq) }
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    // One statement, so one snapshot: the head and the log agree (a server catching up runs
+    // this often; it must be one round trip).
+    const { rows } = await this.pool.query<{ last_seq: string; base_seq: string; data: Buffer | null }>(
+      `SELECT d.last_seq, d.base_seq, u.data
+       FROM documents AS d LEFT JOIN updates AS u ON u.doc_id = d.id AND u.seq > $2
+       WHERE d.id = $1 ORDER BY u.seq`,
+      [docId, seq],
+    )
+    const head = rows[0]
+    if (!head) return seq === 0 ? { updates: [], lastSeq: 0 } : null
+    if (seq < Number(head.base_seq)) return null
+    const updates: Uint8Array[] = []
+    for (const row of rows) if (row.data) updates.push(bytes(row.data))
+    return { updates, lastSeq: Number(head.last_seq) }
   }
 
   async heads(docIds: readonly string[]): Promise<Map<string, number>> {

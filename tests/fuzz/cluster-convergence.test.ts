@@ -153,9 +153,9 @@ async function runSeed(seed: number, steps: number): Promise<void> {
       replica.bind = (target, lastSeq) => {
         let applied = 0
         const applyRemote = target.applyRemote.bind(target)
-        target.applyRemote = (updates) => {
+        target.applyRemote = (updates, fresh) => {
           applied += updates.length
-          applyRemote(updates)
+          applyRemote(updates, fresh)
         }
         try {
           bind(target, lastSeq)
