@@ -79,7 +79,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       CREATE OR REPLACE FUNCTION tandem_append(
         p_ids text[], p_titles text[], p_counts bigint[], p_now bigint,
-        p_update_ids text[], p_update_ords bigint[], p_update_data bytea[]
+        p_update_ids text[], p_update_ords bigint[], p_update_lengths integer[], p_blob bytea
       ) RETURNS TABLE (appended_id text, appended_last_seq bigint) LANGUAGE plpgsql AS $fn$
       BEGIN
         PERFORM pg_advisory_xact_lock_shared(${DOC_LOCK}, hashtext(t.id)) FROM unnest(p_ids) AS t(id);
@@ -92,12 +92,17 @@ export const MIGRATIONS: readonly Migration[] = [
           ON CONFLICT (id) DO UPDATE
             SET updated_at = excluded.updated_at, last_seq = documents.last_seq + excluded.last_seq
           RETURNING documents.id, documents.last_seq
+        ), pieces AS (
+          -- The updates travel as one binary blob and their lengths (a bytea[] parameter would
+          -- be sent as hex text); each update's offset is the sum of the lengths before it.
+          SELECT u.id, u.ord, u.len, sum(u.len) OVER (ORDER BY u.i) - u.len AS offset_bytes
+          FROM unnest(p_update_ids, p_update_ords, p_update_lengths) WITH ORDINALITY AS u(id, ord, len, i)
         ), inserted AS (
           INSERT INTO updates (doc_id, seq, data)
-          SELECT u.id, h.last_seq - c.n + u.ord, u.data
-          FROM unnest(p_update_ids, p_update_ords, p_update_data) AS u(id, ord, data)
-          JOIN heads AS h ON h.id = u.id
-          JOIN unnest(p_ids, p_counts) AS c(id, n) ON c.id = u.id
+          SELECT p.id, h.last_seq - c.n + p.ord, substring(p_blob FROM p.offset_bytes::integer + 1 FOR p.len)
+          FROM pieces AS p
+          JOIN heads AS h ON h.id = p.id
+          JOIN unnest(p_ids, p_counts) AS c(id, n) ON c.id = p.id
         )
         SELECT h.id, h.last_seq FROM heads AS h;
         UPDATE documents SET title = t.title

@@ -135,8 +135,8 @@ export class PostgresStorage implements SequencedStorage {
         doc = { updates: [], title: null }
         byDoc.set(entry.docId, doc)
       }
-      // A copy: the caller may reuse its bytes once this resolves.
-      doc.updates.push(Buffer.from(entry.update))
+      // A view; Buffer.concat below copies (the caller may reuse its bytes once this resolves).
+      doc.updates.push(Buffer.from(entry.update.buffer, entry.update.byteOffset, entry.update.byteLength))
       if (entry.title !== undefined) doc.title = entry.title
     }
     // Documents in one order for every server, so two batches never wait for each other's rows.
@@ -144,19 +144,31 @@ export class PostgresStorage implements SequencedStorage {
     const docs = ids.map((id) => byDoc.get(id) as { updates: Buffer[]; title: string | null })
     const updateIds: string[] = []
     const updateOrds: number[] = []
-    const updateData: Buffer[] = []
+    const updateLengths: number[] = []
+    const parts: Buffer[] = []
     for (const [index, id] of ids.entries()) {
       docs[index]?.updates.forEach((data, i) => {
         updateIds.push(id)
         updateOrds.push(i + 1)
-        updateData.push(data)
+        updateLengths.push(data.byteLength)
+        parts.push(data)
       })
     }
-    // One statement, one round trip (tandem_append, migration 3): locks, tombstone check,
-    // seq bump and insert of the whole batch, committed by PostgreSQL alone.
+    // One statement, one round trip (tandem_append, migration 3): locks, tombstone check, seq
+    // bump and insert of the whole batch, committed by PostgreSQL alone. The updates go as one
+    // binary parameter (pg sends a Buffer as bytes; an array of them would go as hex text).
     const { rows } = await this.pool.query<{ appended_id: string; appended_last_seq: string }>(
-      'SELECT appended_id, appended_last_seq FROM tandem_append($1::text[], $2::text[], $3::bigint[], $4::bigint, $5::text[], $6::bigint[], $7::bytea[])',
-      [ids, docs.map((doc) => doc.title), docs.map((doc) => doc.updates.length), now, updateIds, updateOrds, updateData],
+      'SELECT appended_id, appended_last_seq FROM tandem_append($1::text[], $2::text[], $3::bigint[], $4::bigint, $5::text[], $6::bigint[], $7::integer[], $8::bytea)',
+      [
+        ids,
+        docs.map((doc) => doc.title),
+        docs.map((doc) => doc.updates.length),
+        now,
+        updateIds,
+        updateOrds,
+        updateLengths,
+        Buffer.concat(parts),
+      ],
     )
     const firstSeq = new Map<string, number>()
     for (const row of rows) {
