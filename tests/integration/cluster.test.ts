@@ -3,6 +3,7 @@ import { WebSocket } from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { CloseCode } from '../../lib/protocol'
+import { startBlackholeProxy } from '../helpers/blackhole-proxy'
 import { peerNames } from '../helpers/clients'
 import { type Cluster, startCluster } from '../helpers/cluster'
 import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
@@ -110,21 +111,27 @@ describe.runIf(available)('cluster: servers on one PostgreSQL and one Redis', ()
     const first = text(group[0]!.doc)
     return group.every((writer) => text(writer.doc) === first)
   }
+  /** What a client of `wsUrl` gets for `docId`. */
+  const storedTextOf = async (wsUrl: string, docId = 'shared') => {
+    const doc = new Y.Doc()
+    const provider = new WebsocketProvider(wsUrl, docId, doc, {
+      WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+      disableBc: true,
+    })
+    try {
+      await waitFor(() => provider.synced, 'a fresh client to sync')
+      return text(doc)
+    } finally {
+      provider.destroy()
+      doc.destroy()
+    }
+  }
   /** What a fresh single server on the same database (no Redis) serves. */
   const storedText = async (docId = 'shared') => {
     if (!database || !cluster) throw new Error('no cluster')
     const fresh = await startCluster({ size: 1, databaseUrl: database.url })
     try {
-      const doc = new Y.Doc()
-      const provider = new WebsocketProvider(fresh.instances[0]!.wsUrl, docId, doc, {
-        WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-        disableBc: true,
-      })
-      await waitFor(() => provider.synced, 'a client of a fresh server to sync')
-      const stored = text(doc)
-      provider.destroy()
-      doc.destroy()
-      return stored
+      return await storedTextOf(fresh.instances[0]!.wsUrl, docId)
     } finally {
       await fresh.stopAll()
     }
@@ -214,6 +221,40 @@ describe.runIf(available)('cluster: servers on one PostgreSQL and one Redis', ()
       }, `server ${instance.port} ready again`)
     }
     expect(await storedText()).toBe(final)
+  }, 90_000)
+
+  it('[C5][D7] PostgreSQL unreachable: nothing is acknowledged, /readyz is 503, edits are held and stored when it returns', async () => {
+    database = await createTestDatabase()
+    redis = await startRedis()
+    const target = new URL(database.url)
+    const proxy = await startBlackholeProxy(Number(target.port || 5432), target.hostname)
+    try {
+      target.port = String(proxy.port)
+      cluster = await startCluster({ size: 2, databaseUrl: target.toString(), redisUrl: redis.url })
+      const group = [await join('w0', 0), await join('w1', 1)]
+      const writing = keepWriting(group, 30)
+      await waitFor(() => writing.written.length >= 40, 'writing before the outage')
+      proxy.refuse()
+      const readyz = async (i: number) => (await fetch(`${cluster?.instances[i]?.httpUrl}/readyz`)).status
+      await waitFor(async () => (await readyz(0)) === 503 && (await readyz(1)) === 503, '/readyz 503 on both servers', 10_000)
+      const pending = async (i: number) =>
+        Number(/^tandem_updates_pending (\d+)$/m.exec(await (await fetch(`${cluster?.instances[i]?.httpUrl}/metrics`)).text())?.[1])
+      await waitFor(async () => (await pending(0)) > 0 && (await pending(1)) > 0, 'edits held, not acknowledged, on both servers')
+      const heldAt = writing.written.length
+      await waitFor(() => writing.written.length >= heldAt + 40, 'writing during the outage')
+      writing.stop()
+      proxy.restore()
+      await waitFor(async () => (await pending(0)) === 0 && (await pending(1)) === 0, 'the held edits stored', 20_000)
+      await waitFor(() => converged(group) && writing.written.every((token) => text(group[0]!.doc).includes(token)), 'convergence', 20_000)
+      console.log(
+        `[cluster postgres] edits written=${writing.written.length} (${writing.written.length - heldAt} during the outage) lost=0`,
+      )
+      await cluster.stopAll()
+      cluster = await startCluster({ size: 1, databaseUrl: database.url })
+      expect(await storedTextOf(cluster.instances[0]!.wsUrl)).toBe(text(group[0]!.doc))
+    } finally {
+      await proxy.close()
+    }
   }, 90_000)
 
   it('[D13][C2] two servers compacting one document while twelve writers write lose nothing', async () => {
