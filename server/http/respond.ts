@@ -33,6 +33,11 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
   res.end(body)
 }
 
+export function sendBytes(res: ServerResponse, status: number, contentType: string, body: Uint8Array): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': body.byteLength, 'cache-control': 'no-store' })
+  res.end(body)
+}
+
 /** Reads a JSON body of at most `limit` bytes; an empty body reads as {}. */
 export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
   const chunks: Buffer[] = []

@@ -136,7 +136,7 @@ describe('roles', () => {
     expect(stateOfA.user).toEqual({ name: 'Ada', color: '#123456', id: 'user-a' })
   })
 
-  it('[Z2] on the API, reading needs any role and changing needs editor; the list shows granted documents only', async () => {
+  it('[Z2][H5] on the API, reading (content too) needs any role and changing needs editor; the list shows granted documents only', async () => {
     const server = await start()
     const admin = await editorToken('admin', ['*'])
     for (const id of ['alpha', 'beta', 'team-x']) expect((await api(server, 'PUT', `/api/docs/${id}`, admin, {})).status).toBe(201)
@@ -145,6 +145,9 @@ describe('roles', () => {
     expect(list.json.documents.map((d: { id: string }) => d.id).sort()).toEqual(['alpha', 'team-x'])
     expect((await api(server, 'GET', '/api/docs/alpha', viewer)).status).toBe(200)
     expect((await api(server, 'GET', '/api/docs/beta', viewer)).json.reason).toBe('WrongDocument')
+    expect((await api(server, 'GET', '/api/docs/alpha/content', viewer)).status).toBe(200)
+    expect((await api(server, 'GET', '/api/docs/beta/content', viewer)).json.reason).toBe('WrongDocument')
+    expect((await api(server, 'GET', '/api/docs/alpha/content')).status).toBe(401)
     expect(await api(server, 'PATCH', '/api/docs/alpha', viewer, { title: 'x' })).toMatchObject({
       status: 403,
       json: { reason: 'InsufficientRole' },

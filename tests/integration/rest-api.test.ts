@@ -100,6 +100,46 @@ describe('documents API', () => {
     editor.destroy()
   })
 
+  it('[H5] /content serves ProseMirror JSON (default), HTML, Markdown, text and the Yjs state; a stock client loads the state', async () => {
+    const { json: doc } = await api('POST', '/api/docs', { title: 'Content' })
+    const editor = await connectSynced(running.wsUrl, doc.id)
+    const { XmlElement, XmlText, Doc, applyUpdate } = await import('yjs')
+    const paragraph = new XmlElement('paragraph')
+    const text = new XmlText()
+    text.insert(0, 'Hello ')
+    text.insert(6, 'world', { italic: true })
+    paragraph.insert(0, [text])
+    editor.doc.getXmlFragment('content').insert(0, [paragraph])
+    const path = `/api/docs/${doc.id}/content`
+    await waitFor(async () => (await api('GET', `${path}?format=text`)).text === 'Hello world', 'stored')
+    const json = await api('GET', path)
+    expect(json.type).toContain('application/json')
+    expect(json.json).toEqual({
+      type: 'doc',
+      content: [
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'Hello ' },
+            { type: 'text', text: 'world', marks: [{ type: 'italic' }] },
+          ],
+        },
+      ],
+    })
+    expect((await api('GET', `${path}?format=html`)).text).toBe('<p>Hello <em>world</em></p>')
+    expect((await api('GET', `${path}?format=markdown`)).text).toBe('Hello *world*')
+    const state = await fetch(`${running.httpUrl}${path}?format=yjs`)
+    expect(state.headers.get('content-type')).toBe('application/octet-stream')
+    const copy = new Doc()
+    applyUpdate(copy, new Uint8Array(await state.arrayBuffer()))
+    expect(copy.getXmlFragment('content').toString()).toBe(editor.doc.getXmlFragment('content').toString())
+    expect(copy.getText('title').toString()).toBe('Content')
+    expect((await api('GET', `${path}?format=pdf`)).status).toBe(400)
+    expect((await api('PATCH', path, {})).status).toBe(405)
+    expect((await api('GET', '/api/docs/never-made/content')).status).toBe(404)
+    editor.destroy()
+  })
+
   it('[H3] Markdown keeps text that looks like Markdown as text; HTML keeps a code block language', async () => {
     const { json: doc } = await api('POST', '/api/docs', { title: 'Escaping' })
     const editor = await connectSynced(running.wsUrl, doc.id)
