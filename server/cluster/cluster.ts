@@ -36,6 +36,16 @@ const CONTROL_CHANNEL = 'tandem:control'
 const docChannel = (docId: string) => `tandem:doc:${docId}`
 const livenessKey = (instanceId: string) => `tandem:instance:${instanceId}`
 
+/** The settings replicas use, resolved from ClusterOptions. */
+interface ReplicaConfig {
+  readonly gapWaitMs: number
+  readonly hintAboveBytes: number
+  readonly storage: SequencedStorage
+  readonly logger: Log
+  readonly scheduler: Scheduler
+  readonly instanceId: string
+}
+
 /** Stands for another server in the presence store: its clients' states are owned by this. */
 class RemoteServer {
   constructor(readonly id: string) {}
@@ -58,6 +68,8 @@ export class Cluster implements Replication {
   private readonly livenessTtlMs: number
   private catchUpsRunning = 0
   private readonly catchUpQueue: Array<() => void> = []
+  /** What every replica reads on its hot path: resolved once, not rebuilt per message. */
+  readonly config: ReplicaConfig
   private cancelCheck: Cancel | null = null
   private cancelHeartbeat: Cancel | null = null
   private stopped = false
@@ -66,6 +78,14 @@ export class Cluster implements Replication {
     this.instanceId = options.instanceId ?? randomBytes(6).toString('hex')
     this.catchUpIntervalMs = options.catchUpIntervalMs ?? 2_000
     this.livenessTtlMs = options.livenessTtlMs ?? 5_000
+    this.config = {
+      gapWaitMs: options.gapWaitMs ?? 250,
+      hintAboveBytes: options.hintAboveBytes ?? 64 * 1024,
+      storage: options.storage,
+      logger: options.logger,
+      scheduler: options.scheduler,
+      instanceId: this.instanceId,
+    }
   }
 
   /** Starts on `bus`: announces this server alive, listens to the control channel, starts the timers. */
@@ -246,18 +266,6 @@ export class Cluster implements Replication {
     ids.forEach((id, index) => {
       if (!alive[index]) this.serverGone(id)
     })
-  }
-
-  /** @internal (Replica) */
-  get config() {
-    return {
-      gapWaitMs: this.options.gapWaitMs ?? 250,
-      hintAboveBytes: this.options.hintAboveBytes ?? 64 * 1024,
-      storage: this.options.storage,
-      logger: this.options.logger,
-      scheduler: this.options.scheduler,
-      instanceId: this.instanceId,
-    }
   }
 }
 

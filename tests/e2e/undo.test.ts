@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { browserAvailability, launchChromium } from '../helpers/browser'
 import { uniqueDocId } from '../helpers/editor-page'
+import { waitFor } from '../helpers/wait'
 
 /**
  * Undo that is safe together (lib/editor/undo.ts), in real Chromium against the real app: one
@@ -46,18 +47,21 @@ function contentOf(page: Page): Promise<{ html: string; text: string; quote: str
 const editorHtml = async (page: Page) => (await contentOf(page)).html
 const editorText = async (page: Page) => (await contentOf(page)).text
 
-/** Polls `read` until it returns `want` (deep equality), up to `timeout` ms. */
+/** Waits until `read` returns `want` (deep equality); the bound only caps how long a failure takes. */
 async function waitForValue<T>(read: () => Promise<T>, want: T, what: string, timeout = 15_000): Promise<void> {
-  const deadline = Date.now() + timeout
-  let got = await read()
-  while (JSON.stringify(got) !== JSON.stringify(want)) {
-    if (Date.now() > deadline) throw new Error(`${what}: wanted ${JSON.stringify(want)}, last seen ${JSON.stringify(got)}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-    got = await read()
-  }
+  let got: T | undefined
+  await waitFor(
+    async () => {
+      got = await read()
+      return JSON.stringify(got) === JSON.stringify(want)
+    },
+    what,
+    timeout,
+  ).catch(() => {
+    throw new Error(`${what}: wanted ${JSON.stringify(want)}, last seen ${JSON.stringify(got)}`)
+  })
 }
 
-// Generous bounds: they only cap how long a failure takes on a busy machine, they decide nothing.
 /** Waits until the paragraphs inside the editor's first quote read `lines`. */
 function waitForQuote(page: Page, lines: string[]): Promise<void> {
   return waitForValue(async () => (await contentOf(page)).quote, lines, 'the quote')
