@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics'
 import type { AdminApi } from './admin-api'
 import type { DocsApi } from './docs-api'
 import { handleHealth, handleReady, type ReadinessCheck } from './health'
+import { openApiDocument } from './openapi'
 import { HttpError, sendJson, sendText } from './respond'
 import type { TokenApi } from './token-api'
 
@@ -22,6 +23,7 @@ export interface HttpRoutesDeps {
  * handler (Next.js) can take it.
  */
 export function createHttpRoutes(deps: HttpRoutesDeps) {
+  const openApi = openApiDocument()
   function fail(res: ServerResponse, err: unknown, req: IncomingMessage, path: string): void {
     if (err instanceof AuthError) return sendJson(res, err.status, { error: err.message, reason: err.failure })
     if (err instanceof HttpError) {
@@ -37,17 +39,25 @@ export function createHttpRoutes(deps: HttpRoutesDeps) {
     return true
   }
 
+  /** The read-only routes: anything but GET (or HEAD) is answered 405 before the handler runs. */
+  const readOnly: Record<string, (res: ServerResponse) => Promise<void> | void> = {
+    '/healthz': (res) => handleHealth(res),
+    '/readyz': (res) => handleReady(res, deps.readiness),
+    '/metrics': async (res) => sendText(res, 200, deps.metrics.contentType.split(';')[0]!, await deps.metrics.render()),
+    '/api/openapi.json': (res) => sendJson(res, 200, openApi),
+  }
+
   return function handleRequest(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const path = url.pathname
+    const read = readOnly[path]
+    if (read) {
+      return run(req, res, path, async () => {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} is not allowed on ${path}`)
+        await read(res)
+      })
+    }
     switch (path) {
-      case '/healthz':
-        handleHealth(res)
-        return true
-      case '/readyz':
-        return run(req, res, path, () => handleReady(res, deps.readiness))
-      case '/metrics':
-        return run(req, res, path, async () => sendText(res, 200, deps.metrics.contentType.split(';')[0]!, await deps.metrics.render()))
       case '/api/tokens':
         return run(req, res, path, () => deps.tokenApi.exchange(req, res))
       case '/api/session':

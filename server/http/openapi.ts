@@ -1,0 +1,405 @@
+/**
+ * The OpenAPI 3.1 description of the server's HTTP API, served at GET /api/openapi.json.
+ *
+ * It is written by hand next to the handlers, and tests/integration/openapi.test.ts keeps it
+ * honest: every operation here is called against a real server and its answer is checked
+ * against the status codes and schemas below, and every method a documented path does not list
+ * must answer 405. An endpoint that changes without this file changing fails that test.
+ */
+
+type Schema = Record<string, unknown>
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
+
+const json = (schema: Schema) => ({ 'application/json': { schema } })
+
+function respond(description: string, schema?: Schema) {
+  return schema ? { description, content: json(schema) } : { description }
+}
+
+const errorResponse = (description: string) => respond(description, ref('Error'))
+
+const docIdParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: '1–128 characters of A–Z a–z 0–9 _ - . (not . or ..)',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' },
+}
+
+const contentFormatParam = {
+  name: 'format',
+  in: 'query',
+  required: false,
+  description: 'json (ProseMirror JSON, the default), html, markdown, text, or yjs (Y.encodeStateAsUpdate bytes)',
+  schema: { type: 'string', enum: ['json', 'html', 'markdown', 'text', 'yjs'], default: 'json' },
+}
+
+/** The five renderings a document (or a version of it) is read in. */
+const contentResponses = {
+  'application/json': { schema: ref('ProseMirrorDoc') },
+  'text/html': { schema: { type: 'string' } },
+  'text/markdown': { schema: { type: 'string' } },
+  'text/plain': { schema: { type: 'string' } },
+  'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+}
+
+/** What every route that looks at the caller's token may answer besides its own codes. */
+const authErrors = {
+  '401': errorResponse('Auth is on and the bearer token is missing, invalid, expired or revoked'),
+  '403': errorResponse('The token does not grant this document, or its role is too low'),
+}
+
+const isoTime = { type: 'string', format: 'date-time' }
+
+const schemas: Record<string, Schema> = {
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: { type: 'string', description: 'What went wrong, in words' },
+      reason: { type: 'string', description: 'A machine-readable key, e.g. Deleted' },
+    },
+  },
+  Document: {
+    type: 'object',
+    required: ['id', 'title', 'createdAt', 'updatedAt'],
+    additionalProperties: false,
+    properties: { id: { type: 'string' }, title: { type: 'string' }, createdAt: isoTime, updatedAt: isoTime },
+  },
+  DocumentList: {
+    type: 'object',
+    required: ['documents'],
+    properties: { documents: { type: 'array', items: ref('Document') } },
+  },
+  ProseMirrorDoc: {
+    type: 'object',
+    required: ['type'],
+    description: 'A ProseMirror document of the editor schema (what editor.getJSON() gives)',
+    properties: { type: { const: 'doc' }, content: { type: 'array', items: { type: 'object' } } },
+  },
+  Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } },
+  Readiness: {
+    type: 'object',
+    required: ['status'],
+    description: 'status plus one key per dependency: "ok" or why it failed',
+    properties: { status: { enum: ['ready', 'degraded', 'unavailable'] } },
+    additionalProperties: { type: 'string' },
+  },
+  Session: {
+    type: 'object',
+    required: ['auth', 'role'],
+    properties: {
+      auth: { type: 'boolean' },
+      role: { enum: ['viewer', 'commenter', 'editor'] },
+      userId: { type: 'string' },
+      name: { type: ['string', 'null'] },
+      docs: { type: 'array', items: { type: 'string' } },
+      expiresAt: isoTime,
+    },
+  },
+  SessionToken: {
+    type: 'object',
+    required: ['auth', 'token', 'role'],
+    properties: {
+      auth: { type: 'boolean' },
+      token: { type: ['string', 'null'], description: 'null in open mode' },
+      expiresAt: isoTime,
+      role: { enum: ['viewer', 'commenter', 'editor'] },
+      name: { type: ['string', 'null'] },
+    },
+  },
+  ShareLink: {
+    type: 'object',
+    required: ['auth', 'role', 'url', 'expiresAt'],
+    properties: {
+      auth: { type: 'boolean' },
+      role: { enum: ['viewer', 'editor'] },
+      url: { type: 'string', description: 'A path on this server: /d/<id>, with ?token= when auth is on' },
+      token: { type: 'string' },
+      linkId: { type: 'string', description: 'The token subject, for revoking this link alone' },
+      expiresAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  Revocation: {
+    type: 'object',
+    required: ['kind', 'id', 'at'],
+    properties: {
+      kind: { enum: ['user', 'document'] },
+      id: { type: 'string' },
+      at: { type: 'integer', description: 'ms since the epoch' },
+    },
+  },
+  RevocationResult: {
+    type: 'object',
+    required: ['revokedAt', 'user', 'document', 'closedConnections'],
+    properties: {
+      revokedAt: isoTime,
+      user: { type: ['string', 'null'] },
+      document: { type: ['string', 'null'] },
+      closedConnections: { type: 'integer', minimum: 0 },
+    },
+  },
+}
+
+const paths: Record<string, Record<string, unknown>> = {
+  '/healthz': {
+    get: {
+      operationId: 'health',
+      summary: 'Liveness: the process answers',
+      security: [],
+      responses: { '200': respond('Alive', ref('Health')) },
+    },
+  },
+  '/readyz': {
+    get: {
+      operationId: 'ready',
+      summary: 'Readiness: storage answers (and, in a cluster, whether Redis does)',
+      security: [],
+      responses: {
+        '200': respond('Ready, or degraded (a non-critical dependency such as Redis is down)', ref('Readiness')),
+        '503': respond('Storage does not answer', ref('Readiness')),
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      security: [],
+      responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  },
+  '/api/openapi.json': {
+    get: {
+      operationId: 'openapi',
+      summary: 'This description',
+      security: [],
+      responses: { '200': respond('OpenAPI 3.1 document', { type: 'object', required: ['openapi', 'paths'] }) },
+    },
+  },
+  '/api/session': {
+    get: {
+      operationId: 'session',
+      summary: 'What the caller’s token grants (open mode: auth false, role editor)',
+      responses: { '200': respond('The session', ref('Session')), ...authErrors },
+    },
+  },
+  '/api/tokens': {
+    post: {
+      operationId: 'exchangeToken',
+      summary: 'A short-lived connection token for one document, exchanged for the caller’s token (a share link’s)',
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object',
+          required: ['docId'],
+          additionalProperties: false,
+          properties: { docId: { type: 'string' }, name: { type: 'string', minLength: 1, maxLength: 100 } },
+        }),
+      },
+      responses: {
+        '200': respond('The token (null in open mode)', ref('SessionToken')),
+        '400': errorResponse('Bad body or document id'),
+        ...authErrors,
+        '409': errorResponse('This server only verifies tokens another service mints'),
+      },
+    },
+  },
+  '/api/docs': {
+    get: {
+      operationId: 'listDocuments',
+      summary: 'Documents, most recently edited first (with auth on: only those the token grants)',
+      responses: { '200': respond('The list', ref('DocumentList')), '401': authErrors['401'] },
+    },
+    post: {
+      operationId: 'createDocument',
+      summary: 'Create a document',
+      requestBody: {
+        content: json({
+          type: 'object',
+          additionalProperties: false,
+          properties: { title: { type: 'string', maxLength: 200 }, id: { type: 'string' } },
+        }),
+      },
+      responses: {
+        '201': respond('Created', ref('Document')),
+        '400': errorResponse('Bad body or id'),
+        ...authErrors,
+        '409': errorResponse('The id exists'),
+        '410': errorResponse('The id was deleted (reason Deleted): PUT {"recreate": true} to create it again'),
+      },
+    },
+  },
+  '/api/docs/{id}': {
+    parameters: [docIdParam],
+    get: {
+      operationId: 'getDocument',
+      summary: 'Metadata as JSON, or the content with ?format=text|markdown|html (or an Accept header)',
+      parameters: [{ name: 'format', in: 'query', required: false, schema: { enum: ['json', 'text', 'markdown', 'html'] } }],
+      responses: {
+        '200': {
+          description: 'Metadata, or the content in the asked format',
+          content: {
+            'application/json': { schema: ref('Document') },
+            'text/html': { schema: { type: 'string' } },
+            'text/markdown': { schema: { type: 'string' } },
+            'text/plain': { schema: { type: 'string' } },
+          },
+        },
+        '400': errorResponse('Unknown format or bad id'),
+        ...authErrors,
+        '404': errorResponse('No such document (or deleted)'),
+      },
+    },
+    put: {
+      operationId: 'putDocument',
+      summary: 'Create if missing; a deleted document stays deleted unless recreate is true',
+      requestBody: {
+        content: json({
+          type: 'object',
+          additionalProperties: false,
+          properties: { title: { type: 'string', maxLength: 200 }, recreate: { type: 'boolean' } },
+        }),
+      },
+      responses: {
+        '200': respond('It existed', ref('Document')),
+        '201': respond('Created', ref('Document')),
+        '400': errorResponse('Bad body'),
+        ...authErrors,
+        '410': errorResponse('Deleted (reason Deleted)'),
+      },
+    },
+    patch: {
+      operationId: 'renameDocument',
+      summary: 'Rename: the title lives in the document, so open editors update live',
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object',
+          required: ['title'],
+          additionalProperties: false,
+          properties: { title: { type: 'string', maxLength: 200 } },
+        }),
+      },
+      responses: {
+        '200': respond('Renamed', ref('Document')),
+        '400': errorResponse('Bad body'),
+        ...authErrors,
+        '404': errorResponse('No such document'),
+      },
+    },
+    delete: {
+      operationId: 'deleteDocument',
+      summary: 'Delete: closes its connections (4404), removes its data, leaves a tombstone',
+      responses: { '204': respond('Deleted'), ...authErrors, '404': errorResponse('No such document') },
+    },
+  },
+  '/api/docs/{id}/content': {
+    parameters: [docIdParam],
+    get: {
+      operationId: 'getContent',
+      summary: 'The stored content as ProseMirror JSON, HTML, Markdown, plain text or the Yjs state',
+      parameters: [contentFormatParam],
+      responses: {
+        '200': { description: 'The content', content: contentResponses },
+        '400': errorResponse('Unknown format'),
+        ...authErrors,
+        '404': errorResponse('No such document'),
+      },
+    },
+  },
+  '/api/docs/{id}/links': {
+    parameters: [docIdParam],
+    post: {
+      operationId: 'createShareLink',
+      summary: 'A share link: view-only or edit (view-only needs auth on)',
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object',
+          required: ['role'],
+          additionalProperties: false,
+          properties: { role: { enum: ['viewer', 'editor'] }, expiresInDays: { type: 'integer', minimum: 1, maximum: 365, default: 30 } },
+        }),
+      },
+      responses: {
+        '201': respond('The link', ref('ShareLink')),
+        '400': errorResponse('Bad body'),
+        ...authErrors,
+        '404': errorResponse('No such document'),
+        '409': errorResponse('View-only links need auth on, or this server cannot mint tokens'),
+      },
+    },
+  },
+  '/api/admin/revocations': {
+    get: {
+      operationId: 'listRevocations',
+      summary: 'Every revocation',
+      security: [{ adminSecret: [] }],
+      responses: {
+        '200': respond('The revocations', {
+          type: 'object',
+          required: ['revocations'],
+          properties: { revocations: { type: 'array', items: ref('Revocation') } },
+        }),
+        '401': errorResponse('Admin secret required'),
+        '404': errorResponse('The admin API is off (no admin or auth secret set)'),
+      },
+    },
+    post: {
+      operationId: 'revoke',
+      summary: 'Revoke a user’s or a document’s tokens issued until now; open connections close at once (4403)',
+      security: [{ adminSecret: [] }],
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { user: { type: 'string', minLength: 1, maxLength: 256 }, document: { type: 'string' } },
+        }),
+      },
+      responses: {
+        '200': respond('Revoked', ref('RevocationResult')),
+        '400': errorResponse('Bad body'),
+        '401': errorResponse('Admin secret required'),
+        '404': errorResponse('The admin API is off'),
+      },
+    },
+  },
+}
+
+/** The release this description belongs to (the package version; the test checks they agree). */
+export const API_VERSION = '0.1.0'
+
+/** The whole description, as served. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tandem',
+      version: API_VERSION,
+      description:
+        'The HTTP API of a Tandem server. Documents sync over WebSocket (the y-websocket protocol at /<document id>); ' +
+        'this API reads and manages them. With auth on (TANDEM_AUTH_SECRET or TANDEM_AUTH_PUBLIC_KEY_FILE) every /api call ' +
+        'needs Authorization: Bearer <token>; reading needs any role, changing needs editor. Errors are {"error": "…"} ' +
+        'with an optional machine-readable "reason".',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    security: [{}, { bearerToken: [] }],
+    components: {
+      securitySchemes: {
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A Tandem token (npm run token, or POST /api/tokens)',
+        },
+        adminSecret: { type: 'http', scheme: 'bearer', description: 'TANDEM_ADMIN_SECRET (or TANDEM_AUTH_SECRET)' },
+      },
+      schemas,
+    },
+    paths,
+  }
+}

@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs'
+import Ajv2020 from 'ajv/dist/2020'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningServer, removeDir, startServer } from '../helpers/server'
+import { editorToken, signToken, TEST_SECRET } from '../helpers/tokens'
+
+/**
+ * Keeps /api/openapi.json in step with the server (H8): every documented operation is called
+ * against a real server (auth on) and what it answers — status, media type, body — must be
+ * what the description says; a documented path answers 405 to every method it does not list.
+ * Adding an operation to the description without an example call here fails, and so does
+ * changing a handler's answers without changing the description.
+ */
+
+const ADMIN_SECRET = 'admin-secret-that-is-long-enough-for-tests'
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
+type Method = (typeof METHODS)[number]
+type Who = 'editor' | 'viewer' | 'admin' | 'nobody' | 'stranger'
+
+interface Call {
+  /** The concrete path ({id} filled in) and query. */
+  readonly path: string
+  readonly who?: Who
+  readonly body?: unknown
+  readonly contentType?: string
+  readonly accept?: string
+}
+
+interface Operation {
+  readonly operationId: string
+  readonly responses: Record<string, { content?: Record<string, { schema: object }> }>
+}
+
+type OpenApi = { openapi: string; info: { version: string }; paths: Record<string, Record<string, unknown>>; components: object }
+
+/** Example calls per operation id: the happy path and the documented failures worth proving. */
+const CALLS: Record<string, readonly Call[]> = {
+  health: [{ path: '/healthz' }],
+  ready: [{ path: '/readyz' }],
+  metrics: [{ path: '/metrics' }],
+  openapi: [{ path: '/api/openapi.json' }],
+  session: [{ path: '/api/session' }, { path: '/api/session', who: 'nobody' }],
+  exchangeToken: [
+    { path: '/api/tokens', body: { docId: 'oa-doc', name: 'Ada' } },
+    { path: '/api/tokens', body: { docId: 'oa-doc', unknown: 1 } },
+    { path: '/api/tokens', body: { docId: 'oa-doc' }, who: 'stranger' },
+  ],
+  listDocuments: [{ path: '/api/docs' }, { path: '/api/docs', who: 'nobody' }],
+  createDocument: [
+    { path: '/api/docs', body: { title: 'From the description' } },
+    { path: '/api/docs', body: { id: 'oa-doc' } },
+    { path: '/api/docs', body: { id: 'oa-gone' } },
+    { path: '/api/docs', body: { title: 7 } },
+  ],
+  getDocument: [
+    { path: '/api/docs/oa-doc' },
+    { path: '/api/docs/oa-doc?format=markdown' },
+    { path: '/api/docs/oa-doc', accept: 'text/html' },
+    { path: '/api/docs/oa-doc?format=pdf' },
+    { path: '/api/docs/oa-missing' },
+    { path: '/api/docs/oa-doc', who: 'stranger' },
+  ],
+  putDocument: [
+    { path: '/api/docs/oa-put', body: {} },
+    { path: '/api/docs/oa-put', body: { title: 'Again' } },
+    { path: '/api/docs/oa-gone', body: {} },
+    { path: '/api/docs/oa-put', body: { recreate: 'yes' } },
+    { path: '/api/docs/oa-put', body: {}, who: 'viewer' },
+  ],
+  renameDocument: [
+    { path: '/api/docs/oa-doc', body: { title: 'Renamed' } },
+    { path: '/api/docs/oa-doc', body: {} },
+    { path: '/api/docs/oa-missing', body: { title: 'x' } },
+  ],
+  deleteDocument: [{ path: '/api/docs/oa-delete-me' }, { path: '/api/docs/oa-missing' }, { path: '/api/docs/oa-doc', who: 'nobody' }],
+  getContent: [
+    { path: '/api/docs/oa-doc/content' },
+    { path: '/api/docs/oa-doc/content?format=html' },
+    { path: '/api/docs/oa-doc/content?format=markdown' },
+    { path: '/api/docs/oa-doc/content?format=text' },
+    { path: '/api/docs/oa-doc/content?format=yjs' },
+    { path: '/api/docs/oa-doc/content?format=docx' },
+    { path: '/api/docs/oa-missing/content' },
+  ],
+  createShareLink: [
+    { path: '/api/docs/oa-doc/links', body: { role: 'viewer' } },
+    { path: '/api/docs/oa-doc/links', body: { role: 'owner' } },
+    { path: '/api/docs/oa-missing/links', body: { role: 'editor' } },
+  ],
+  listRevocations: [{ path: '/api/admin/revocations', who: 'admin' }, { path: '/api/admin/revocations' }],
+  revoke: [
+    { path: '/api/admin/revocations', who: 'admin', body: { user: 'oa-revoked-user' } },
+    { path: '/api/admin/revocations', who: 'admin', body: {} },
+  ],
+}
+
+let running: RunningServer
+let spec: OpenApi
+const tokens: Partial<Record<Who, string>> = {}
+
+beforeAll(async () => {
+  running = await startServer({ authSecret: TEST_SECRET, adminSecret: ADMIN_SECRET })
+  tokens.editor = await editorToken('oa-editor', ['*'], 'Ada')
+  tokens.viewer = await signToken({ sub: 'oa-viewer', docs: ['*'], role: 'viewer' })
+  tokens.stranger = await editorToken('oa-stranger', ['someone-else'])
+  tokens.admin = ADMIN_SECRET
+  for (const id of ['oa-doc', 'oa-delete-me', 'oa-gone'])
+    expect((await call('put', { path: `/api/docs/${id}`, body: {} })).status).toBe(201)
+  expect((await call('delete', { path: '/api/docs/oa-gone' })).status).toBe(204)
+  spec = (await call('get', { path: '/api/openapi.json' })).json as OpenApi
+})
+
+afterAll(async () => {
+  await running.stop()
+  removeDir(running.dataDir)
+})
+
+async function call(method: Method, { path, who = 'editor', body, contentType, accept }: Call) {
+  const headers: Record<string, string> = {}
+  const token = tokens[who]
+  if (token) headers.authorization = `Bearer ${token}`
+  if (accept) headers.accept = accept
+  let payload: string | undefined
+  if (body !== undefined) {
+    headers['content-type'] = contentType ?? 'application/json'
+    payload = typeof body === 'string' ? body : JSON.stringify(body)
+  }
+  const res = await fetch(`${running.httpUrl}${path}`, { method: method.toUpperCase(), headers, body: payload })
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
+  const text = new TextDecoder().decode(bytes)
+  return { status: res.status, type, bytes, text, json: type === 'application/json' && text ? (JSON.parse(text) as unknown) : undefined }
+}
+
+function operations(): Array<{ path: string; method: Method; operation: Operation }> {
+  return Object.entries(spec.paths).flatMap(([path, item]) =>
+    METHODS.filter((method) => item[method] !== undefined).map((method) => ({ path, method, operation: item[method] as Operation })),
+  )
+}
+
+function validator() {
+  // OpenAPI 3.1 schemas are JSON Schema 2020-12; the description itself is the root that
+  // every "#/components/schemas/…" reference resolves in.
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false })
+  ajv.addSchema({ ...spec, $id: 'tandem-openapi' })
+  return (schema: object, value: unknown) => {
+    const anchored = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"tandem-openapi#/components/')) as object
+    const validate = ajv.compile(anchored)
+    return validate(value) ? null : ajv.errorsText(validate.errors)
+  }
+}
+
+describe('the OpenAPI description (/api/openapi.json)', () => {
+  it('[H8] is OpenAPI 3.1 for this release', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    expect(spec.openapi).toBe('3.1.0')
+    expect(spec.info.version).toBe(pkg.version)
+  })
+
+  it('[H8] has an example call for every operation and no call for an operation it lacks', () => {
+    const ids = operations().map(({ operation }) => operation.operationId)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids.filter((id) => !(id in CALLS))).toEqual([])
+    expect(Object.keys(CALLS).filter((id) => !ids.includes(id))).toEqual([])
+  })
+
+  it('[H8] every operation answers with a documented status, media type and body', async () => {
+    const check = validator()
+    const mismatches: string[] = []
+    // Deleting last: other calls use the documents it would remove.
+    const ordered = operations().sort((a, b) => Number(a.method === 'delete') - Number(b.method === 'delete'))
+    for (const { method, operation } of ordered) {
+      for (const example of CALLS[operation.operationId] ?? []) {
+        const res = await call(method, example)
+        const where = `${method.toUpperCase()} ${example.path} (${example.who ?? 'editor'}) → ${res.status}`
+        const documented = operation.responses[String(res.status)]
+        if (!documented) {
+          mismatches.push(`${where}: status not documented (${res.text.slice(0, 120)})`)
+          continue
+        }
+        if (!documented.content) {
+          if (res.bytes.length > 0) mismatches.push(`${where}: documented without a body, answered ${res.type}`)
+          continue
+        }
+        const media = documented.content[res.type]
+        if (!media) {
+          mismatches.push(`${where}: media type ${res.type} not documented`)
+          continue
+        }
+        const value = res.type === 'application/json' ? res.json : res.type === 'application/octet-stream' ? undefined : res.text
+        const problem = value === undefined ? null : check(media.schema, value)
+        if (problem) mismatches.push(`${where}: ${problem}`)
+      }
+    }
+    expect(mismatches).toEqual([])
+  })
+
+  it('[H8] a documented path answers 405 to every method it does not list', async () => {
+    const wrong: string[] = []
+    for (const [template, item] of Object.entries(spec.paths)) {
+      const path = template.replace('{id}', 'oa-doc')
+      const who: Who = path.startsWith('/api/admin/') ? 'admin' : 'editor'
+      for (const method of METHODS.filter((m) => item[m] === undefined)) {
+        const res = await call(method, { path, who, body: method === 'get' || method === 'delete' ? undefined : {} })
+        if (res.status !== 405) wrong.push(`${method.toUpperCase()} ${path} → ${res.status}`)
+      }
+    }
+    expect(wrong).toEqual([])
+  })
+})
