@@ -4,7 +4,14 @@ import { HISTORY_FIELD, type LastRestore } from '../../lib/protocol'
 import type { Log } from '../rooms/log'
 import type { RoomManager } from '../rooms/room-manager'
 import type { Scheduler } from '../scheduler'
-import { DocumentDeletedError, type Storage, type StoredVersion, type VersionAuthor, type VersionMeta } from '../storage/storage'
+import {
+  DocumentDeletedError,
+  type NewVersion,
+  type Storage,
+  type StoredVersion,
+  type VersionAuthor,
+  type VersionMeta,
+} from '../storage/storage'
 import { AutomaticVersions } from './automatic-versions'
 import { restoreUpdate } from './restore-diff'
 import { versionsToThin } from './thinning'
@@ -110,8 +117,8 @@ export class VersionService {
 
   /** Saves the stored state as a version someone asked for (named or not). */
   async save(docId: string, name: string | null, author: VersionAuthor | null): Promise<VersionMeta> {
-    const state = await this.options.rooms.withRoom(docId, (room) => room.readStored((doc) => Y.encodeStateAsUpdate(doc)))
-    return this.store(docId, { name, author, automatic: false, state })
+    const { state, createdAt } = await this.options.rooms.withRoom(docId, (room) => room.readStored((doc) => this.read(doc)))
+    return this.store(docId, { name, author, automatic: false, state, createdAt })
   }
 
   /**
@@ -137,8 +144,9 @@ export class VersionService {
     const target = await this.options.storage.getVersion(docId, versionId)
     if (!target) return null
     const result = await this.options.rooms.withRoom(docId, async (room) => {
-      const current = await room.readStored((doc) => Y.encodeStateAsUpdate(doc))
-      const backup = await this.store(docId, { name: `Before restoring ${describe(target)}`, author, automatic: false, state: current })
+      const { state: current, createdAt } = await room.readStored((doc) => this.read(doc))
+      const name = `Before restoring ${describe(target)}`
+      const backup = await this.store(docId, { name, author, automatic: false, state: current, createdAt })
       const record: LastRestore = {
         versionId: target.id,
         versionName: target.name,
@@ -162,19 +170,17 @@ export class VersionService {
    */
   private async saveAutomatic(docId: string): Promise<void> {
     const { storage, rooms, intervalMs } = this.options
-    let read: { state: Uint8Array; snapshot: Y.Snapshot }
+    let read: { state: Uint8Array; createdAt: number; snapshot: Y.Snapshot }
     try {
-      read = await rooms.withRoom(docId, (room) =>
-        room.readStored((doc) => ({ state: Y.encodeStateAsUpdate(doc), snapshot: Y.snapshot(doc) })),
-      )
+      read = await rooms.withRoom(docId, (room) => room.readStored((doc) => ({ ...this.read(doc), snapshot: Y.snapshot(doc) })))
     } catch (err) {
       if (err instanceof DocumentDeletedError) return
       throw err
     }
     const latest = await storage.latestVersion(docId)
     if (latest && sameState(read.snapshot, latest.state)) return
-    const createdAt = this.options.now()
-    const saved = await this.store(docId, { name: null, author: null, automatic: true, state: read.state }, createdAt - intervalMs + 1)
+    const { state, createdAt } = read
+    const saved = await this.store(docId, { name: null, author: null, automatic: true, state, createdAt }, createdAt - intervalMs + 1)
     if (!saved) {
       // Another server saved one within the interval; what changed here since is checked then.
       this.automatic.changed(docId)
@@ -184,21 +190,15 @@ export class VersionService {
     if (doomed.length > 0) await storage.deleteVersions(docId, doomed)
   }
 
-  private async store(
-    docId: string,
-    version: { name: string | null; author: VersionAuthor | null; automatic: boolean; state: Uint8Array },
-  ): Promise<VersionMeta>
-  private async store(
-    docId: string,
-    version: { name: string | null; author: VersionAuthor | null; automatic: boolean; state: Uint8Array },
-    skipIfAutomaticSince: number,
-  ): Promise<VersionMeta | null>
-  private async store(
-    docId: string,
-    version: { name: string | null; author: VersionAuthor | null; automatic: boolean; state: Uint8Array },
-    skipIfAutomaticSince?: number,
-  ): Promise<VersionMeta | null> {
-    const full = { id: newVersionId(), createdAt: this.options.now(), ...version }
+  /** The stored state and the time it is of (a version is dated when its state was read). */
+  private read(doc: Y.Doc): { state: Uint8Array; createdAt: number } {
+    return { state: Y.encodeStateAsUpdate(doc), createdAt: this.options.now() }
+  }
+
+  private async store(docId: string, version: Omit<NewVersion, 'id'>): Promise<VersionMeta>
+  private async store(docId: string, version: Omit<NewVersion, 'id'>, skipIfAutomaticSince: number): Promise<VersionMeta | null>
+  private async store(docId: string, version: Omit<NewVersion, 'id'>, skipIfAutomaticSince?: number): Promise<VersionMeta | null> {
+    const full: NewVersion = { id: newVersionId(), ...version }
     const options = skipIfAutomaticSince === undefined ? {} : { skipIfAutomaticSince }
     if (!(await this.options.storage.saveVersion(docId, full, options))) return null
     const { state, ...rest } = full
