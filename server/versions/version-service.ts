@@ -32,7 +32,7 @@ export interface RestoreResult {
  */
 export interface VersionEvents {
   versionCreated?(docId: string, version: VersionMeta): void
-  documentRestored?(docId: string, restore: RestoreResult & { readonly by: Restorer }): void
+  documentRestored?(docId: string, restore: { readonly version: VersionMeta; readonly backup: VersionMeta; readonly by: Restorer }): void
 }
 
 export interface VersionServiceOptions {
@@ -160,7 +160,7 @@ export class VersionService {
       if (update) await room.change((doc) => Y.applyUpdate(doc, update))
       return { restored: withoutState(target), backup }
     })
-    this.options.events?.documentRestored?.(docId, { ...result, by })
+    this.options.events?.documentRestored?.(docId, { version: result.restored, backup: result.backup, by })
     return result
   }
 
@@ -169,14 +169,17 @@ export class VersionService {
    * (of several sharing the database) saved an automatic one within the interval.
    */
   private async saveAutomatic(docId: string): Promise<void> {
-    const { storage, rooms, intervalMs } = this.options
-    let read: { state: Uint8Array; createdAt: number; snapshot: Y.Snapshot }
     try {
-      read = await rooms.withRoom(docId, (room) => room.readStored((doc) => ({ ...this.read(doc), snapshot: Y.snapshot(doc) })))
+      await this.saveAutomaticOf(docId)
     } catch (err) {
-      if (err instanceof DocumentDeletedError) return
-      throw err
+      // Deleted since it changed: nothing to keep a history of.
+      if (!(err instanceof DocumentDeletedError)) throw err
     }
+  }
+
+  private async saveAutomaticOf(docId: string): Promise<void> {
+    const { storage, rooms, intervalMs } = this.options
+    const read = await rooms.withRoom(docId, (room) => room.readStored((doc) => ({ ...this.read(doc), snapshot: Y.snapshot(doc) })))
     const latest = await storage.latestVersion(docId)
     if (latest && sameState(read.snapshot, latest.state)) return
     const { state, createdAt } = read

@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { toText } from '../../lib/document'
 import { CONTENT_FIELD, HISTORY_FIELD, type LastRestore, TITLE_FIELD } from '../../lib/protocol'
 import { SqliteStorage } from '../../server/storage/sqlite'
+import type { VersionEvents } from '../../server/versions/version-service'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { GatedStorage } from '../helpers/gated-storage'
 import { ManualClock } from '../helpers/manual-clock'
@@ -72,6 +73,8 @@ const VERSION_SHAPE = {
 describe('versions REST', () => {
   let running: RunningServer
   let gated: GatedStorage
+  /** What the version events listener (webhooks) was told. */
+  const events: Array<Record<string, unknown>> = []
   const clients: TestClient[] = []
   const api = apiOf(() => running)
   const connect = async (docId: string) => {
@@ -85,7 +88,11 @@ describe('versions REST', () => {
   beforeAll(async () => {
     const dataDir = makeTempDir()
     gated = new GatedStorage(new SqliteStorage({ dataDir }))
-    running = await startServer({}, { storage: gated }, dataDir)
+    const versionEvents: VersionEvents = {
+      versionCreated: (docId, version) => events.push({ kind: 'created', docId, id: version.id }),
+      documentRestored: (docId, { version, backup, by }) => events.push({ kind: 'restored', docId, id: version.id, backup: backup.id, by }),
+    }
+    running = await startServer({}, { storage: gated, versionEvents }, dataDir)
   })
   afterEach(() => {
     for (const client of clients.splice(0)) client.destroy()
@@ -203,6 +210,12 @@ describe('versions REST', () => {
       })
     }
     expect(await storedText('v-restore')).toBe('Alpha\nBeta')
+    // The events listener heard of the saved version, then the backup, then the restore.
+    expect(events.filter((e) => e.docId === 'v-restore')).toEqual([
+      { kind: 'created', docId: 'v-restore', id: old.id },
+      { kind: 'created', docId: 'v-restore', id: res.json.backup.id },
+      { kind: 'restored', docId: 'v-restore', id: old.id, backup: res.json.backup.id, by: { name: 'Ben', color: '#2b6cb0' } },
+    ])
     expect((await api('GET', '/api/docs/v-restore')).json.title).toBe('Plan')
     // The backup holds the state before, and restoring it undoes the restore.
     expect((await api('GET', `/api/docs/v-restore/versions/${res.json.backup.id}?format=text`)).text).toBe('Rewritten')
