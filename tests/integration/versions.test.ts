@@ -7,6 +7,7 @@ import type { VersionEvents } from '../../server/versions/version-service'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { GatedStorage } from '../helpers/gated-storage'
 import { ManualClock } from '../helpers/manual-clock'
+import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { signToken, TEST_SECRET } from '../helpers/tokens'
@@ -460,5 +461,54 @@ describe('versions across compaction and restarts', () => {
       await running.stop()
       removeDir(dataDir)
     }
+  })
+})
+
+describe.runIf(await postgresAvailability())('automatic versions of servers sharing PostgreSQL', () => {
+  const INTERVAL = 600_000
+  const BASE = Date.UTC(2026, 5, 2, 9)
+  let database: TestDatabase
+  let clock: ManualClock
+  const servers: RunningServer[] = []
+  const clients: TestClient[] = []
+  beforeAll(async () => {
+    database = await createTestDatabase()
+    clock = new ManualClock()
+    for (let i = 0; i < 2; i++) {
+      servers.push(
+        await startServer(
+          { databaseUrl: database.url, heartbeatMs: String(30 * 24 * 3_600_000) },
+          { scheduler: clock, now: () => BASE + clock.now() },
+        ),
+      )
+    }
+  })
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.destroy()
+    for (const running of servers.splice(0)) {
+      await running.stop()
+      removeDir(running.dataDir)
+    }
+    await database.drop()
+  })
+
+  it('[V2] two servers whose clients edit one document save one automatic version per interval between them', async () => {
+    for (const [i, running] of servers.entries()) {
+      const client = await connectSynced(running.wsUrl, 'shared')
+      clients.push(client)
+      addParagraph(client.doc, `from server ${i}`)
+    }
+    // Each server stored its client's change and set its own timer, due at the same instant.
+    await waitFor(() => servers.every((s) => s.server.versions.automaticVersionsDue === 1), 'both timers')
+    clock.advance(INTERVAL)
+    const [a, b] = servers.map((s) => s.server)
+    if (!a || !b) throw new Error('unreachable: two servers')
+    // One saved it; the other found it, stored nothing and checks again one interval later.
+    await waitFor(
+      async () =>
+        (await a.storage.listVersions('shared')).length === 1 && a.versions.automaticVersionsDue + b.versions.automaticVersionsDue === 1,
+      'one version, and the other server to re-check later',
+    )
+    expect((await a.storage.listVersions('shared'))[0]).toMatchObject({ automatic: true, createdAt: BASE + INTERVAL })
   })
 })
