@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { Authenticator } from '../auth/authenticator'
 import type { Identity } from '../auth/claims'
 import { DocumentDeletedError, type Storage, type VersionAuthor, type VersionMeta } from '../storage/storage'
-import type { Restorer, VersionService } from '../versions/version-service'
+import { DocumentCatchingUpError, type Restorer, type VersionService } from '../versions/version-service'
 import { CONTENT_FORMATS, CONTENT_RENDERERS, isContentFormat, sendContent } from './content-formats'
 import { HttpError, parseBody, readJson, sendJson } from './respond'
 
@@ -83,6 +83,7 @@ export class VersionsApi {
     } catch (err) {
       // Deleted while the call ran: like any unknown document (L7); nothing re-creates it here.
       if (err instanceof DocumentDeletedError) throw new HttpError(404, `no document ${err.docId}`)
+      if (err instanceof DocumentCatchingUpError) throw new HttpError(503, err.message, 'CatchingUp')
       throw err
     }
   }

@@ -1,6 +1,20 @@
 import * as Y from 'yjs'
 import { CONTENT_FIELD, TITLE_FIELD } from '../../lib/protocol'
 
+/**
+ * Whether `current` holds everything `version` does. A version is an earlier state of the same
+ * document, so it always does, except on a server of a cluster that has not yet caught up with
+ * what another one stored (C2): the restore must then wait, or its change would refer to
+ * content this copy lacks.
+ */
+export function includesVersion(current: Uint8Array, version: Uint8Array): boolean {
+  const have = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(current))
+  for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVectorFromUpdate(version))) {
+    if ((have.get(client) ?? 0) < clock) return false
+  }
+  return true
+}
+
 /** Marks the scratch transaction that replays the changes made since the version. */
 const SINCE_VERSION = Symbol('since-version')
 

@@ -13,11 +13,19 @@ import {
   type VersionMeta,
 } from '../storage/storage'
 import { AutomaticVersions } from './automatic-versions'
-import { restoreUpdate } from './restore-diff'
+import { includesVersion, restoreUpdate } from './restore-diff'
 import { versionsToThin } from './thinning'
 
 /** Who restored a version, as every client shows it (LastRestore.by). */
 export type Restorer = LastRestore['by']
+
+/** This server's copy of the document lacks part of the version (a cluster catching up): retry. */
+export class DocumentCatchingUpError extends Error {
+  constructor(readonly docId: string) {
+    super(`document ${docId} is catching up with the other servers; try again`)
+    this.name = 'DocumentCatchingUpError'
+  }
+}
 
 export interface RestoreResult {
   /** The version that was restored. */
@@ -145,6 +153,7 @@ export class VersionService {
     if (!target) return null
     const result = await this.options.rooms.withRoom(docId, async (room) => {
       const { state: current, createdAt } = await room.readStored((doc) => this.read(doc))
+      if (!includesVersion(current, target.state)) throw new DocumentCatchingUpError(docId)
       const name = `Before restoring ${describe(target)}`
       const backup = await this.store(docId, { name, author, automatic: false, state: current, createdAt })
       const record: LastRestore = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { toText } from '../../lib/document'
 import { CONTENT_FIELD, TITLE_FIELD } from '../../lib/protocol'
-import { restoreUpdate } from '../../server/versions/restore-diff'
+import { includesVersion, restoreUpdate } from '../../server/versions/restore-diff'
 
 /**
  * Restoring a version is a forward change computed in a scratch document: these tests apply it
@@ -151,5 +151,13 @@ describe('restore diff', () => {
     Y.applyUpdate(server, restore(server, version))
     expect(server.getMap('other').get('kept')).toBe(1)
     expect(toText(server)).toBe('Text')
+  })
+
+  it('tells when a copy lacks part of the version (a server still catching up)', () => {
+    const { server, version } = editedAfterVersion()
+    expect(includesVersion(Y.encodeStateAsUpdate(server), version)).toBe(true)
+    const behind = liveDoc()
+    addParagraph(behind, 'not the same history')
+    expect(includesVersion(Y.encodeStateAsUpdate(behind), version)).toBe(false)
   })
 })
