@@ -5,6 +5,8 @@
  */
 export const CONTENT_FIELD = 'content'
 export const TITLE_FIELD = 'title'
+/** Y.Map of version-history facts every editor should see live (e.g. the last restore). */
+export const HISTORY_FIELD = 'history'
 
 /** Longest title the server keeps in document metadata (the Y.Text itself is not cut). */
 export const MAX_TITLE_LENGTH = 200
