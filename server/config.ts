@@ -134,6 +134,13 @@ const SETTINGS = {
     schema: int(1).default(500),
     description: "Merge a document's update log into its snapshot once it holds this many updates.",
   },
+  versionIntervalMs: {
+    flag: 'version-interval-ms',
+    env: 'TANDEM_VERSION_INTERVAL_MS',
+    schema: int(0).default(600_000),
+    description:
+      'While a document is edited, save an automatic version of it at most this often (only if it changed); 0 turns automatic versions off.',
+  },
   maxBacklogMessages: {
     flag: 'max-backlog',
     env: 'TANDEM_MAX_BACKLOG',

@@ -16,6 +16,7 @@ import { DocsApi } from './http/docs-api'
 import { type Fallbacks, HttpListener } from './http/listener'
 import { createHttpRoutes } from './http/router'
 import { TokenApi } from './http/token-api'
+import { VersionsApi } from './http/versions-api'
 import { Admission } from './limits/admission'
 import { createLogger, type Logger } from './log'
 import { Metrics } from './metrics'
@@ -30,6 +31,7 @@ import type { RevocationStore } from './storage/revocation-store'
 import { isSequenced, type Storage } from './storage/storage'
 import { type ServerMode, type Ticket, UpgradePolicy } from './transport/upgrade-policy'
 import { SyncTransport } from './transport/websocket'
+import { type VersionEvents, VersionService } from './versions/version-service'
 
 export type { RequestFallback, UpgradeFallback } from './http/listener'
 
@@ -54,6 +56,8 @@ export interface ServerDeps {
   readonly scheduler?: Scheduler
   /** Randomness for the drain jitter (tests make it deterministic). */
   readonly random?: () => number
+  /** Told when a version is saved or restored (webhooks); nobody by default. */
+  readonly versionEvents?: VersionEvents
 }
 
 export interface TandemServer {
@@ -65,6 +69,7 @@ export interface TandemServer {
   readonly transport: SyncTransport<Ticket>
   readonly metrics: Metrics
   readonly auth: Authenticator
+  readonly versions: VersionService
   /** This server's part in a cluster (TANDEM_REDIS_URL), null alone. */
   readonly cluster: Cluster | null
   /** Serves /healthz, /readyz, /metrics and /api/*; false for any other path. */
@@ -141,6 +146,16 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     policy: tandemRoomPolicy,
     now,
     replication: cluster,
+    onCommitted: (docId) => versions.documentChanged(docId),
+  })
+  const versions = new VersionService({
+    storage,
+    rooms,
+    logger,
+    now,
+    scheduler,
+    intervalMs: config.versionIntervalMs,
+    events: deps.versionEvents,
   })
 
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
@@ -192,7 +207,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
 
   const tokenApi = new TokenApi(auth)
   const handleRequest = createHttpRoutes({
-    docsApi: new DocsApi({ storage, rooms, auth, tokenApi, now }),
+    docsApi: new DocsApi({ storage, rooms, auth, tokenApi, now, versionsApi: new VersionsApi({ storage, versions, auth }) }),
     tokenApi,
     adminApi: new AdminApi({
       adminSecret: config.adminSecret ?? config.authSecret ?? null,
@@ -242,6 +257,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     transport,
     metrics,
     auth,
+    versions,
     cluster,
     handleRequest,
     handleUpgrade,
@@ -249,7 +265,11 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
       await revocations.load()
       return listener.listen(fallbacks)
     },
-    close,
+    async close() {
+      // No automatic version starts once the shutdown has begun; one being saved finishes first.
+      await versions.stop()
+      await close()
+    },
   }
 }
 

@@ -1,5 +1,7 @@
 import type * as Y from 'yjs'
-import { HISTORY_FIELD } from '../protocol/document-fields'
+import { HISTORY_FIELD, type LastRestore } from '../protocol/document-fields'
+
+export type { LastRestore }
 
 /**
  * The server writes this record into the document (Y.Map `history`, key `lastRestore`) in the
@@ -7,16 +9,6 @@ import { HISTORY_FIELD } from '../protocol/document-fields'
  * moment the text changes, whichever server it is connected to.
  */
 export const LAST_RESTORE_KEY = 'lastRestore'
-
-export interface LastRestore {
-  versionId: string
-  versionName: string | null
-  /** When the restored version was made (ms since the epoch). */
-  versionCreatedAt: number
-  by: { name: string; color?: string }
-  /** When it was restored (ms since the epoch). */
-  at: number
-}
 
 const COLOR = /^#[0-9a-fA-F]{6}$/
 

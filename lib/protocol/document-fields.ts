@@ -5,8 +5,21 @@
  */
 export const CONTENT_FIELD = 'content'
 export const TITLE_FIELD = 'title'
-/** Y.Map of version-history facts every editor should see live (e.g. the last restore). */
+/**
+ * A Y.Map of the document's history events, so every client can show them: `lastRestore` is
+ * the latest restore of an earlier version (see LastRestore), written in the same change as
+ * the restore itself.
+ */
 export const HISTORY_FIELD = 'history'
+
+/** The value of `lastRestore` in the HISTORY_FIELD map. Times are milliseconds since the epoch. */
+export interface LastRestore {
+  readonly versionId: string
+  readonly versionName: string | null
+  readonly versionCreatedAt: number
+  readonly by: { readonly name: string; readonly color?: string }
+  readonly at: number
+}
 
 /** Longest title the server keeps in document metadata (the Y.Text itself is not cut). */
 export const MAX_TITLE_LENGTH = 200

@@ -12,8 +12,8 @@ import { documentExtensions } from '../document/schema'
 import { ArrowLeftIcon, CloseIcon, HistoryIcon, PlusIcon } from './icons'
 import { useTandemConnection } from './tandem-doc-provider'
 
-/** Longest version name the form accepts. */
-export const MAX_VERSION_NAME_LENGTH = 100
+/** Longest version name the form accepts (the server refuses longer ones). */
+export const MAX_VERSION_NAME_LENGTH = 200
 
 type TokenOption = string | null | (() => string | null | undefined)
 

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import * as Y from 'yjs'
 import { z } from 'zod'
-import { docToJSON, toHTML, toMarkdown, toText } from '../../lib/document'
+import { toHTML, toMarkdown, toText } from '../../lib/document'
 import { grantsDocument, INVALID_DOC_ID_MESSAGE, isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
 import type { RoomManager } from '../rooms/room-manager'
 import { DocumentDeletedError, type DocumentMeta, type Storage } from '../storage/storage'
-import { HttpError, parseBody, readJson, sendBytes, sendJson, sendText } from './respond'
+import { CONTENT_FORMATS, CONTENT_RENDERERS, isContentFormat, sendContent } from './content-formats'
+import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
 import type { TokenApi } from './token-api'
+import type { VersionsApi } from './versions-api'
 
 /**
  * The documents REST API:
@@ -22,6 +23,7 @@ import type { TokenApi } from './token-api'
  *   GET    /api/docs/<id>/content?format=json|html|markdown|text|yjs
  *                                 the content: ProseMirror JSON (default), HTML, Markdown,
  *                                 plain text, or the Yjs state (Y.encodeStateAsUpdate bytes)
+ *          /api/docs/<id>/versions…  the version history (versions-api.ts)
  * A deleted document stays deleted (L7): reads answer 404 like for any unknown id, creating
  * it again (PUT, or POST with its id) answers 410 Gone with reason "Deleted", and only
  * `PUT {"recreate": true}` brings it back, empty (201).
@@ -35,6 +37,7 @@ export interface DocsApiDeps {
   readonly rooms: RoomManager
   readonly auth: Authenticator
   readonly tokenApi: TokenApi
+  readonly versionsApi: VersionsApi
   readonly now: () => number
 }
 
@@ -88,6 +91,7 @@ export class DocsApi {
       await this.deps.auth.authorizeRequest(req, id, 'viewer')
       return this.readContent(res, url, id)
     }
+    if (sub === 'versions') return this.deps.versionsApi.handle(req, res, url, id, extra)
     if (sub !== undefined) {
       if (sub !== 'links' || extra.length > 0) throw new HttpError(404, 'no such endpoint')
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/links`)
@@ -146,11 +150,8 @@ export class DocsApi {
     await this.meta(id)
     const format = url.searchParams.get('format') ?? 'json'
     if (!isContentFormat(format)) throw new HttpError(400, `unknown format ${format}: use ${CONTENT_FORMATS.join(', ')}`)
-    const { render, type } = CONTENT_RENDERERS[format]
-    const body = await this.deps.rooms.withRoom(id, (room) => room.readStored(render))
-    if (typeof body === 'string') sendText(res, 200, type, body)
-    else if (body instanceof Uint8Array) sendBytes(res, 200, type, body)
-    else sendJson(res, 200, body)
+    const body = await this.deps.rooms.withRoom(id, (room) => room.readStored(CONTENT_RENDERERS[format].render))
+    sendContent(res, format, body)
   }
 
   private async put(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
@@ -189,22 +190,6 @@ export class DocsApi {
       }),
     )
   }
-}
-
-const CONTENT_FORMATS = ['json', 'html', 'markdown', 'text', 'yjs'] as const
-type ContentFormat = (typeof CONTENT_FORMATS)[number]
-
-function isContentFormat(format: string): format is ContentFormat {
-  return (CONTENT_FORMATS as readonly string[]).includes(format)
-}
-
-/** How each content format is read off the document, and its media type. */
-const CONTENT_RENDERERS: Record<ContentFormat, { render: (doc: Y.Doc) => unknown; type: string }> = {
-  json: { render: docToJSON, type: 'application/json' },
-  html: { render: toHTML, type: 'text/html' },
-  markdown: { render: toMarkdown, type: 'text/markdown' },
-  text: { render: toText, type: 'text/plain' },
-  yjs: { render: (doc) => Y.encodeStateAsUpdate(doc), type: 'application/octet-stream' },
 }
 
 function formatFromAccept(accept: string | undefined): string {

@@ -34,6 +34,8 @@ export interface RoomManagerOptions {
   readonly now?: () => number
   /** Keeps documents in step with the other servers of a cluster (server/cluster); none alone. */
   readonly replication?: Replication | null
+  /** A change made on this server was stored (automatic versions listen here). */
+  readonly onCommitted?: (docId: string) => void
 }
 
 type RoomEntry =
@@ -76,6 +78,7 @@ export class RoomManager {
       onLogGrown: (room) => {
         if (room.storedLogLength >= this.options.compactAfterUpdates) this.compact(room.docId)
       },
+      onCommitted: (room) => this.options.onCommitted?.(room.docId),
     }
   }
 

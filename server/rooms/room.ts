@@ -29,6 +29,8 @@ export interface RoomHooks {
   onLogGrown(room: Room): void
   /** Another server of the cluster deleted the document: the manager closes the room. */
   onDeletedElsewhere(room: Room): void
+  /** A change made on this server (a client's or the server's own) was stored. */
+  onCommitted?(room: Room): void
 }
 
 export interface RoomOptions {
@@ -264,6 +266,7 @@ export class Room implements MessageSink, ReplicaTarget {
       this.broadcast(writeUpdate(update))
       if (seq !== null) this.replica?.committed(seq, update)
       onStored?.()
+      this.hooks.onCommitted?.(this)
       if (this.pendingUpdates === 0) this.runAfterCommit()
       this.hooks.onLogGrown(this)
       this.checkIdle()

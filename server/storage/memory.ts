@@ -4,15 +4,33 @@ import {
   type DocumentMeta,
   type EnsureOptions,
   type MergeUpdates,
+  type NewVersion,
   type PendingUpdate,
+  type SaveVersionOptions,
   type Storage,
   type StoredDocument,
+  type StoredVersion,
+  type VersionMeta,
 } from './storage'
 
 interface MemoryDocument {
   meta: DocumentMeta
   snapshot: Uint8Array | null
   updates: Uint8Array[]
+  /** Oldest first (save order). */
+  versions: StoredVersion[]
+}
+
+function withoutState({ state: _state, ...meta }: StoredVersion): VersionMeta {
+  return meta
+}
+
+/** Newest first: creation time, then save order. */
+function newestFirst(versions: readonly StoredVersion[]): StoredVersion[] {
+  return versions
+    .map((version, order) => ({ version, order }))
+    .sort((a, b) => b.version.createdAt - a.version.createdAt || b.order - a.order)
+    .map((entry) => entry.version)
 }
 
 /** Keeps everything in process memory: for tests, benchmarks and throwaway servers. */
@@ -82,6 +100,53 @@ export class MemoryStorage implements Storage {
     return true
   }
 
+  async saveVersion(docId: string, version: NewVersion, options: SaveVersionOptions = {}): Promise<boolean> {
+    this.assertOpen()
+    const doc = this.docs.get(docId)
+    if (!doc) throw new DocumentDeletedError(docId)
+    const since = options.skipIfAutomaticSince
+    if (since !== undefined && doc.versions.some((v) => v.automatic && v.createdAt >= since)) return false
+    const { id, name, author, createdAt, automatic } = version
+    doc.versions.push({ id, name, author, createdAt, automatic, size: version.state.length, state: version.state.slice() })
+    return true
+  }
+
+  async listVersions(docId: string): Promise<VersionMeta[]> {
+    this.assertOpen()
+    return newestFirst(this.docs.get(docId)?.versions ?? []).map(withoutState)
+  }
+
+  async getVersion(docId: string, versionId: string): Promise<StoredVersion | null> {
+    this.assertOpen()
+    return this.docs.get(docId)?.versions.find((v) => v.id === versionId) ?? null
+  }
+
+  async latestVersion(docId: string): Promise<StoredVersion | null> {
+    this.assertOpen()
+    return newestFirst(this.docs.get(docId)?.versions ?? [])[0] ?? null
+  }
+
+  async renameVersion(docId: string, versionId: string, name: string): Promise<VersionMeta | null> {
+    this.assertOpen()
+    const versions = this.docs.get(docId)?.versions ?? []
+    const index = versions.findIndex((v) => v.id === versionId)
+    const version = versions[index]
+    if (!version) return null
+    const renamed = { ...version, name }
+    versions[index] = renamed
+    return withoutState(renamed)
+  }
+
+  async deleteVersions(docId: string, versionIds: readonly string[]): Promise<number> {
+    this.assertOpen()
+    const doc = this.docs.get(docId)
+    if (!doc) return 0
+    const doomed = new Set(versionIds)
+    const before = doc.versions.length
+    doc.versions = doc.versions.filter((v) => !doomed.has(v.id))
+    return before - doc.versions.length
+  }
+
   async isDeleted(docId: string): Promise<boolean> {
     this.assertOpen()
     return this.tombstones.has(docId)
@@ -98,7 +163,7 @@ export class MemoryStorage implements Storage {
   private upsert(docId: string, now: number): MemoryDocument {
     let doc = this.docs.get(docId)
     if (!doc) {
-      doc = { meta: { id: docId, title: '', createdAt: now, updatedAt: now }, snapshot: null, updates: [] }
+      doc = { meta: { id: docId, title: '', createdAt: now, updatedAt: now }, snapshot: null, updates: [], versions: [] }
       this.docs.set(docId, doc)
     }
     return doc

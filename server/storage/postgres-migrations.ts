@@ -19,6 +19,13 @@ export interface Migration {
  */
 export const DOC_LOCK = 0x746e01
 
+/**
+ * Advisory lock class serialising the version saves of one document (two-int key space, like
+ * DOC_LOCK): the check for a recent automatic version and the insert are one atomic step across
+ * servers. Never change it.
+ */
+export const VERSION_LOCK = 0x746e03
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -110,6 +117,28 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE documents.id = t.id AND t.title IS NOT NULL;
       END
       $fn$;
+    `,
+  },
+  {
+    version: 4,
+    name: 'versions',
+    // Full states of a document saved for its history; seq orders versions saved in the same
+    // millisecond. Deleted with their document, untouched by compaction.
+    sql: `
+      CREATE TABLE versions (
+        seq bigserial PRIMARY KEY,
+        doc_id text NOT NULL,
+        id text NOT NULL,
+        name text,
+        author_name text,
+        author_id text,
+        created_at bigint NOT NULL,
+        automatic boolean NOT NULL,
+        size integer NOT NULL,
+        data bytea NOT NULL,
+        UNIQUE (doc_id, id)
+      );
+      CREATE INDEX versions_by_time ON versions (doc_id, created_at DESC, seq DESC);
     `,
   },
 ]

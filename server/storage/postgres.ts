@@ -1,16 +1,20 @@
 import pg from 'pg'
-import { DOC_LOCK, migrate } from './postgres-migrations'
+import { DOC_LOCK, migrate, VERSION_LOCK } from './postgres-migrations'
 import {
   type CompactionResult,
   DocumentDeletedError,
   type DocumentMeta,
   type EnsureOptions,
   type MergeUpdates,
+  type NewVersion,
   type PendingUpdate,
+  type SaveVersionOptions,
   type SequencedDocument,
   type SequencedStorage,
   type StoredDocument,
+  type StoredVersion,
   type UpdatesSince,
+  type VersionMeta,
 } from './storage'
 
 export interface PostgresOptions {
@@ -54,6 +58,24 @@ interface MetaRow {
 
 function toMeta(row: MetaRow): DocumentMeta {
   return { id: row.id, title: row.title, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }
+}
+
+interface VersionRow {
+  id: string
+  name: string | null
+  author_name: string | null
+  author_id: string | null
+  created_at: string
+  automatic: boolean
+  size: number
+}
+
+const VERSION_COLUMNS = 'id, name, author_name, author_id, created_at, automatic, size'
+
+function toVersionMeta(row: VersionRow): VersionMeta {
+  const author =
+    row.author_name === null ? null : row.author_id === null ? { name: row.author_name } : { name: row.author_name, id: row.author_id }
+  return { id: row.id, name: row.name, author, createdAt: Number(row.created_at), automatic: row.automatic, size: row.size }
 }
 
 /** pg returns Buffers; the contract promises plain Uint8Arrays (same memory). */
@@ -310,6 +332,7 @@ export class PostgresStorage implements SequencedStorage {
       if (!row) return false
       await client.query('DELETE FROM updates WHERE doc_id = $1', [docId])
       await client.query('DELETE FROM snapshots WHERE doc_id = $1', [docId])
+      await client.query('DELETE FROM versions WHERE doc_id = $1', [docId])
       await client.query(
         `INSERT INTO tombstones (doc_id, deleted_at, last_seq) VALUES ($1, $2, $3)
          ON CONFLICT (doc_id) DO UPDATE SET deleted_at = excluded.deleted_at, last_seq = excluded.last_seq`,
@@ -317,6 +340,81 @@ export class PostgresStorage implements SequencedStorage {
       )
       return true
     })
+  }
+
+  async saveVersion(docId: string, version: NewVersion, options: SaveVersionOptions = {}): Promise<boolean> {
+    return this.transaction(async (client) => {
+      // Version saves of one document queue here (so two servers cannot both pass the check
+      // below); the shared document lock orders the save with a deletion.
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [VERSION_LOCK, docId])
+      await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [DOC_LOCK, docId])
+      const exists = await client.query('SELECT 1 FROM documents WHERE id = $1', [docId])
+      if (exists.rowCount !== 1) throw new DocumentDeletedError(docId)
+      const since = options.skipIfAutomaticSince
+      if (since !== undefined) {
+        const recent = await client.query('SELECT 1 FROM versions WHERE doc_id = $1 AND automatic AND created_at >= $2 LIMIT 1', [
+          docId,
+          since,
+        ])
+        if (recent.rowCount === 1) return false
+      }
+      await client.query(
+        `INSERT INTO versions (doc_id, id, name, author_name, author_id, created_at, automatic, size, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          docId,
+          version.id,
+          version.name,
+          version.author?.name ?? null,
+          version.author?.id ?? null,
+          version.createdAt,
+          version.automatic,
+          version.state.length,
+          buffer(version.state),
+        ],
+      )
+      return true
+    })
+  }
+
+  async listVersions(docId: string): Promise<VersionMeta[]> {
+    const { rows } = await this.pool.query<VersionRow>(
+      `SELECT ${VERSION_COLUMNS} FROM versions WHERE doc_id = $1 ORDER BY created_at DESC, seq DESC`,
+      [docId],
+    )
+    return rows.map(toVersionMeta)
+  }
+
+  async getVersion(docId: string, versionId: string): Promise<StoredVersion | null> {
+    const { rows } = await this.pool.query<VersionRow & { data: Buffer }>(
+      `SELECT ${VERSION_COLUMNS}, data FROM versions WHERE doc_id = $1 AND id = $2`,
+      [docId, versionId],
+    )
+    const row = rows[0]
+    return row ? { ...toVersionMeta(row), state: bytes(row.data) } : null
+  }
+
+  async latestVersion(docId: string): Promise<StoredVersion | null> {
+    const { rows } = await this.pool.query<VersionRow & { data: Buffer }>(
+      `SELECT ${VERSION_COLUMNS}, data FROM versions WHERE doc_id = $1 ORDER BY created_at DESC, seq DESC LIMIT 1`,
+      [docId],
+    )
+    const row = rows[0]
+    return row ? { ...toVersionMeta(row), state: bytes(row.data) } : null
+  }
+
+  async renameVersion(docId: string, versionId: string, name: string): Promise<VersionMeta | null> {
+    const { rows } = await this.pool.query<VersionRow>(
+      `UPDATE versions SET name = $3 WHERE doc_id = $1 AND id = $2 RETURNING ${VERSION_COLUMNS}`,
+      [docId, versionId, name],
+    )
+    return rows[0] ? toVersionMeta(rows[0]) : null
+  }
+
+  async deleteVersions(docId: string, versionIds: readonly string[]): Promise<number> {
+    if (versionIds.length === 0) return 0
+    const { rowCount } = await this.pool.query('DELETE FROM versions WHERE doc_id = $1 AND id = ANY($2)', [docId, [...versionIds]])
+    return rowCount ?? 0
   }
 
   async isDeleted(docId: string): Promise<boolean> {

@@ -9,9 +9,13 @@ import {
   type DocumentMeta,
   type EnsureOptions,
   type MergeUpdates,
+  type NewVersion,
   type PendingUpdate,
+  type SaveVersionOptions,
   type Storage,
   type StoredDocument,
+  type StoredVersion,
+  type VersionMeta,
 } from './storage'
 
 export interface SqliteOptions {
@@ -61,6 +65,20 @@ CREATE TABLE IF NOT EXISTS tombstones (
   doc_id TEXT PRIMARY KEY,
   deleted_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS versions (
+  seq INTEGER PRIMARY KEY,
+  doc_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT,
+  author_name TEXT,
+  author_id TEXT,
+  created_at INTEGER NOT NULL,
+  automatic INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  UNIQUE (doc_id, id)
+);
+CREATE INDEX IF NOT EXISTS versions_by_time ON versions (doc_id, created_at DESC, seq DESC);
 `
 
 /**
@@ -68,6 +86,28 @@ CREATE TABLE IF NOT EXISTS tombstones (
  * empty temporary table of the same shape lets the same statements run (nothing is deleted).
  */
 const TEMP_TOMBSTONES = `CREATE TEMP TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL)`
+/** Likewise for a file written before versions existed. */
+const TEMP_VERSIONS = `CREATE TEMP TABLE IF NOT EXISTS versions (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL,
+  id TEXT NOT NULL, name TEXT, author_name TEXT, author_id TEXT, created_at INTEGER NOT NULL,
+  automatic INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE (doc_id, id))`
+
+interface VersionRow {
+  id: string
+  name: string | null
+  author_name: string | null
+  author_id: string | null
+  created_at: number
+  automatic: number
+  size: number
+}
+
+const VERSION_COLUMNS = 'id, name, author_name, author_id, created_at, automatic, size'
+
+function toVersionMeta(row: VersionRow): VersionMeta {
+  const author =
+    row.author_name === null ? null : row.author_id === null ? { name: row.author_name } : { name: row.author_name, id: row.author_id }
+  return { id: row.id, name: row.name, author, createdAt: row.created_at, automatic: row.automatic === 1, size: row.size }
+}
 
 function openForWriting(file: string, synchronous: 'NORMAL' | 'FULL'): Database.Database {
   const db = new Database(file)
@@ -114,6 +154,8 @@ export class SqliteStorage implements Storage {
       this.db = new Database(this.file, { readonly: true, fileMustExist: true })
       const hasTombstones = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tombstones'`).get()
       if (!hasTombstones) this.db.exec(TEMP_TOMBSTONES)
+      const hasVersions = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'`).get()
+      if (!hasVersions) this.db.exec(TEMP_VERSIONS)
     } else {
       fs.mkdirSync(options.dataDir, { recursive: true })
       // First, so that a second server refuses before it touches the database at all.
@@ -154,6 +196,26 @@ export class SqliteStorage implements Storage {
         `INSERT INTO tombstones (doc_id, deleted_at) VALUES (?, ?) ON CONFLICT (doc_id) DO UPDATE SET deleted_at = excluded.deleted_at`,
       ),
       clearTombstone: this.db.prepare(`DELETE FROM tombstones WHERE doc_id = ?`),
+      hasAutomaticSince: this.db.prepare<[string, number], { one: number }>(
+        `SELECT 1 AS one FROM versions WHERE doc_id = ? AND automatic = 1 AND created_at >= ? LIMIT 1`,
+      ),
+      insertVersion: this.db.prepare(
+        `INSERT INTO versions (doc_id, id, name, author_name, author_id, created_at, automatic, size, data)
+         VALUES (@docId, @id, @name, @authorName, @authorId, @createdAt, @automatic, @size, @data)`,
+      ),
+      listVersions: this.db.prepare<[string], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM versions WHERE doc_id = ? ORDER BY created_at DESC, seq DESC`,
+      ),
+      getVersion: this.db.prepare<[string, string], VersionRow & { data: Buffer }>(
+        `SELECT ${VERSION_COLUMNS}, data FROM versions WHERE doc_id = ? AND id = ?`,
+      ),
+      latestVersion: this.db.prepare<[string], VersionRow & { data: Buffer }>(
+        `SELECT ${VERSION_COLUMNS}, data FROM versions WHERE doc_id = ? ORDER BY created_at DESC, seq DESC LIMIT 1`,
+      ),
+      renameVersion: this.db.prepare(`UPDATE versions SET name = ? WHERE doc_id = ? AND id = ?`),
+      getVersionMeta: this.db.prepare<[string, string], VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions WHERE doc_id = ? AND id = ?`),
+      deleteVersion: this.db.prepare(`DELETE FROM versions WHERE doc_id = ? AND id = ?`),
+      deleteAllVersions: this.db.prepare(`DELETE FROM versions WHERE doc_id = ?`),
     }
   }
 
@@ -278,9 +340,60 @@ export class SqliteStorage implements Storage {
     return this.db.transaction(() => {
       this.statements.deleteUpdates.run(docId)
       this.statements.deleteSnapshot.run(docId)
+      this.statements.deleteAllVersions.run(docId)
       const existed = this.statements.deleteDocument.run(docId).changes === 1
       if (existed) this.statements.putTombstone.run(docId, now)
       return existed
+    })()
+  }
+
+  async saveVersion(docId: string, version: NewVersion, options: SaveVersionOptions = {}): Promise<boolean> {
+    return this.db.transaction(() => {
+      if (!this.statements.getDocument.get(docId)) throw new DocumentDeletedError(docId)
+      const since = options.skipIfAutomaticSince
+      if (since !== undefined && this.statements.hasAutomaticSince.get(docId, since) !== undefined) return false
+      this.statements.insertVersion.run({
+        docId,
+        id: version.id,
+        name: version.name,
+        authorName: version.author?.name ?? null,
+        authorId: version.author?.id ?? null,
+        createdAt: version.createdAt,
+        automatic: version.automatic ? 1 : 0,
+        size: version.state.length,
+        data: version.state,
+      })
+      return true
+    })()
+  }
+
+  async listVersions(docId: string): Promise<VersionMeta[]> {
+    return this.statements.listVersions.all(docId).map(toVersionMeta)
+  }
+
+  async getVersion(docId: string, versionId: string): Promise<StoredVersion | null> {
+    const row = this.statements.getVersion.get(docId, versionId)
+    return row ? { ...toVersionMeta(row), state: bytes(row.data) } : null
+  }
+
+  async latestVersion(docId: string): Promise<StoredVersion | null> {
+    const row = this.statements.latestVersion.get(docId)
+    return row ? { ...toVersionMeta(row), state: bytes(row.data) } : null
+  }
+
+  async renameVersion(docId: string, versionId: string, name: string): Promise<VersionMeta | null> {
+    return this.db.transaction(() => {
+      this.statements.renameVersion.run(name, docId, versionId)
+      const row = this.statements.getVersionMeta.get(docId, versionId)
+      return row ? toVersionMeta(row) : null
+    })()
+  }
+
+  async deleteVersions(docId: string, versionIds: readonly string[]): Promise<number> {
+    return this.db.transaction(() => {
+      let removed = 0
+      for (const id of versionIds) removed += this.statements.deleteVersion.run(docId, id).changes
+      return removed
     })()
   }
 

@@ -16,6 +16,13 @@
  *   group commit of many documents must not fail for one deleted document), `ensureDocument`
  *   rejects with DocumentDeletedError unless asked to `recreate`, and `load`, `getDocument`,
  *   `listDocuments` and `compact` see no document.
+ * - Versions (saved full states of a document, for its history) belong to their document:
+ *   `deleteDocument` removes them in the same transaction, compaction never touches them, and
+ *   a deleted document gains none (`saveVersion` rejects with DocumentDeletedError).
+ *   `saveVersion` with `skipIfAutomaticSince` stores nothing (and resolves false) when the
+ *   document already has an automatic version created at or after that time — checked and
+ *   inserted atomically, so servers sharing a database never both save the same automatic
+ *   version. `listVersions` is newest first (creation time, then save order).
  * Revocations are not documents: they have a store of their own (revocation-store.ts).
  */
 /** `ensureDocument` on a deleted (tombstoned) document without `recreate`. */
@@ -64,6 +71,44 @@ export interface CompactionResult {
   readonly snapshotBytes: number
 }
 
+/** Who saved a version: the token's user with auth on, the name a client gave in open mode. */
+export interface VersionAuthor {
+  readonly name: string
+  readonly id?: string
+}
+
+/** A saved version without its state (what a history list shows). */
+export interface VersionMeta {
+  readonly id: string
+  readonly name: string | null
+  readonly author: VersionAuthor | null
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+  /** Saved by the server while the document was edited (thinned with age unless named). */
+  readonly automatic: boolean
+  /** Bytes of the state. */
+  readonly size: number
+}
+
+/** A version with its state: `Y.encodeStateAsUpdate` of the document when it was saved. */
+export interface StoredVersion extends VersionMeta {
+  readonly state: Uint8Array
+}
+
+export interface NewVersion {
+  readonly id: string
+  readonly name: string | null
+  readonly author: VersionAuthor | null
+  readonly createdAt: number
+  readonly automatic: boolean
+  readonly state: Uint8Array
+}
+
+export interface SaveVersionOptions {
+  /** Store nothing if an automatic version of the document was created at or after this time. */
+  readonly skipIfAutomaticSince?: number
+}
+
 export interface Storage {
   /** Stores a batch of updates (possibly for many documents) in one transaction. */
   append(batch: readonly PendingUpdate[], now: number): Promise<void>
@@ -84,6 +129,21 @@ export interface Storage {
   deleteDocument(docId: string, now: number): Promise<boolean>
   /** Whether the document has a tombstone: it was deleted and not re-created since. */
   isDeleted(docId: string): Promise<boolean>
+  /**
+   * Stores a version of an existing document; false when `skipIfAutomaticSince` found a
+   * recent automatic version (nothing stored). Rejects with DocumentDeletedError when the
+   * document is deleted or was never stored.
+   */
+  saveVersion(docId: string, version: NewVersion, options?: SaveVersionOptions): Promise<boolean>
+  /** The document's versions, newest first, without their states. */
+  listVersions(docId: string): Promise<VersionMeta[]>
+  getVersion(docId: string, versionId: string): Promise<StoredVersion | null>
+  /** The newest version (by creation time), with its state; null when there is none. */
+  latestVersion(docId: string): Promise<StoredVersion | null>
+  /** Sets a version's name; the updated version, or null when there is no such version. */
+  renameVersion(docId: string, versionId: string, name: string): Promise<VersionMeta | null>
+  /** Removes these versions of the document (thinning); resolves with how many were removed. */
+  deleteVersions(docId: string, versionIds: readonly string[]): Promise<number>
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>
   close(): Promise<void>

@@ -98,6 +98,8 @@ describe.skipIf(!availability.run)('version history in Chromium', () => {
     await ada.locator('.workspace__main .ProseMirror').click()
     await ada.keyboard.type('First draft of the plan.')
     await waitForLiveText(grace, (t) => t.includes('First draft of the plan.'), 'the first draft')
+    // A version is made of what the server has stored.
+    await ada.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 15_000 })
 
     // Save a named version through the panel.
     await ada.getByTestId('history-button').click()

@@ -1,4 +1,13 @@
-import type { CompactionResult, EnsureOptions, MergeUpdates, PendingUpdate, Storage, StoredDocument } from '../../server/storage/storage'
+import type {
+  CompactionResult,
+  EnsureOptions,
+  MergeUpdates,
+  NewVersion,
+  PendingUpdate,
+  SaveVersionOptions,
+  Storage,
+  StoredDocument,
+} from '../../server/storage/storage'
 
 /**
  * A real storage backend with controllable timing and faults: it forwards to the backend it
@@ -9,6 +18,8 @@ export class GatedStorage implements Storage {
   appendGate: Promise<void> | null = null
   loadGate: Promise<void> | null = null
   compactGate: Promise<void> | null = null
+  versionGate: Promise<void> | null = null
+  versionSaveCalls = 0
   failNextAppends = 0
   /** When set, ping() rejects with it (readiness tests). */
   pingError: Error | null = null
@@ -47,6 +58,16 @@ export class GatedStorage implements Storage {
     }
   }
 
+  /** Holds version saves (after they were called) until the returned function is called. */
+  holdVersionSaves(): () => void {
+    let release!: () => void
+    this.versionGate = new Promise((resolve) => (release = resolve))
+    return () => {
+      this.versionGate = null
+      release()
+    }
+  }
+
   async append(batch: readonly PendingUpdate[], now: number): Promise<void> {
     this.appendCalls++
     if (this.appendGate) await this.appendGate
@@ -79,6 +100,26 @@ export class GatedStorage implements Storage {
   }
   deleteDocument(docId: string, now: number) {
     return this.inner.deleteDocument(docId, now)
+  }
+  async saveVersion(docId: string, version: NewVersion, options?: SaveVersionOptions) {
+    this.versionSaveCalls++
+    if (this.versionGate) await this.versionGate
+    return this.inner.saveVersion(docId, version, options)
+  }
+  listVersions(docId: string) {
+    return this.inner.listVersions(docId)
+  }
+  getVersion(docId: string, versionId: string) {
+    return this.inner.getVersion(docId, versionId)
+  }
+  latestVersion(docId: string) {
+    return this.inner.latestVersion(docId)
+  }
+  renameVersion(docId: string, versionId: string, name: string) {
+    return this.inner.renameVersion(docId, versionId, name)
+  }
+  deleteVersions(docId: string, versionIds: readonly string[]) {
+    return this.inner.deleteVersions(docId, versionIds)
   }
   isDeleted(docId: string) {
     return this.inner.isDeleted(docId)

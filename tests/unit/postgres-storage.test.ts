@@ -214,6 +214,20 @@ describe.runIf(available)('PostgreSQL storage across servers', () => {
     expect(await writer.listDocuments()).toEqual([])
   })
 
+  it('[V2] servers saving the same automatic version at once store exactly one', async () => {
+    const servers = [await server(), await server(), await server()]
+    await servers[0]?.append([{ docId: 'x', update: u(1) }], 1)
+    const save = (storage: PostgresStorage, i: number) =>
+      storage.saveVersion(
+        'x',
+        { id: `v${i}`, name: null, author: null, createdAt: 10_000 + i, automatic: true, state: u(i) },
+        { skipIfAutomaticSince: 5_000 },
+      )
+    const results = await Promise.all(servers.flatMap((storage, s) => [save(storage, 2 * s), save(storage, 2 * s + 1)]))
+    expect(results.filter(Boolean)).toHaveLength(1)
+    expect(await servers[1]?.listVersions('x')).toHaveLength(1)
+  })
+
   it('ping rejects once the database is gone', async () => {
     const storage = await server()
     await expect(storage.ping()).resolves.toBeUndefined()

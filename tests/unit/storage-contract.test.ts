@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../server/storage/memory'
 import { PostgresStorage } from '../../server/storage/postgres'
 import { SqliteStorage } from '../../server/storage/sqlite'
-import { DocumentDeletedError, type Storage } from '../../server/storage/storage'
+import { DocumentDeletedError, type NewVersion, type Storage } from '../../server/storage/storage'
 import { createTestDatabase, postgresAvailability } from '../helpers/postgres'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 
@@ -234,6 +234,144 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     // Deleted again: tombstoned again.
     expect(await storage.deleteDocument('a', 8)).toBe(true)
     expect(await storage.isDeleted('a')).toBe(true)
+  })
+
+  const version = (id: string, createdAt: number, extra: Partial<NewVersion> = {}): NewVersion => ({
+    id,
+    name: null,
+    author: null,
+    createdAt,
+    automatic: true,
+    state: u(createdAt % 256, 1, 2),
+    ...extra,
+  })
+
+  it('[V1] saveVersion keeps a version; list is newest first without states; get and latest return the state', async () => {
+    await start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    const author = { name: 'Ann', id: 'u-ann' }
+    expect(await storage.saveVersion('a', version('v1', 100, { name: 'First', author, automatic: false, state: u(5, 6, 7, 8) }))).toBe(true)
+    expect(await storage.saveVersion('a', version('v2', 300, { author: { name: 'Ben' } }))).toBe(true)
+    // Same instant as v2: save order breaks the tie.
+    expect(await storage.saveVersion('a', version('v3', 300))).toBe(true)
+    expect(await storage.saveVersion('a', version('v0', 50))).toBe(true)
+    expect(await storage.listVersions('a')).toEqual([
+      { id: 'v3', name: null, author: null, createdAt: 300, automatic: true, size: 3 },
+      { id: 'v2', name: null, author: { name: 'Ben' }, createdAt: 300, automatic: true, size: 3 },
+      { id: 'v1', name: 'First', author, createdAt: 100, automatic: false, size: 4 },
+      { id: 'v0', name: null, author: null, createdAt: 50, automatic: true, size: 3 },
+    ])
+    expect(await storage.getVersion('a', 'v1')).toEqual({
+      id: 'v1',
+      name: 'First',
+      author,
+      createdAt: 100,
+      automatic: false,
+      size: 4,
+      state: u(5, 6, 7, 8),
+    })
+    expect((await storage.latestVersion('a'))?.id).toBe('v3')
+    expect(await storage.getVersion('a', 'nope')).toBeNull()
+    expect(await storage.getVersion('b', 'v1')).toBeNull()
+    expect(await storage.latestVersion('b')).toBeNull()
+    expect(await storage.listVersions('b')).toEqual([])
+  })
+
+  it('[V1] saveVersion keeps its own copy of the state', async () => {
+    await start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    const state = u(1, 2, 3)
+    await storage.saveVersion('a', version('v', 1, { state }))
+    state[0] = 99
+    expect((await storage.getVersion('a', 'v'))?.state).toEqual(u(1, 2, 3))
+  })
+
+  it('[V2] saveVersion with skipIfAutomaticSince stores nothing when an automatic version is that recent', async () => {
+    await start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    await storage.saveVersion('a', version('named', 950, { automatic: false, name: 'n' }))
+    // A named version does not count; an automatic one at or after the time does.
+    expect(await storage.saveVersion('a', version('auto1', 1000), { skipIfAutomaticSince: 900 })).toBe(true)
+    expect(await storage.saveVersion('a', version('auto2', 1500), { skipIfAutomaticSince: 1000 })).toBe(false)
+    expect(await storage.saveVersion('a', version('auto3', 1600), { skipIfAutomaticSince: 1001 })).toBe(true)
+    expect((await storage.listVersions('a')).map((v) => v.id)).toEqual(['auto3', 'auto1', 'named'])
+  })
+
+  it('[V2] concurrent conditional saves of one document store exactly one', async () => {
+    await start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => storage.saveVersion('a', version(`c${i}`, 2000 + i), { skipIfAutomaticSince: 1000 })),
+    )
+    expect(results.filter(Boolean)).toHaveLength(1)
+    expect(await storage.listVersions('a')).toHaveLength(1)
+  })
+
+  it('[V1] renameVersion names a version; deleteVersions removes only the given ones of that document', async () => {
+    await start()
+    await storage.append(
+      [
+        { docId: 'a', update: u(1) },
+        { docId: 'b', update: u(2) },
+      ],
+      1,
+    )
+    for (const id of ['v1', 'v2', 'v3']) await storage.saveVersion('a', version(id, Number(id.slice(1))))
+    await storage.saveVersion('b', version('v1', 1))
+    expect(await storage.renameVersion('a', 'v2', 'Kept')).toEqual({
+      id: 'v2',
+      name: 'Kept',
+      author: null,
+      createdAt: 2,
+      automatic: true,
+      size: 3,
+    })
+    expect(await storage.renameVersion('a', 'nope', 'x')).toBeNull()
+    expect(await storage.deleteVersions('a', ['v1', 'v3', 'nope'])).toBe(2)
+    expect(await storage.deleteVersions('a', [])).toBe(0)
+    expect((await storage.listVersions('a')).map((v) => [v.id, v.name])).toEqual([['v2', 'Kept']])
+    expect((await storage.listVersions('b')).map((v) => v.id)).toEqual(['v1'])
+  })
+
+  it('[V1] versions survive compaction and are deleted with their document; a deleted document gains none', async () => {
+    await start()
+    await storage.append(
+      [
+        { docId: 'a', update: u(1) },
+        { docId: 'a', update: u(2) },
+      ],
+      1,
+    )
+    await storage.saveVersion('a', version('v1', 1))
+    await storage.compact('a', concat)
+    expect((await storage.listVersions('a')).map((v) => v.id)).toEqual(['v1'])
+    await storage.deleteDocument('a', 2)
+    expect(await storage.listVersions('a')).toEqual([])
+    expect(await storage.getVersion('a', 'v1')).toBeNull()
+    await expect(storage.saveVersion('a', version('v2', 3))).rejects.toBeInstanceOf(DocumentDeletedError)
+    await expect(storage.saveVersion('never', version('v2', 3))).rejects.toBeInstanceOf(DocumentDeletedError)
+    // Re-created, it starts with no history.
+    await storage.ensureDocument('a', 4, { recreate: true })
+    expect(await storage.listVersions('a')).toEqual([])
+  })
+
+  it.runIf(persistent)('[V1] versions survive closing and reopening', async () => {
+    await start()
+    if (!backend.reopen) throw new Error('unreachable: persistent backends reopen')
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    await storage.saveVersion('a', version('v1', 10, { name: 'n', author: { name: 'Ann', id: 'u' }, automatic: false }))
+    await storage.close()
+    const again = await backend.reopen()
+    open.push(again)
+    expect(await again.getVersion('a', 'v1')).toEqual({
+      id: 'v1',
+      name: 'n',
+      author: { name: 'Ann', id: 'u' },
+      createdAt: 10,
+      automatic: false,
+      size: 3,
+      state: u(10, 1, 2),
+    })
   })
 
   it('ping answers while open', async () => {

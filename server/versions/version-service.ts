@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto'
+import * as Y from 'yjs'
+import { HISTORY_FIELD, type LastRestore } from '../../lib/protocol'
+import type { Log } from '../rooms/log'
+import type { RoomManager } from '../rooms/room-manager'
+import type { Scheduler } from '../scheduler'
+import { DocumentDeletedError, type Storage, type StoredVersion, type VersionAuthor, type VersionMeta } from '../storage/storage'
+import { AutomaticVersions } from './automatic-versions'
+import { restoreUpdate } from './restore-diff'
+import { versionsToThin } from './thinning'
+
+/** Who restored a version, as every client shows it (LastRestore.by). */
+export type Restorer = LastRestore['by']
+
+export interface RestoreResult {
+  /** The version that was restored. */
+  readonly restored: VersionMeta
+  /** The state just before the restore, saved so the restore can be undone by restoring it. */
+  readonly backup: VersionMeta
+}
+
+/**
+ * Called after a save or a restore succeeded (webhooks). A restore first saves its backup,
+ * which is reported as created too.
+ */
+export interface VersionEvents {
+  versionCreated?(docId: string, version: VersionMeta): void
+  documentRestored?(docId: string, restore: RestoreResult & { readonly by: Restorer }): void
+}
+
+export interface VersionServiceOptions {
+  readonly storage: Storage
+  readonly rooms: RoomManager
+  readonly logger: Log
+  /** Wall-clock time stamped on versions (ms since the epoch). */
+  readonly now: () => number
+  /** Timers of automatic versions. */
+  readonly scheduler: Scheduler
+  /** At most one automatic version per document per this many ms; 0 turns them off. */
+  readonly intervalMs: number
+  readonly events?: VersionEvents
+}
+
+function newVersionId(): string {
+  return randomBytes(9).toString('base64url')
+}
+
+function withoutState({ state: _state, ...meta }: StoredVersion): VersionMeta {
+  return meta
+}
+
+/** How a restore's backup names the version it replaced the document with. */
+function describe(version: VersionMeta): string {
+  if (version.name !== null) return `“${version.name}”`
+  return `${new Date(version.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+}
+
+/** Whether two states of one document hold the same content (state vector and deletions alike). */
+function sameState(a: Y.Snapshot, stored: Uint8Array): boolean {
+  const doc = new Y.Doc()
+  try {
+    Y.applyUpdate(doc, stored)
+    return Y.equalSnapshots(a, Y.snapshot(doc))
+  } finally {
+    doc.destroy()
+  }
+}
+
+/**
+ * A document's history (server rules V1–V7), independent of the storage backend: named versions on demand,
+ * automatic versions while it is edited (thinned with age), and restores. A version is always
+ * what is stored (D5), never an edit a crash could still lose; a restore is a forward change
+ * committed like any edit (see restore-diff.ts), so it reaches every open editor live.
+ */
+export class VersionService {
+  private readonly automatic: AutomaticVersions
+  /** Restores of one document run one after the other (each diffs against the state the last left). */
+  private readonly restoring = new Map<string, Promise<unknown>>()
+
+  constructor(private readonly options: VersionServiceOptions) {
+    this.automatic = new AutomaticVersions({
+      intervalMs: options.intervalMs,
+      scheduler: options.scheduler,
+      logger: options.logger,
+      take: (docId) => this.saveAutomatic(docId),
+    })
+  }
+
+  /** A change of the document was committed on this server (drives automatic versions). */
+  documentChanged(docId: string): void {
+    this.automatic.changed(docId)
+  }
+
+  list(docId: string): Promise<VersionMeta[]> {
+    return this.options.storage.listVersions(docId)
+  }
+
+  get(docId: string, versionId: string): Promise<StoredVersion | null> {
+    return this.options.storage.getVersion(docId, versionId)
+  }
+
+  rename(docId: string, versionId: string, name: string): Promise<VersionMeta | null> {
+    return this.options.storage.renameVersion(docId, versionId, name)
+  }
+
+  /** Saves the stored state as a version someone asked for (named or not). */
+  async save(docId: string, name: string | null, author: VersionAuthor | null): Promise<VersionMeta> {
+    const state = await this.options.rooms.withRoom(docId, (room) => room.readStored((doc) => Y.encodeStateAsUpdate(doc)))
+    return this.store(docId, { name, author, automatic: false, state })
+  }
+
+  /**
+   * Restores a version as a forward change: saves the current state as a backup version, then
+   * commits the change that makes the document read as the version, together with the
+   * `lastRestore` record every client shows. Null when the version does not exist.
+   */
+  restore(docId: string, versionId: string, by: Restorer, author: VersionAuthor | null): Promise<RestoreResult | null> {
+    const previous = this.restoring.get(docId) ?? Promise.resolve()
+    const run = previous.then(
+      () => this.restoreNow(docId, versionId, by, author),
+      () => this.restoreNow(docId, versionId, by, author),
+    )
+    this.restoring.set(docId, run)
+    const forget = () => {
+      if (this.restoring.get(docId) === run) this.restoring.delete(docId)
+    }
+    run.then(forget, forget)
+    return run
+  }
+
+  private async restoreNow(docId: string, versionId: string, by: Restorer, author: VersionAuthor | null): Promise<RestoreResult | null> {
+    const target = await this.options.storage.getVersion(docId, versionId)
+    if (!target) return null
+    const result = await this.options.rooms.withRoom(docId, async (room) => {
+      const current = await room.readStored((doc) => Y.encodeStateAsUpdate(doc))
+      const backup = await this.store(docId, { name: `Before restoring ${describe(target)}`, author, automatic: false, state: current })
+      const record: LastRestore = {
+        versionId: target.id,
+        versionName: target.name,
+        versionCreatedAt: target.createdAt,
+        by,
+        at: this.options.now(),
+      }
+      const update = restoreUpdate(current, target.state, (doc) => doc.getMap(HISTORY_FIELD).set('lastRestore', record))
+      // Edits that arrived since `current` was read are not in it and are left alone: the
+      // update only touches what `current` holds.
+      if (update) await room.change((doc) => Y.applyUpdate(doc, update))
+      return { restored: withoutState(target), backup }
+    })
+    this.options.events?.documentRestored?.(docId, { ...result, by })
+    return result
+  }
+
+  /**
+   * The automatic version of a document, if it changed since its newest version and no server
+   * (of several sharing the database) saved an automatic one within the interval.
+   */
+  private async saveAutomatic(docId: string): Promise<void> {
+    const { storage, rooms, intervalMs } = this.options
+    let read: { state: Uint8Array; snapshot: Y.Snapshot }
+    try {
+      read = await rooms.withRoom(docId, (room) =>
+        room.readStored((doc) => ({ state: Y.encodeStateAsUpdate(doc), snapshot: Y.snapshot(doc) })),
+      )
+    } catch (err) {
+      if (err instanceof DocumentDeletedError) return
+      throw err
+    }
+    const latest = await storage.latestVersion(docId)
+    if (latest && sameState(read.snapshot, latest.state)) return
+    const createdAt = this.options.now()
+    const saved = await this.store(docId, { name: null, author: null, automatic: true, state: read.state }, createdAt - intervalMs + 1)
+    if (!saved) {
+      // Another server saved one within the interval; what changed here since is checked then.
+      this.automatic.changed(docId)
+      return
+    }
+    const doomed = versionsToThin(await storage.listVersions(docId), createdAt)
+    if (doomed.length > 0) await storage.deleteVersions(docId, doomed)
+  }
+
+  private async store(
+    docId: string,
+    version: { name: string | null; author: VersionAuthor | null; automatic: boolean; state: Uint8Array },
+  ): Promise<VersionMeta>
+  private async store(
+    docId: string,
+    version: { name: string | null; author: VersionAuthor | null; automatic: boolean; state: Uint8Array },
+    skipIfAutomaticSince: number,
+  ): Promise<VersionMeta | null>
+  private async store(
+    docId: string,
+    version: { name: string | null; author: VersionAuthor | null; automatic: boolean; state: Uint8Array },
+    skipIfAutomaticSince?: number,
+  ): Promise<VersionMeta | null> {
+    const full = { id: newVersionId(), createdAt: this.options.now(), ...version }
+    const options = skipIfAutomaticSince === undefined ? {} : { skipIfAutomaticSince }
+    if (!(await this.options.storage.saveVersion(docId, full, options))) return null
+    const { state, ...rest } = full
+    const meta: VersionMeta = { ...rest, size: state.length }
+    this.options.events?.versionCreated?.(docId, meta)
+    return meta
+  }
+
+  /** Stops taking automatic versions and waits for those being saved (before storage closes). */
+  stop(): Promise<void> {
+    return this.automatic.stop()
+  }
+}
