@@ -233,13 +233,10 @@ export function VersionHistoryPanel({ onClose, ...props }: VersionHistoryProps &
 
   const restore = (version: Version) =>
     run(async () => {
-      const { backup } = await client.restore(docId, version.id, author ? { user: author } : {})
+      await client.restore(docId, version.id, author ? { user: author } : {})
       setMode({ kind: 'browse' })
       await load()
-      setNotice({
-        tone: 'ok',
-        text: `Restored “${versionLabel(version)}”. The text it replaced is kept as “${versionLabel(backup)}”.`,
-      })
+      setNotice({ tone: 'ok', text: `Restored “${versionLabel(version)}”. The text it replaced is kept as the newest version.` })
     }, 'Could not restore this version.')
 
   const onListKeyDown = (event: KeyboardEvent<HTMLOListElement>) => {

@@ -66,7 +66,7 @@ const previewText = (page: Page) => page.getByTestId('history-preview').locator(
 /** Saves a screenshot in this run's temp folder and among the test artifacts. */
 async function shoot(page: Page, name: string, fullPage = false) {
   const file = path.join(shots, name)
-  await page.screenshot({ path: file, fullPage })
+  await page.screenshot({ path: file, fullPage, animations: 'disabled' })
   await copyFile(file, artifactPath(name))
 }
 
@@ -156,6 +156,14 @@ describe.skipIf(!availability.run)('version history in Chromium', () => {
     const backup = item(ada, /^Before restoring/)
     await backup.waitFor()
     expect(await ada.getByTestId('history-item').count()).toBeGreaterThanOrEqual(2)
+    // Arrow keys move between versions, Enter shows one.
+    await backup.focus()
+    await ada.keyboard.press('ArrowDown')
+    await ada.waitForFunction(() => document.activeElement?.textContent?.startsWith('First draft') ?? false)
+    await ada.keyboard.press('Home')
+    await ada.waitForFunction(() => document.activeElement?.textContent?.startsWith('Before restoring') ?? false)
+    await ada.keyboard.press('Enter')
+    await ada.getByTestId('history-selected-name').filter({ hasText: 'Before restoring “First draft”' }).waitFor()
     await shoot(ada, 'history-after-restore-wide.png')
     await ada.getByTestId('history-close').click()
     await panel.waitFor({ state: 'detached' })
