@@ -76,7 +76,8 @@ describe.skipIf(!availability.run)('version history in Chromium', () => {
   beforeAll(async () => {
     // One build is shared: the second start finds it fresh.
     openServer = await startAppServer()
-    authServer = await startAppServer({ env: { TANDEM_AUTH_SECRET: TEST_SECRET } })
+    // Automatic versions every half second on this one, so the test sees one soon.
+    authServer = await startAppServer({ env: { TANDEM_AUTH_SECRET: TEST_SECRET, TANDEM_VERSION_INTERVAL_MS: '500' } })
     browser = await launchChromium(availability.executablePath as string)
     shots = await mkdtemp(path.join(os.tmpdir(), 'tandem-history-shots-'))
   })
@@ -194,7 +195,7 @@ describe.skipIf(!availability.run)('version history in Chromium', () => {
     await shoot(grace, 'history-activity-narrow.png', true)
   }, 180_000)
 
-  it('a viewer (auth on) sees the versions and previews, but cannot save, name or restore', async () => {
+  it('an editor names an automatic version (auth on); a viewer sees versions and previews, but cannot save, name or restore', async () => {
     const docId = uniqueDocId('history-view')
     const editorToken = await signToken({ sub: 'olive', name: 'Olive', docs: ['*'], role: 'editor' }, { expiresIn: 3600 })
     const viewerToken = await signToken({ sub: 'vera', name: 'Vera', docs: [docId], role: 'viewer' }, { expiresIn: 3600 })
@@ -205,13 +206,41 @@ describe.skipIf(!availability.run)('version history in Chromium', () => {
     await olive.locator('.workspace__main .ProseMirror').click()
     await olive.keyboard.type('Only Olive writes here.')
     await olive.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 15_000 })
+
+    // The server saves automatic versions while the document is edited: wait for one of the whole text.
+    const api = (route: string) =>
+      fetch(`${authServer.url}/api/docs/${docId}/versions${route}`, { headers: { authorization: `Bearer ${editorToken}` } })
+    await waitFor(
+      async () => {
+        const { versions } = (await (await api('')).json()) as { versions: Array<{ id: string; automatic: boolean }> }
+        const newest = versions[0]
+        if (!newest?.automatic) return false
+        return (await (await api(`/${newest.id}?format=text`)).text()).trim() === 'Only Olive writes here.'
+      },
+      'an automatic version of the whole text',
+      15_000,
+    )
+
+    // "Automatic version" until someone names it.
     await olive.getByTestId('history-button').click()
-    await olive.getByTestId('history-save-now').click()
+    const newest = olive.getByTestId('history-item').first()
+    await newest.filter({ hasText: 'Automatic version' }).waitFor()
+    await newest.click()
+    await olive.getByTestId('history-preview').waitFor()
+    await shoot(olive, 'history-automatic-wide.png')
+    await olive.getByTestId('history-rename').filter({ hasText: 'Name this version' }).click()
     await olive.getByTestId('history-name-input').fill('Reviewed')
+    await olive.keyboard.press('Enter')
+    await olive.getByTestId('history-status').filter({ hasText: 'Named “Reviewed”' }).waitFor({ timeout: 15_000 })
+    await item(olive, 'Reviewed').waitFor()
+    await olive.getByTestId('history-selected-name').filter({ hasText: 'Reviewed' }).waitFor()
+
+    // A version saved now: with auth on its author is the token's user.
+    await olive.getByTestId('history-save-now').click()
+    await olive.getByTestId('history-name-input').fill('Sent out')
     await olive.getByTestId('history-name-save').click()
-    await olive.getByTestId('history-status').filter({ hasText: 'Saved “Reviewed”' }).waitFor({ timeout: 15_000 })
-    // With auth on the author is the token's user.
-    await expect(item(olive, 'Reviewed').textContent()).resolves.toContain('Olive')
+    await olive.getByTestId('history-status').filter({ hasText: 'Saved “Sent out”' }).waitFor({ timeout: 15_000 })
+    await expect(item(olive, 'Sent out').textContent()).resolves.toContain('Olive')
 
     const vera = await newPage('vera')
     await vera.goto(`${authServer.url}/d/${docId}?token=${viewerToken}`)
