@@ -91,6 +91,11 @@ export class VersionService {
     this.automatic.changed(docId)
   }
 
+  /** Documents with an automatic version due (for tests and inspection). */
+  get automaticVersionsDue(): number {
+    return this.automatic.pending
+  }
+
   list(docId: string): Promise<VersionMeta[]> {
     return this.options.storage.listVersions(docId)
   }

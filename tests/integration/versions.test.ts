@@ -5,6 +5,7 @@ import { CONTENT_FIELD, HISTORY_FIELD, type LastRestore, TITLE_FIELD } from '../
 import { SqliteStorage } from '../../server/storage/sqlite'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { GatedStorage } from '../helpers/gated-storage'
+import { ManualClock } from '../helpers/manual-clock'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { signToken, TEST_SECRET } from '../helpers/tokens'
@@ -301,5 +302,150 @@ describe('versions and access control', () => {
     const restored = await api('POST', `/api/docs/v-auth/versions/${saved.json.id}/restore`, {}, editor)
     expect(restored.status).toBe(200)
     expect(restored.json.backup.author).toEqual({ name: 'Ann', id: 'u-ann' })
+  })
+})
+
+describe('automatic versions', () => {
+  const INTERVAL = 600_000
+  /** Wall-clock time of the server: a fixed day plus the manual clock. */
+  const BASE = Date.UTC(2026, 5, 1, 9)
+  let clock: ManualClock
+  let running: RunningServer
+  const clients: TestClient[] = []
+  const api = apiOf(() => running)
+  const versionsOf = async (docId: string) =>
+    (await api('GET', `/api/docs/${docId}/versions`)).json.versions as Array<{
+      id: string
+      automatic: boolean
+      name: string | null
+      createdAt: string
+    }>
+  /** The stored text; empty for a document not stored yet. */
+  const storedText = async (docId: string) => {
+    const res = await api('GET', `/api/docs/${docId}/content?format=text`)
+    return res.status === 404 ? '' : res.text
+  }
+
+  beforeAll(async () => {
+    clock = new ManualClock()
+    // Heartbeats far apart: the clock jumps by whole intervals while the clients idle.
+    running = await startServer({ heartbeatMs: String(30 * 24 * 3_600_000) }, { scheduler: clock, now: () => BASE + clock.now() })
+  })
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.destroy()
+  })
+  afterAll(async () => {
+    await running.stop()
+    removeDir(running.dataDir)
+  })
+
+  /** Types a paragraph and waits until it is stored and its version timer, if any, is set. */
+  async function type(client: TestClient, docId: string, text: string): Promise<void> {
+    const before = await storedText(docId)
+    addParagraph(client.doc, text)
+    const expected = before === '' ? text : `${before}\n${text}`
+    await waitFor(async () => (await storedText(docId)) === expected, `"${text}" to be stored`)
+  }
+
+  it('[V2] one version per interval, one interval after the first change, only when the document changed', async () => {
+    const client = await connectSynced(running.wsUrl, 'auto')
+    clients.push(client)
+    await type(client, 'auto', 'one')
+    const start = clock.now()
+    expect(running.server.versions.automaticVersionsDue).toBe(1)
+    clock.advance(INTERVAL / 2)
+    await type(client, 'auto', 'two')
+    clock.advance(INTERVAL / 2 - 1)
+    expect(await versionsOf('auto')).toEqual([])
+    clock.advance(1)
+    await waitFor(async () => (await versionsOf('auto')).length === 1, 'the first automatic version')
+    const [first] = await versionsOf('auto')
+    expect(first).toMatchObject({ automatic: true, name: null, author: null, createdAt: new Date(BASE + start + INTERVAL).toISOString() })
+    expect((await api('GET', `/api/docs/auto/versions/${first?.id}?format=text`)).text).toBe('one\ntwo')
+    // Nobody edits: no timer, no version, however long.
+    expect(running.server.versions.automaticVersionsDue).toBe(0)
+    clock.advance(5 * INTERVAL)
+    // A change starts the next interval; the version comes one interval after it.
+    await type(client, 'auto', 'three')
+    clock.advance(INTERVAL)
+    await waitFor(async () => (await versionsOf('auto')).length === 2, 'the second automatic version')
+    const [second] = await versionsOf('auto')
+    expect((await api('GET', `/api/docs/auto/versions/${second?.id}?format=text`)).text).toBe('one\ntwo\nthree')
+    expect(Date.parse(second?.createdAt ?? '')).toBe(BASE + start + 7 * INTERVAL)
+  })
+
+  it('[V2] a document that equals its newest version gets no automatic version', async () => {
+    const client = await connectSynced(running.wsUrl, 'auto-same')
+    clients.push(client)
+    await type(client, 'auto-same', 'text')
+    const named = (await api('POST', '/api/docs/auto-same/versions', { name: 'by hand' })).json
+    clock.advance(INTERVAL)
+    await waitFor(() => running.server.versions.automaticVersionsDue === 0, 'the timer to run')
+    // The next change shows the check ran and stored nothing: its version is the only automatic one.
+    await type(client, 'auto-same', 'more')
+    clock.advance(INTERVAL)
+    await waitFor(async () => (await versionsOf('auto-same')).length === 2, 'the automatic version after the change')
+    expect((await versionsOf('auto-same')).map((v) => [v.automatic, v.name])).toEqual([
+      [true, null],
+      [false, 'by hand'],
+    ])
+    expect((await versionsOf('auto-same'))[1]?.id).toBe(named.id)
+  })
+
+  it('[V3] each automatic version thins the older ones, never a named one', async () => {
+    const client = await connectSynced(running.wsUrl, 'auto-thin')
+    clients.push(client)
+    await type(client, 'auto-thin', 'text')
+    // Three automatic versions and a named one from one clock hour two days ago.
+    const now = BASE + clock.now()
+    const hourStart = Math.floor((now - 2 * 24 * 3_600_000) / 3_600_000) * 3_600_000
+    // Their content differs from the document's (an empty document), so a new version is due.
+    const state = Y.encodeStateAsUpdate(new Y.Doc())
+    for (const [id, minute, name] of [
+      ['old-a', 5, null],
+      ['old-b', 15, 'Named long ago'],
+      ['old-c', 25, null],
+      ['old-d', 35, null],
+    ] as const) {
+      await running.server.storage.saveVersion('auto-thin', {
+        id,
+        name,
+        author: null,
+        createdAt: hourStart + minute * 60_000,
+        automatic: true,
+        state,
+      })
+    }
+    clock.advance(INTERVAL)
+    await waitFor(async () => (await versionsOf('auto-thin')).length === 3, 'the new version and the thinning')
+    const left = (await versionsOf('auto-thin')).map((v) => v.id)
+    expect(left.slice(1)).toEqual(['old-d', 'old-b'])
+  })
+})
+
+describe('versions across compaction and restarts', () => {
+  it('[V1] versions survive compaction and a restart, and restore still works', async () => {
+    const dataDir = makeTempDir()
+    let running = await startServer({ compactAfterUpdates: '5' }, {}, dataDir)
+    const api = apiOf(() => running)
+    try {
+      const client = await connectSynced(running.wsUrl, 'durable')
+      addParagraph(client.doc, 'Saved')
+      await waitFor(async () => (await api('GET', '/api/docs/durable/content?format=text')).text === 'Saved', 'the text to be stored')
+      const saved = (await api('POST', '/api/docs/durable/versions', { name: 'before compaction' })).json
+      for (let i = 0; i < 8; i++) addParagraph(client.doc, `later ${i}`)
+      await waitFor(async () => (await running.server.storage.load('durable')).snapshot !== null, 'a compaction')
+      expect((await api('GET', '/api/docs/durable/versions')).json.versions).toEqual([saved])
+      client.destroy()
+      await running.stop()
+      running = await startServer({}, {}, dataDir)
+      expect((await api('GET', '/api/docs/durable/versions')).json.versions).toEqual([saved])
+      expect((await api('GET', `/api/docs/durable/versions/${saved.id}?format=text`)).text).toBe('Saved')
+      expect((await api('POST', `/api/docs/durable/versions/${saved.id}/restore`, {})).status).toBe(200)
+      expect((await api('GET', '/api/docs/durable/content?format=text')).text).toBe('Saved')
+    } finally {
+      await running.stop()
+      removeDir(dataDir)
+    }
   })
 })
