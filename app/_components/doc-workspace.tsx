@@ -26,6 +26,7 @@ import {
   useDocTitle,
   useLocalIdentity,
   useTandemConnection,
+  VersionHistoryButton,
   ViewOnlyBadge,
 } from '../../lib/react'
 import { AccessPage } from './access-page'
@@ -253,6 +254,7 @@ function Workspace({
         actions={
           <>
             <AvatarStack />
+            {!offline && !closed && <VersionHistoryButton docId={docId} canEdit={writable} token={() => access.token} />}
             {canEdit && <ShareButton docId={docId} auth={auth} token={() => access.token} />}
           </>
         }

@@ -1,3 +1,4 @@
+import { type LastRestore, sameRestore } from './last-restore'
 import { groupPeople, type Peer, type Person } from './presence'
 import type { ConnectionStatus } from './status'
 
@@ -9,8 +10,12 @@ import type { ConnectionStatus } from './status'
  * clears every remote awareness state, which must not read as "everyone left". The people
  * seen at the last trusted moment stay the baseline; after a reconnect the difference is
  * reported once.
+ *
+ * Restores come from the document (see last-restore.ts). The record found when the document
+ * first loads is old news; only a change seen after that first sync is reported (including one
+ * that arrives with a reconnect).
  */
-export type ActivityKind = 'you-joined' | 'here' | 'joined' | 'left' | 'offline' | 'online'
+export type ActivityKind = 'you-joined' | 'here' | 'joined' | 'left' | 'offline' | 'online' | 'restored'
 
 export interface ActivityEntry {
   id: number
@@ -18,6 +23,8 @@ export interface ActivityEntry {
   /** The person concerned; absent for entries about the local user's connection. */
   name?: string
   color?: string
+  /** For `restored`: the version put back. */
+  version?: { name: string | null; createdAt: number }
   at: number
 }
 
@@ -31,6 +38,8 @@ export class ActivityLog {
   private synced = false
   private peers: readonly Peer[] = []
   private wentOffline = false
+  private lastRestore: LastRestore | null = null
+  private restoresTrusted = false
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -53,7 +62,22 @@ export class ActivityLog {
 
   setSynced(synced: boolean): boolean {
     this.synced = synced
+    if (synced && this.status === 'connected') this.restoresTrusted = true
     return this.reconcile()
+  }
+
+  /** The document's last-restore record, whenever it is read (loaded, synced or changed). */
+  setLastRestore(record: LastRestore | null): boolean {
+    const previous = this.lastRestore
+    this.lastRestore = record
+    if (!this.restoresTrusted || record === null || sameRestore(previous, record)) return false
+    this.push({
+      kind: 'restored',
+      name: record.by.name,
+      ...(record.by.color ? { color: record.by.color } : {}),
+      version: { name: record.versionName, createdAt: record.versionCreatedAt },
+    })
+    return true
   }
 
   setPeers(peers: readonly Peer[]): boolean {

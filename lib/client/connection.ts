@@ -9,6 +9,7 @@ import { isValidDocId, TITLE_FIELD } from '../protocol/document-fields'
 import { type ActivityEntry, ActivityLog } from './activity'
 import { bindDocAccess, type DocAccess } from './doc-access'
 import { distinctColor, type TandemUser } from './identity'
+import { observeLastRestore } from './last-restore'
 import {
   createRetrier,
   createWatchdog,
@@ -333,6 +334,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
       avoidColorClash(list)
     }),
     peers.subscribe((list) => refreshActivity(activityLog.setPeers(list))),
+    observeLastRestore(doc, (record) => refreshActivity(activityLog.setLastRestore(record))),
   )
 
   // Tell the others at once when the page goes away; the server would also drop our awareness

@@ -29,6 +29,7 @@ export {
 } from './doc-access'
 export { createDocsClient, type DocMeta, DocsApiError, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
 export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, saveName, type TandemUser, USER_COLORS } from './identity'
+export { LAST_RESTORE_KEY, type LastRestore, observeLastRestore, readLastRestore } from './last-restore'
 export {
   clearLocalCopies,
   type LocalCopyKey,
@@ -44,3 +45,12 @@ export type { ConnectionStatus } from './status'
 export { bindTitleInput, type TitleInput } from './title-binding'
 export { forgetAccessToken, loadAccessToken, saveAccessToken, takeAccessToken } from './tokens'
 export { collabUrlFromLocation, documentUrl } from './urls'
+export {
+  createVersionsClient,
+  parseVersion,
+  type RestoreResult,
+  type Version,
+  type VersionAuthor,
+  type VersionContentFormat,
+  type VersionsClient,
+} from './versions-client'

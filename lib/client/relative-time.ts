@@ -23,3 +23,18 @@ export function formatRelativeTime(then: Date | number | string, now: number = D
 export function formatClockTime(at: number, locale?: string): string {
   return new Date(at).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })
 }
+
+/** "14:05" today, "Mar 3, 14:05" earlier — for naming a moment such as when a version was made. */
+export function formatMomentTime(at: number, now: number = Date.now(), locale?: string): string {
+  const date = new Date(at)
+  if (Number.isNaN(date.getTime())) return ''
+  const today = new Date(now)
+  const clock = formatClockTime(at, locale)
+  if (date.toDateString() === today.toDateString()) return clock
+  const sameYear = date.getFullYear() === today.getFullYear()
+  const day = date.toLocaleDateString(
+    locale,
+    sameYear ? { month: 'short', day: 'numeric' } : { year: 'numeric', month: 'short', day: 'numeric' },
+  )
+  return `${day}, ${clock}`
+}

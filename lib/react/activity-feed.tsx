@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from 'react'
 import type { ActivityEntry } from '../client/activity'
-import { formatClockTime } from '../client/relative-time'
+import { formatClockTime, formatMomentTime } from '../client/relative-time'
 import { useActivity } from './hooks'
 
 function describe(entry: ActivityEntry): string {
@@ -19,6 +19,8 @@ function describe(entry: ActivityEntry): string {
       return 'You went offline'
     case 'online':
       return 'You are back online'
+    case 'restored':
+      return `${entry.name} restored ${restoredVersion(entry)}`
     default: {
       const unreachable: never = entry.kind
       return unreachable
@@ -26,7 +28,12 @@ function describe(entry: ActivityEntry): string {
   }
 }
 
-/** Who joined and who left, newest first, with times. */
+function restoredVersion(entry: ActivityEntry): string {
+  if (entry.version?.name) return `“${entry.version.name}”`
+  return entry.version ? `the version of ${formatMomentTime(entry.version.createdAt)}` : 'a version'
+}
+
+/** Who joined and who left (and who restored a version), newest first, with times. */
 export function ActivityFeed({ limit = 20 }: { limit?: number }) {
   const entries = useActivity()
   // Times are rendered on the client only (locale and time zone are the reader's).

@@ -26,3 +26,10 @@ export { ConnectionStatusBadge, SaveIndicator } from './status'
 export { TandemDocProvider, type TandemDocProviderProps, useTandemConnection } from './tandem-doc-provider'
 export { type UseDocAccessOptions, useAccessToken, useAuthMode, useDocAccess } from './use-access'
 export { useLocalIdentity } from './use-identity'
+export {
+  MAX_VERSION_NAME_LENGTH,
+  VersionHistoryButton,
+  VersionHistoryPanel,
+  type VersionHistoryProps,
+  versionLabel,
+} from './version-history'
