@@ -213,7 +213,8 @@ export class Room implements MessageSink, ReplicaTarget {
       connection.close(CloseCode.InvalidUpdate)
       return this.breakRoom()
     }
-    this.commit(update)
+    const identity = connection.info.identity
+    this.commit(update, undefined, identity ? (identity.name ?? identity.userId) : undefined)
   }
 
   /**
@@ -255,19 +256,25 @@ export class Room implements MessageSink, ReplicaTarget {
   }
 
   /** Queues an applied update for storage; it is relayed once stored (D3, D4). */
-  private commit(update: Uint8Array, onStored?: () => void): void {
+  private commit(update: Uint8Array, onStored?: () => void, author?: string): void {
     const { title } = this.metadataOfCommit()
     this.pendingUpdates++
-    this.commitQueue.enqueue(this.docId, update, title, (seq) => {
-      this.pendingUpdates--
-      this.logLength++
-      this.broadcast(writeUpdate(update))
-      if (seq !== null) this.replica?.committed(seq, update)
-      onStored?.()
-      if (this.pendingUpdates === 0) this.runAfterCommit()
-      this.hooks.onLogGrown(this)
-      this.checkIdle()
-    })
+    this.commitQueue.enqueue(
+      this.docId,
+      update,
+      title,
+      (seq) => {
+        this.pendingUpdates--
+        this.logLength++
+        this.broadcast(writeUpdate(update))
+        if (seq !== null) this.replica?.committed(seq, update)
+        onStored?.()
+        if (this.pendingUpdates === 0) this.runAfterCommit()
+        this.hooks.onLogGrown(this)
+        this.checkIdle()
+      },
+      author,
+    )
   }
 
   /**

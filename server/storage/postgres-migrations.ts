@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { outboxMigrationSql } from '../webhooks/postgres-outbox'
 
 /**
  * The PostgreSQL schema as an ordered list of migrations. Each one runs once per database, in
@@ -111,6 +112,13 @@ export const MIGRATIONS: readonly Migration[] = [
       END
       $fn$;
     `,
+  },
+  {
+    version: 5,
+    name: 'webhook outbox',
+    // Endpoints, deliveries and the dirty marks behind document.updated (server/webhooks/), and
+    // tandem_append writing the marks in the append's own statement.
+    sql: outboxMigrationSql(DOC_LOCK),
   },
 ]
 
