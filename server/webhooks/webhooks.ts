@@ -5,7 +5,7 @@ import { WebhookDispatcher } from './dispatcher'
 import type { RestoreInfo, VersionEventsListener, VersionInfo } from './events'
 import type { OutboxStore } from './outbox-store'
 import { sendWebhook } from './sender'
-import { checkWebhookUrl, type UrlPolicy } from './url-policy'
+import { checkWebhookUrl, type UrlPolicy, WebhookUrlError } from './url-policy'
 
 /** The endpoint set by TANDEM_WEBHOOK_URL / TANDEM_WEBHOOK_SECRET, kept under this id. */
 export const ENV_ENDPOINT_ID = 'env'
@@ -55,7 +55,12 @@ export class Webhooks implements VersionEventsListener {
   async start(): Promise<void> {
     const { store, configured } = this.options
     if (configured) {
-      await checkWebhookUrl(configured.url, this.options.policy)
+      try {
+        await checkWebhookUrl(configured.url, this.options.policy)
+      } catch (err) {
+        if (!(err instanceof WebhookUrlError)) throw err
+        throw new WebhookUrlError(`--webhook-url / TANDEM_WEBHOOK_URL: ${err.message}`)
+      }
       const existing = await store.getEndpoint(ENV_ENDPOINT_ID)
       await store.upsertEndpoint({
         id: ENV_ENDPOINT_ID,

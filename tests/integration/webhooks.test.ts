@@ -4,7 +4,7 @@ import type { Config } from '../../server/config'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
 import { type RunningServer, startServer } from '../helpers/server'
-import { spawnServer } from '../helpers/server-process'
+import { runToExit, spawnServer } from '../helpers/server-process'
 import { makeTempDir } from '../helpers/temp-dir'
 import { editorToken, TEST_SECRET } from '../helpers/tokens'
 import { waitFor } from '../helpers/wait'
@@ -107,6 +107,15 @@ async function lifecycle(running: RunningServer, hooks: WebhookReceiver): Promis
     attempts: 1,
     lastResponseStatus: 200,
   })
+
+  // A document first written by a client (no REST call) is created by that append.
+  const fresh = await client(running, 'typed-first')
+  fresh.doc.getText('body').insert(0, 'hello')
+  await waitFor(() => hooks.of('document.updated', 'typed-first').length === 1, 'document.updated of a new id', 15_000)
+  expect(hooks.received.filter((h) => h.payload.data.documentId === 'typed-first').map((h) => h.payload.type)).toEqual([
+    'document.created',
+    'document.updated',
+  ])
 }
 
 describe('webhooks (SQLite)', () => {
@@ -300,6 +309,29 @@ describe('webhooks (SQLite)', () => {
     expect(hooks.received[0]!.id).toBe(pendingId)
     expect(verify(endpoint.secret, hooks.received[0]!)).toMatchObject({ type: 'document.created', data: { documentId: 'survivor' } })
   }, 60_000)
+
+  it('[W2] TANDEM_WEBHOOK_URL and TANDEM_WEBHOOK_SECRET configure an endpoint (id env)', async () => {
+    const hooks = await receiver()
+    const secret = `whsec_${Buffer.from('a configured secret of 24b').toString('base64')}`
+    const running = await server({ webhookUrl: hooks.url, webhookSecret: secret })
+    const list = await api(running.httpUrl, 'GET', '/api/admin/webhooks')
+    expect(list.body.webhooks).toEqual([expect.objectContaining({ id: 'env', url: hooks.url, enabled: true })])
+    await api(running.httpUrl, 'POST', '/api/docs', { id: 'configured' })
+    await waitFor(() => hooks.received.length === 1, 'the configured endpoint')
+    expect(verify(secret, hooks.received[0]!)).toMatchObject({ type: 'document.created', data: { documentId: 'configured' } })
+  })
+
+  it('[W5] a configured webhook URL on a private address is refused at start with one line', async () => {
+    const secret = `whsec_${Buffer.from('a configured secret of 24b').toString('base64')}`
+    const run = await runToExit(
+      'cli',
+      ['--host', '127.0.0.1', '--port', '0', '--data-dir', makeTempDir()],
+      { TANDEM_WEBHOOK_URL: 'http://127.0.0.1:9/hook', TANDEM_WEBHOOK_SECRET: secret, TANDEM_WEBHOOK_ALLOW_PRIVATE: '' },
+      /ws:\/\//,
+    )
+    expect(run.code).toBe(1)
+    expect(run.stderr.trim()).toMatch(/^--webhook-url \/ TANDEM_WEBHOOK_URL: .*loopback.*TANDEM_WEBHOOK_ALLOW_PRIVATE=true[^\n]*$/)
+  }, 30_000)
 
   it('[W11] the versions listener writes version.created and document.restored to the outbox', async () => {
     const running = await server()

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { sendWebhook } from '../../server/webhooks/sender'
 import { checkWebhookUrl, forbiddenAddressReason, WebhookUrlError } from '../../server/webhooks/url-policy'
+import { startReceiver } from '../helpers/webhook-receiver'
 
 describe('webhook URL policy', () => {
   it.each([
@@ -44,5 +46,25 @@ describe('webhook URL policy', () => {
       throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' })
     }
     await expect(checkWebhookUrl('https://nowhere.example/', policy, unresolvable)).rejects.toThrow(/ENOTFOUND/)
+  })
+})
+
+describe('webhook sender', () => {
+  it('[W5] checks the address it connects to at delivery: a name resolving to loopback is refused unless allowed', async () => {
+    const hooks = await startReceiver()
+    try {
+      const url = `http://localhost:${hooks.port}/hook`
+      const send = (allowPrivate: boolean) => sendWebhook({ url, headers: {}, body: '{}', timeoutMs: 2_000, policy: { allowPrivate } })
+      const refused = await send(false)
+      expect(refused).toEqual({ error: expect.stringMatching(/refused: localhost resolves to .*loopback/) })
+      expect(await sendWebhook({ url: hooks.url, headers: {}, body: '{}', timeoutMs: 2_000, policy: { allowPrivate: false } })).toEqual({
+        error: expect.stringMatching(/refused: 127\.0\.0\.1/),
+      })
+      expect(hooks.received).toHaveLength(0)
+      expect(await send(true)).toEqual({ status: 200 })
+      expect(hooks.received).toHaveLength(1)
+    } finally {
+      await hooks.close()
+    }
   })
 })
