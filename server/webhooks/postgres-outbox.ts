@@ -114,7 +114,8 @@ export function outboxMigrationSql(docLock: number): string {
         ON CONFLICT (doc_id) DO UPDATE SET
           last_at = excluded.last_at,
           title = coalesce(excluded.title, webhook_dirty.title),
-          users = ARRAY(SELECT DISTINCT u FROM unnest(webhook_dirty.users || excluded.users) AS u)
+          users = CASE WHEN cardinality(excluded.users) = 0 THEN webhook_dirty.users
+            ELSE ARRAY(SELECT DISTINCT u FROM unnest(webhook_dirty.users || excluded.users) AS u) END
       )
       SELECT h.id, h.last_seq FROM heads AS h;
       UPDATE documents SET title = t.title
@@ -201,6 +202,12 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async promoteDirty(rule: DirtyRule): Promise<number> {
+    // Every server asks twice a second: one cheap query when nothing is due.
+    const due = await this.pool.query('SELECT 1 FROM webhook_dirty WHERE last_at <= $1 OR first_at <= $2 LIMIT 1', [
+      rule.lastBefore,
+      rule.firstBefore,
+    ])
+    if (due.rowCount === 0) return 0
     return this.transaction(async (client) => {
       const { rows } = await client.query<{
         doc_id: string
@@ -228,31 +235,34 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async claim(now: number, limit: number, leaseUntil: number): Promise<ClaimedDelivery[]> {
-    return this.transaction(async (client) => {
-      const { rows } = await client.query<{
-        id: string
-        endpoint_id: string
-        doc_id: string
-        event: string
-        occurred_at: string
-        data: string
-        attempts: number
-        url: string
-        secret: string
-      }>(
-        `SELECT d.id, d.endpoint_id, d.doc_id, d.event, d.occurred_at, d.data, d.attempts, e.url, e.secret
-         FROM webhook_deliveries AS d JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
+    // One statement, so one round trip and no transaction held across the network: the rows
+    // are locked (others skip them), leased and returned together.
+    const { rows } = await this.pool.query<{
+      seq: string
+      id: string
+      endpoint_id: string
+      doc_id: string
+      event: string
+      occurred_at: string
+      data: string
+      attempts: number
+      url: string
+      secret: string
+    }>(
+      `WITH due AS (
+         SELECT d.seq FROM webhook_deliveries AS d JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
          WHERE d.status = 'pending' AND d.next_at <= $1 AND d.lease_until <= $1 AND e.enabled
            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS p
              WHERE p.status = 'pending' AND p.endpoint_id = d.endpoint_id AND p.doc_id = d.doc_id AND p.seq < d.seq)
-         ORDER BY d.seq LIMIT $2 FOR UPDATE OF d SKIP LOCKED`,
-        [now, limit],
-      )
-      if (rows.length > 0) {
-        await client.query('UPDATE webhook_deliveries SET lease_until = $1 WHERE id = ANY($2)', [leaseUntil, rows.map((row) => row.id)])
-      }
-      return rows.map(toClaimed)
-    })
+         ORDER BY d.seq LIMIT $2 FOR UPDATE OF d SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_deliveries AS d SET lease_until = $3 FROM due WHERE d.seq = due.seq
+         RETURNING d.seq, d.id, d.endpoint_id, d.doc_id, d.event, d.occurred_at, d.data, d.attempts
+       )
+       SELECT c.*, e.url, e.secret FROM claimed AS c JOIN webhook_endpoints AS e ON e.id = c.endpoint_id ORDER BY c.seq`,
+      [now, limit, leaseUntil],
+    )
+    return rows.map(toClaimed)
   }
 
   async settle(delivery: ClaimedDelivery, outcome: AttemptOutcome, now: number): Promise<void> {

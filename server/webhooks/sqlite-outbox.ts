@@ -68,8 +68,8 @@ export class SqliteOutboxWriter {
        ON CONFLICT (doc_id) DO UPDATE SET
          last_at = excluded.last_at,
          title = coalesce(excluded.title, webhook_dirty.title),
-         users = (SELECT json_group_array(value) FROM (
-           SELECT value FROM json_each(webhook_dirty.users) UNION SELECT value FROM json_each(excluded.users)))`,
+         users = CASE WHEN excluded.users = '[]' THEN webhook_dirty.users ELSE (SELECT json_group_array(value) FROM (
+           SELECT value FROM json_each(webhook_dirty.users) UNION SELECT value FROM json_each(excluded.users))) END`,
     )
     this.undirty = db.prepare('DELETE FROM webhook_dirty WHERE doc_id = ?')
   }

@@ -219,30 +219,34 @@ describe('webhooks (SQLite)', () => {
     expect(hooks.received[1]!.receivedAt - hooks.received[0]!.receivedAt).toBeGreaterThanOrEqual(2_000)
   }, 45_000)
 
-  it('[W8] a receiver answering 500, then timing out, then 200 gets the same webhook-id each time and one success', async () => {
+  it('[W8] a receiver answering 500, then timing out, then 200 gets the same webhook-id each time and one success; the next event of the document waits', async () => {
     const running = await server()
     const hooks = await receiver()
     hooks.answers = [500, 'hang', 200]
-    const endpoint = await register(running.httpUrl, hooks.url, ['document.created'])
+    const endpoint = await register(running.httpUrl, hooks.url, ['document.created', 'document.deleted'])
     await api(running.httpUrl, 'POST', '/api/docs', { id: 'retried' })
-    await waitFor(() => hooks.received.length === 3, 'three attempts', 15_000)
-    expect(new Set(hooks.received.map((h) => h.id)).size).toBe(1)
+    await api(running.httpUrl, 'DELETE', '/api/docs/retried')
+    await waitFor(() => hooks.received.length === 4, 'three attempts and the deletion', 15_000)
+    const types = hooks.received.map((h) => h.payload.type)
+    expect(types).toEqual(['document.created', 'document.created', 'document.created', 'document.deleted'])
+    expect(new Set(hooks.received.slice(0, 3).map((h) => h.id)).size).toBe(1)
     for (const hook of hooks.received) verify(endpoint.secret, hook)
     await waitFor(async () => {
       const { body } = await api(running.httpUrl, 'GET', `/api/admin/webhooks/${endpoint.id}/deliveries`)
-      return body.deliveries[0]?.status === 'delivered'
-    }, 'the delivery marked delivered')
+      return body.deliveries.every((d: { status: string }) => d.status === 'delivered')
+    }, 'the deliveries marked delivered')
     const { body } = await api(running.httpUrl, 'GET', `/api/admin/webhooks/${endpoint.id}/deliveries`)
-    expect(body.deliveries).toHaveLength(1)
-    expect(body.deliveries[0]).toMatchObject({
+    expect(body.deliveries).toHaveLength(2)
+    expect(body.deliveries[1]).toMatchObject({
       webhookId: hooks.received[0]!.id,
+      event: 'document.created',
       attempts: 3,
       lastResponseStatus: 200,
       nextAttemptAt: null,
     })
     const metrics = await (await fetch(`${running.httpUrl}/metrics`)).text()
     expect(metrics).toMatch(/tandem_webhook_deliveries_total\{result="retry"\} 2/)
-    expect(metrics).toMatch(/tandem_webhook_deliveries_total\{result="delivered"\} 1/)
+    expect(metrics).toMatch(/tandem_webhook_deliveries_total\{result="delivered"\} 2/)
     expect(metrics).toMatch(/tandem_webhook_deliveries_pending 0/)
   }, 30_000)
 
@@ -389,6 +393,12 @@ describe('webhooks (PostgreSQL)', async () => {
         20_000,
       )
       expect(hooks.received).toHaveLength(40)
+      // Each server counts its own attempts: together exactly one per delivery.
+      const delivered = async (running: RunningServer) => {
+        const text = await (await fetch(`${running.httpUrl}/metrics`)).text()
+        return Number(/tandem_webhook_deliveries_total\{result="delivered"\} (\d+)/.exec(text)?.[1] ?? 0)
+      }
+      expect((await delivered(a)) + (await delivered(b))).toBe(40)
       expect(new Set(hooks.received.map((h) => h.id)).size).toBe(40)
       for (const id of ids) {
         // In order per document: its creation before its deletion.
