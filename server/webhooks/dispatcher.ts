@@ -47,6 +47,7 @@ export class WebhookDispatcher {
   private stopped = true
   private inFlight = 0
   private lastPrune = Number.NEGATIVE_INFINITY
+  private failing = false
 
   constructor(private readonly options: DispatcherOptions) {
     this.pollMs = options.pollMs ?? 500
@@ -111,8 +112,14 @@ export class WebhookDispatcher {
           this.wake()
         })
       }
+      if (this.failing) {
+        this.failing = false
+        logger.info('webhook outbox reachable again')
+      }
     } catch (err) {
-      logger.warn({ err }, 'webhook outbox not reachable; will retry')
+      // Once per outage, not twice a second.
+      if (!this.failing) logger.warn({ err }, 'webhook outbox not reachable; will retry')
+      this.failing = true
     }
   }
 
