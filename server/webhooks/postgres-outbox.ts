@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { EventData, WebhookEventType } from './events'
+import { type EndpointRow, endpointParams, GONE_REASON, toClaimed, toDeliveryRecord, toEndpoint } from './outbox-rows'
 import type { AttemptOutcome, ClaimedDelivery, DeliveryRecord, DirtyRule, Endpoint, OutboxStore } from './outbox-store'
-import { endpointParams, GONE_REASON, toClaimed, toDeliveryRecord, toEndpoint } from './sqlite-outbox'
 
 /** A new delivery id (the webhook-id), made by PostgreSQL so a fan-out is one statement. */
 const NEW_ID = `'msg_' || replace(gen_random_uuid()::text, '-', '')`
@@ -126,16 +126,6 @@ export function outboxMigrationSql(docLock: number): string {
   `
 }
 
-interface PgEndpointRow {
-  id: string
-  url: string
-  secret: string
-  events: string
-  enabled: boolean
-  disabled_reason: string | null
-  created_at: string
-}
-
 /**
  * The outbox in PostgreSQL, shared by every server of the database. Claims take the rows with
  * `FOR UPDATE SKIP LOCKED` and stamp a lease, so two servers never send the same delivery at
@@ -180,12 +170,12 @@ export class PostgresOutboxStore implements OutboxStore {
   }
 
   async listEndpoints(): Promise<Endpoint[]> {
-    const { rows } = await this.pool.query<PgEndpointRow>('SELECT * FROM webhook_endpoints ORDER BY created_at, id')
+    const { rows } = await this.pool.query<EndpointRow>('SELECT * FROM webhook_endpoints ORDER BY created_at, id')
     return rows.map(toEndpoint)
   }
 
   async getEndpoint(id: string): Promise<Endpoint | null> {
-    const { rows } = await this.pool.query<PgEndpointRow>('SELECT * FROM webhook_endpoints WHERE id = $1', [id])
+    const { rows } = await this.pool.query<EndpointRow>('SELECT * FROM webhook_endpoints WHERE id = $1', [id])
     return rows[0] ? toEndpoint(rows[0]) : null
   }
 

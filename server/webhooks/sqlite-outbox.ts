@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
-import { decodeSubscription, type EventData, encodeSubscription, type WebhookEventType } from './events'
-import type { AttemptOutcome, ClaimedDelivery, DeliveryRecord, DeliveryStatus, DirtyRule, Endpoint, OutboxStore } from './outbox-store'
+import type { EventData, WebhookEventType } from './events'
+import { type ClaimRow, type EndpointRow, endpointParams, GONE_REASON, toClaimed, toDeliveryRecord, toEndpoint } from './outbox-rows'
+import type { AttemptOutcome, ClaimedDelivery, DeliveryRecord, DirtyRule, Endpoint, OutboxStore } from './outbox-store'
 
 /** The outbox tables, created with the document tables (server/storage/sqlite.ts). */
 export const SQLITE_OUTBOX_SCHEMA = `
@@ -89,16 +90,6 @@ export class SqliteOutboxWriter {
   }
 }
 
-interface EndpointRow {
-  id: string
-  url: string
-  secret: string
-  events: string
-  enabled: number
-  disabled_reason: string | null
-  created_at: number
-}
-
 interface DeliveryRow {
   id: string
   endpoint_id: string
@@ -113,67 +104,11 @@ interface DeliveryRow {
   finished_at: number | null
 }
 
-interface ClaimRow {
-  seq: number
-  id: string
-  endpoint_id: string
-  doc_id: string
-  event: string
-  occurred_at: number
-  data: string
-  attempts: number
-  url: string
-  secret: string
-}
-
 interface DirtyRow {
   doc_id: string
   last_at: number
   title: string | null
   users: string
-}
-
-export function toEndpoint(
-  row: EndpointRow | (Omit<EndpointRow, 'enabled' | 'created_at'> & { enabled: boolean; created_at: string }),
-): Endpoint {
-  return {
-    id: row.id,
-    url: row.url,
-    secret: row.secret,
-    events: row.events === '*' ? null : decodeSubscription(row.events),
-    enabled: Boolean(row.enabled),
-    disabledReason: row.disabled_reason,
-    createdAt: Number(row.created_at),
-  }
-}
-
-export function toDeliveryRecord(row: {
-  id: string
-  endpoint_id: string
-  doc_id: string
-  event: string
-  occurred_at: number | string
-  status: string
-  attempts: number
-  next_at: number | string
-  last_status: number | null
-  last_error: string | null
-  finished_at: number | string | null
-}): DeliveryRecord {
-  const status = row.status as DeliveryStatus
-  return {
-    id: row.id,
-    endpointId: row.endpoint_id,
-    documentId: row.doc_id,
-    event: row.event as WebhookEventType,
-    occurredAt: Number(row.occurred_at),
-    status,
-    attempts: Number(row.attempts),
-    nextAttemptAt: status === 'pending' ? Number(row.next_at) : null,
-    lastStatus: row.last_status,
-    lastError: row.last_error,
-    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
-  }
 }
 
 /** The outbox in the server's SQLite file (one server per data directory, D11). */
@@ -204,7 +139,7 @@ export class SqliteOutboxStore implements OutboxStore {
       dueDirty: db.prepare<[number, number], DirtyRow>(
         `SELECT doc_id, last_at, title, users FROM webhook_dirty WHERE last_at <= ? OR first_at <= ? ORDER BY first_at LIMIT 200`,
       ),
-      claim: db.prepare<[number, number, number], ClaimRow>(
+      claim: db.prepare<[number, number, number], ClaimRow & { seq: number }>(
         `SELECT d.seq, d.id, d.endpoint_id, d.doc_id, d.event, d.occurred_at, d.data, d.attempts, e.url, e.secret
          FROM webhook_deliveries AS d JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
          WHERE d.status = 'pending' AND d.next_at <= ? AND d.lease_until <= ? AND e.enabled = 1
@@ -318,33 +253,5 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async prune(before: number): Promise<number> {
     return this.s.prune.run(before).changes
-  }
-}
-
-export const GONE_REASON = 'the receiver answered 410 Gone'
-
-export function endpointParams(endpoint: Endpoint) {
-  return {
-    id: endpoint.id,
-    url: endpoint.url,
-    secret: endpoint.secret,
-    events: encodeSubscription(endpoint.events),
-    createdAt: endpoint.createdAt,
-  }
-}
-
-export function toClaimed(
-  row: Omit<ClaimRow, 'seq' | 'occurred_at' | 'attempts'> & { occurred_at: number | string; attempts: number | string },
-): ClaimedDelivery {
-  return {
-    id: row.id,
-    endpointId: row.endpoint_id,
-    url: row.url,
-    secret: row.secret,
-    documentId: row.doc_id,
-    event: row.event as WebhookEventType,
-    occurredAt: Number(row.occurred_at),
-    data: JSON.parse(row.data) as EventData,
-    attempts: Number(row.attempts),
   }
 }

@@ -282,7 +282,7 @@ describe('webhooks (SQLite)', () => {
     expect(hooks.received).toHaveLength(1)
   }, 30_000)
 
-  it('[W10] deliveries pending when the server is SIGKILLed are sent after the restart, with the same webhook-id', async () => {
+  it('[W10] deliveries pending and changes not yet announced when the server is SIGKILLed are sent after the restart', async () => {
     const dataDir = makeTempDir()
     const port = await freePort()
     const url = `http://127.0.0.1:${port}/hook`
@@ -292,7 +292,7 @@ describe('webhooks (SQLite)', () => {
     }
     const first = await spawnServer(['--port', '0', '--data-dir', dataDir], env)
     cleanups.push(() => void first.child.kill('SIGKILL'))
-    const endpoint = await register(first.httpUrl, url, ['document.created'])
+    const endpoint = await register(first.httpUrl, url, ['document.created', 'document.renamed'])
     await api(first.httpUrl, 'POST', '/api/docs', { id: 'survivor' })
     let pendingId = ''
     await waitFor(
@@ -304,14 +304,20 @@ describe('webhooks (SQLite)', () => {
       'a failed first attempt (the receiver is down)',
       10_000,
     )
+    // A rename answered (stored with its dirty mark) and killed within its 2 s quiet period.
+    expect((await api(first.httpUrl, 'PATCH', '/api/docs/survivor', { title: 'Kept' })).status).toBe(200)
     first.child.kill('SIGKILL')
     await first.exited
     const hooks = await receiver(port)
     const second = await spawnServer(['--port', '0', '--data-dir', dataDir], env)
     cleanups.push(() => void second.child.kill('SIGKILL'))
-    await waitFor(() => hooks.received.length === 1, 'the delivery after the restart', 15_000)
+    await waitFor(() => hooks.received.length === 2, 'the deliveries after the restart', 15_000)
     expect(hooks.received[0]!.id).toBe(pendingId)
     expect(verify(endpoint.secret, hooks.received[0]!)).toMatchObject({ type: 'document.created', data: { documentId: 'survivor' } })
+    expect(verify(endpoint.secret, hooks.received[1]!)).toMatchObject({
+      type: 'document.renamed',
+      data: { documentId: 'survivor', title: 'Kept' },
+    })
   }, 60_000)
 
   it('[W2] TANDEM_WEBHOOK_URL and TANDEM_WEBHOOK_SECRET configure an endpoint (id env)', async () => {
