@@ -130,10 +130,15 @@ export class Metrics {
   private readonly webhookDeliveries: Counter<'result'>
 
   private registerWebhookBacklog(read: () => Promise<{ pending: number; dirty: number }>): void {
-    // One read per scrape serves both gauges.
+    // One read per scrape serves both gauges; a database that does not answer keeps the last
+    // figures rather than failing the whole scrape.
+    let known = { pending: 0, dirty: 0 }
     let latest: Promise<{ pending: number; dirty: number }> | null = null
     const backlog = () => {
-      latest ??= read().finally(() => setImmediate(() => (latest = null)))
+      latest ??= read()
+        .then((figures) => (known = figures))
+        .catch(() => known)
+        .finally(() => setImmediate(() => (latest = null)))
       return latest
     }
     new Gauge({

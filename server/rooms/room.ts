@@ -236,9 +236,10 @@ export class Room implements MessageSink, ReplicaTarget {
   }
 
   /**
-   * Makes a server-side change (e.g. a rename) and resolves once it is stored and relayed.
+   * Makes a server-side change (e.g. a rename) and resolves once it is stored and relayed;
+   * `author` names who asked for it, when known (announced by webhooks).
    */
-  change(fn: (doc: Y.Doc) => void): Promise<void> {
+  change(fn: (doc: Y.Doc) => void, author?: string): Promise<void> {
     if (this.broken) return Promise.reject(new Error(`document ${this.docId} is reloading`))
     const updates: Uint8Array[] = []
     const collect = (update: Uint8Array, origin: unknown): void => {
@@ -252,7 +253,7 @@ export class Room implements MessageSink, ReplicaTarget {
       this.doc.off('update', collect)
     }
     if (updates.length === 0) return Promise.resolve()
-    return new Promise((resolve) => this.commit(Y.mergeUpdates(updates), resolve))
+    return new Promise((resolve) => this.commit(Y.mergeUpdates(updates), resolve, author))
   }
 
   /** Queues an applied update for storage; it is relayed once stored (D3, D4). */

@@ -169,11 +169,18 @@ describe('webhooks (SQLite)', () => {
     const hooks = await receiver()
     expect((await api(running.httpUrl, 'GET', '/api/admin/webhooks')).status).toBe(401)
     expect((await api(running.httpUrl, 'POST', '/api/admin/webhooks', { url: hooks.url }, 'wrong-secret')).status).toBe(401)
-    await register(running.httpUrl, hooks.url, ['document.updated'], TEST_SECRET)
+    await register(running.httpUrl, hooks.url, ['document.updated', 'document.renamed'], TEST_SECRET)
     const editor = await client(running, 'named', await editorToken('u1', ['*'], 'Ada'))
     editor.doc.getText('body').insert(0, 'hello')
     await waitFor(() => hooks.of('document.updated', 'named').length === 1, 'document.updated', 15_000)
     expect(hooks.received[0]?.payload.data.users).toEqual(['Ada'])
+    // A rename through the API is announced with the name in the caller's token.
+    const grace = await editorToken('u2', ['*'], 'Grace')
+    expect((await api(running.httpUrl, 'PATCH', '/api/docs/named', { title: 'Notes' }, grace)).status).toBe(200)
+    await waitFor(() => hooks.of('document.updated', 'named').length === 2, 'the second document.updated', 15_000)
+    expect(hooks.of('document.renamed', 'named').map((h) => h.payload.data)).toEqual([
+      { documentId: 'named', title: 'Notes', users: ['Grace'] },
+    ])
   }, 30_000)
 
   it('[W7] document.updated is debounced: a burst of edits gives one event, at least 2 s after the last edit', async () => {
