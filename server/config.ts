@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { claimsSchema } from './auth/claims'
 import { wrapWords } from './text-wrap'
+import { parseDelays } from './webhooks/backoff'
+import { WEBHOOK_SECRET_PATTERN } from './webhooks/signing'
 
 /**
  * Every setting of the server and of the token command, parsed once at start from flags and
@@ -269,6 +271,52 @@ const SETTINGS = {
     description: 'Comma-separated proxy addresses or CIDR ranges whose X-Forwarded-For is believed for per-address limits.',
     shownDefault: 'none',
   },
+  webhookUrl: {
+    flag: 'webhook-url',
+    env: 'TANDEM_WEBHOOK_URL',
+    schema: z.url({ protocol: /^https?$/, error: 'expected an http or https URL' }).optional(),
+    description: 'An endpoint that receives every webhook event, besides those registered through the admin API. Needs the secret too.',
+    shownDefault: 'unset',
+  },
+  webhookSecret: {
+    flag: 'webhook-secret',
+    env: 'TANDEM_WEBHOOK_SECRET',
+    schema: z.string().regex(WEBHOOK_SECRET_PATTERN, 'expected whsec_ and a base64 key').optional(),
+    description: 'Signing secret of --webhook-url, in the Standard Webhooks form (whsec_ and base64).',
+    shownDefault: 'unset',
+    secret: true,
+  },
+  webhookAllowPrivate: {
+    flag: 'webhook-allow-private',
+    env: 'TANDEM_WEBHOOK_ALLOW_PRIVATE',
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+    description: 'Let webhooks reach loopback, private, link-local and CGNAT addresses (local use and tests; refused otherwise).',
+  },
+  webhookTimeoutMs: {
+    flag: 'webhook-timeout-ms',
+    env: 'TANDEM_WEBHOOK_TIMEOUT_MS',
+    schema: int(100).max(15_000).default(15_000),
+    description: 'Time a webhook receiver has to answer one attempt.',
+  },
+  webhookRetryDelays: {
+    flag: 'webhook-retry-delays',
+    env: 'TANDEM_WEBHOOK_RETRY_DELAYS',
+    schema: z
+      .string()
+      .default('5s,5m,30m,2h,5h,10h,10h')
+      .transform((value, context) => {
+        try {
+          return parseDelays(value)
+        } catch (err) {
+          context.addIssue({ code: 'custom', message: (err as Error).message })
+          return z.NEVER
+        }
+      }),
+    description: 'Waits between the attempts of a failed webhook delivery (ms, s, m, h; jitter added); after the last it fails.',
+  },
   logLevel: {
     flag: 'log-level',
     env: 'TANDEM_LOG_LEVEL',
@@ -388,6 +436,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (settings.redisUrl && storage !== 'postgres') {
     throw new ConfigError(
       '--redis-url / TANDEM_REDIS_URL: a cluster shares its documents in PostgreSQL; set --database-url / TANDEM_DATABASE_URL too (each SQLite server keeps its own documents)',
+    )
+  }
+  if ((settings.webhookUrl === undefined) !== (settings.webhookSecret === undefined)) {
+    throw new ConfigError(
+      '--webhook-url / TANDEM_WEBHOOK_URL and --webhook-secret / TANDEM_WEBHOOK_SECRET go together: set both or neither',
     )
   }
   return { ...settings, storage }

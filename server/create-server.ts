@@ -27,11 +27,18 @@ import { eventLoop, type Scheduler } from './scheduler'
 import { createShutdown } from './shutdown'
 import { MemoryRevocationStore } from './storage/memory-revocation-store'
 import { openStores } from './storage/open-stores'
+import { PostgresStorage } from './storage/postgres'
 import type { RevocationStore } from './storage/revocation-store'
+import { SqliteStorage } from './storage/sqlite'
 import { isSequenced, type Storage } from './storage/storage'
 import { type ServerMode, type Ticket, UpgradePolicy } from './transport/upgrade-policy'
 import { SyncTransport } from './transport/websocket'
 import { type VersionEvents, VersionService } from './versions/version-service'
+import type { OutboxStore } from './webhooks/outbox-store'
+import { PostgresOutboxStore } from './webhooks/postgres-outbox'
+import { SqliteOutboxStore } from './webhooks/sqlite-outbox'
+import { versionEventsToWebhooks } from './webhooks/version-events'
+import { Webhooks } from './webhooks/webhooks'
 
 export type { RequestFallback, UpgradeFallback } from './http/listener'
 
@@ -72,6 +79,11 @@ export interface TandemServer {
   readonly versions: VersionService
   /** This server's part in a cluster (TANDEM_REDIS_URL), null alone. */
   readonly cluster: Cluster | null
+  /**
+   * Signed webhooks; null on memory storage (no durable outbox). Also the listener the
+   * versions service tells of version.created and document.restored.
+   */
+  readonly webhooks: Webhooks | null
   /** Serves /healthz, /readyz, /metrics and /api/*; false for any other path. */
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean
   /** Takes the upgrade when its path is a sync path; false otherwise. */
@@ -106,13 +118,29 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
   const scheduler = deps.scheduler ?? eventLoop
   const random = deps.random ?? Math.random
 
+  const outbox = openOutbox(storage)
   // The gauges read the rooms when scraped, after everything below exists.
   const metrics = new Metrics({
     connections: () => rooms.connectionCount,
     documentsLoaded: () => rooms.loadedRooms,
     pendingUpdates: () => rooms.pendingUpdates,
     cluster: config.redisUrl ? () => cluster?.stats() ?? null : undefined,
+    webhookBacklog: outbox ? () => outbox.backlog() : undefined,
   })
+  const webhooks = outbox
+    ? new Webhooks({
+        store: outbox,
+        logger,
+        scheduler,
+        now,
+        random,
+        policy: { allowPrivate: config.webhookAllowPrivate },
+        retryDelaysMs: config.webhookRetryDelays,
+        timeoutMs: config.webhookTimeoutMs,
+        configured: config.webhookUrl && config.webhookSecret ? { url: config.webhookUrl, secret: config.webhookSecret } : null,
+        onAttempt: (result) => metrics.webhookAttempt(result),
+      })
+    : null
   const commitQueue = new CommitQueue({ storage, logger, now, onBatchCommitted: (size, ms) => metrics.committed(size, ms) })
   const compactor = new Compactor({ storage, logger, onCompacted: () => metrics.compacted() })
   const onLimitHit = (kind: string) => metrics.limitHit(kind)
@@ -155,7 +183,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     now,
     scheduler,
     intervalMs: config.versionIntervalMs,
-    events: deps.versionEvents,
+    events: versionEventsToWebhooks(webhooks, logger, deps.versionEvents),
   })
 
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
@@ -215,6 +243,8 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
       closeRevoked,
       announce: cluster ? (revocation) => cluster.revoked(revocation) : undefined,
       now,
+      openMode: !config.authSecret && !config.authPublicKeyFile,
+      webhooks: webhooks?.admin ?? null,
     }),
     readiness: [
       { name: 'storage', check: () => storage.ping() },
@@ -241,6 +271,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     compactor,
     storage,
     cluster,
+    webhooks,
     drainSpreadMs: config.drainSpreadMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     scheduler,
@@ -259,10 +290,12 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     auth,
     versions,
     cluster,
+    webhooks,
     handleRequest,
     handleUpgrade,
     async listen(fallbacks = {}) {
       await revocations.load()
+      await webhooks?.start()
       return listener.listen(fallbacks)
     },
     async close() {
@@ -271,6 +304,13 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
       await close()
     },
   }
+}
+
+/** The webhook outbox lives in the documents' database; memory storage has none. */
+function openOutbox(storage: Storage): OutboxStore | null {
+  if (storage instanceof SqliteStorage) return new SqliteOutboxStore(storage.connection)
+  if (storage instanceof PostgresStorage) return new PostgresOutboxStore(storage.pool)
+  return null
 }
 
 /**

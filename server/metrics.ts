@@ -39,6 +39,8 @@ export class Metrics {
     pendingUpdates: () => number
     /** This server's cluster counters, when it is in a cluster (read when scraped). */
     cluster?: () => ClusterStats | null
+    /** The webhook outbox's backlog, when webhooks are on (read when scraped). */
+    webhookBacklog?: () => Promise<{ pending: number; dirty: number }>
   }) {
     const registry = this.registry
     collectDefaultMetrics({ register: registry, prefix: 'tandem_process_', eventLoopMonitoringPrecision: 10 })
@@ -116,6 +118,49 @@ export class Metrics {
       registers: [registry],
     })
     if (sources.cluster) this.registerCluster(sources.cluster)
+    this.webhookDeliveries = new Counter({
+      name: 'tandem_webhook_deliveries_total',
+      help: 'Webhook delivery attempts, by result (delivered, retry, failed: out of attempts, gone: 410 disabled the endpoint)',
+      labelNames: ['result'],
+      registers: [registry],
+    })
+    if (sources.webhookBacklog) this.registerWebhookBacklog(sources.webhookBacklog)
+  }
+
+  private readonly webhookDeliveries: Counter<'result'>
+
+  private registerWebhookBacklog(read: () => Promise<{ pending: number; dirty: number }>): void {
+    // One read per scrape serves both gauges; a database that does not answer keeps the last
+    // figures rather than failing the whole scrape.
+    let known = { pending: 0, dirty: 0 }
+    let latest: Promise<{ pending: number; dirty: number }> | null = null
+    const backlog = () => {
+      latest ??= read()
+        .then((figures) => (known = figures))
+        .catch(() => known)
+        .finally(() => setImmediate(() => (latest = null)))
+      return latest
+    }
+    new Gauge({
+      name: 'tandem_webhook_deliveries_pending',
+      help: 'Webhook deliveries stored and not yet delivered or failed (all servers of the database)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await backlog()).pending)
+      },
+    })
+    new Gauge({
+      name: 'tandem_webhook_documents_dirty',
+      help: 'Documents changed since their last document.updated event (debounced, not yet announced)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await backlog()).dirty)
+      },
+    })
+  }
+
+  webhookAttempt(result: 'delivered' | 'retry' | 'failed' | 'gone'): void {
+    this.webhookDeliveries.labels(result).inc()
   }
 
   private registerCluster(read: () => ClusterStats | null): void {

@@ -13,6 +13,8 @@ export interface ShutdownParts {
   readonly storage: { close(): Promise<void> }
   /** This server's part in a cluster, if any: it says goodbye before storage closes. */
   readonly cluster?: { stop(): Promise<void> } | null
+  /** The webhook dispatcher: stops claiming before storage closes (the outbox keeps the rest). */
+  readonly webhooks?: { close(): Promise<void> } | null
   readonly drainSpreadMs: number
   readonly shutdownTimeoutMs: number
   readonly scheduler: Scheduler
@@ -58,6 +60,7 @@ async function shutdown(parts: ShutdownParts): Promise<void> {
   await commitQueue.flushNow()
   listener.closeAllConnections()
   await parts.cluster?.stop()
+  await parts.webhooks?.close()
   await parts.storage.close()
   parts.logger.info({ ms: Math.round(scheduler.now() - started) }, 'server stopped')
 }

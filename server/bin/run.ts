@@ -1,9 +1,10 @@
 import { DataDirInUseError } from '../storage/data-dir-lock'
 import { DatabaseUnavailableError } from '../storage/postgres'
+import { WebhookUrlError } from '../webhooks/url-policy'
 
 /**
  * Runs an entry point's main. A failure the operator can act on (the data directory or the
- * port is taken, PostgreSQL does not answer) is one line on stderr, not a stack trace;
+ * port is taken, PostgreSQL does not answer, the configured webhook URL is refused) is one line on stderr, not a stack trace;
  * anything else is printed whole, since it is a bug or a broken environment. Either way the
  * exit code is 1.
  */
@@ -15,7 +16,7 @@ export function runEntryPoint(main: () => Promise<void>): void {
 }
 
 function explain(err: unknown): string | null {
-  if (err instanceof DataDirInUseError || err instanceof DatabaseUnavailableError) return err.message
+  if (err instanceof DataDirInUseError || err instanceof DatabaseUnavailableError || err instanceof WebhookUrlError) return err.message
   const { code, syscall, port, address } = err as { code?: string; syscall?: string; port?: number; address?: string }
   if (syscall !== 'listen') return null
   if (code === 'EADDRINUSE')

@@ -5,12 +5,17 @@ import { INVALID_DOC_ID_MESSAGE, isValidDocId } from '../../lib/protocol'
 import { bearerToken } from '../auth/authenticator'
 import type { RevocationList } from '../auth/revocations'
 import type { Revocation } from '../storage/revocation-store'
+import type { WebhookAdminRoutes } from '../webhooks/admin-routes'
 import { HttpError, parseBody, readJson, sendJson } from './respond'
 
 /**
  * The admin API, authenticated with the admin secret (`Authorization: Bearer <secret>`):
  *   POST /api/admin/revocations {user?, document?}  revoke; open connections close at once (4403)
  *   GET  /api/admin/revocations                     list
+ *   /api/admin/webhooks…                            webhook endpoints (server/webhooks/admin-routes.ts)
+ * Without an admin secret the revocations are off (there are no tokens to revoke), and the
+ * webhooks answer without authentication in open mode only (no token check configured at all:
+ * anyone may already read, edit and delete everything, Z8).
  */
 export interface AdminApiDeps {
   readonly adminSecret: string | null
@@ -20,6 +25,10 @@ export interface AdminApiDeps {
   /** Tells the other servers of a cluster, which close theirs too. */
   readonly announce?: (revocation: Revocation) => void
   readonly now: () => number
+  /** No token check is configured at all (Z8). */
+  readonly openMode: boolean
+  /** The webhook routes; null when the storage cannot hold an outbox (memory). */
+  readonly webhooks: WebhookAdminRoutes | null
 }
 
 const revokeBody = z
@@ -35,6 +44,11 @@ export class AdminApi {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === '/api/admin/webhooks' || url.pathname.startsWith('/api/admin/webhooks/')) {
+      if (this.secretDigest || !this.deps.openMode) this.authenticate(req)
+      if (!this.deps.webhooks) throw new HttpError(404, 'webhooks need durable storage (sqlite or postgres), not memory')
+      return this.deps.webhooks.handle(req, res, url)
+    }
     this.authenticate(req)
     if (url.pathname !== '/api/admin/revocations') throw new HttpError(404, 'no such admin endpoint')
     if (req.method === 'GET') return sendJson(res, 200, { revocations: await this.deps.revocations.stored() })

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { toHTML, toMarkdown, toText } from '../../lib/document'
 import { grantsDocument, INVALID_DOC_ID_MESSAGE, isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
+import type { Identity } from '../auth/claims'
 import type { RoomManager } from '../rooms/room-manager'
 import { DocumentDeletedError, type DocumentMeta, type Storage } from '../storage/storage'
 import { CONTENT_FORMATS, CONTENT_RENDERERS, isContentFormat, sendContent } from './content-formats'
@@ -101,14 +102,14 @@ export class DocsApi {
       return this.deps.tokenApi.createLink(req, res, id)
     }
     const needed = req.method === 'GET' ? 'viewer' : 'editor'
-    await this.deps.auth.authorizeRequest(req, id, needed)
+    const author = authorOf(await this.deps.auth.authorizeRequest(req, id, needed))
     switch (req.method) {
       case 'GET':
         return this.read(req, res, url, id)
       case 'PUT':
-        return this.put(req, res, id)
+        return this.put(req, res, id, author)
       case 'PATCH':
-        return this.rename(req, res, id)
+        return this.rename(req, res, id, author)
       case 'DELETE':
         return this.remove(res, id)
       default:
@@ -127,10 +128,10 @@ export class DocsApi {
     const body = parseBody(createBody, await readJson(req))
     const id = body.id ?? newDocId()
     if (!isValidDocId(id)) throw new HttpError(400, INVALID_DOC_ID_MESSAGE)
-    await this.deps.auth.authorizeRequest(req, id, 'editor')
+    const author = authorOf(await this.deps.auth.authorizeRequest(req, id, 'editor'))
     const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())
     if (!created) throw new HttpError(409, `document ${id} already exists`)
-    if (body.title) await this.setTitle(id, body.title)
+    if (body.title) await this.setTitle(id, body.title, author)
     sendJson(res, 201, toJson(await this.meta(id)))
   }
 
@@ -154,17 +155,17 @@ export class DocsApi {
     sendContent(res, format, body)
   }
 
-  private async put(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  private async put(req: IncomingMessage, res: ServerResponse, id: string, author: string | undefined): Promise<void> {
     const body = parseBody(putBody, await readJson(req))
     const { created } = await this.deps.storage.ensureDocument(id, this.deps.now(), { recreate: body.recreate === true })
-    if (body.title !== undefined) await this.setTitle(id, body.title)
+    if (body.title !== undefined) await this.setTitle(id, body.title, author)
     sendJson(res, created ? 201 : 200, toJson(await this.meta(id)))
   }
 
-  private async rename(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  private async rename(req: IncomingMessage, res: ServerResponse, id: string, author: string | undefined): Promise<void> {
     const body = parseBody(patchBody, await readJson(req))
     await this.meta(id)
-    await this.setTitle(id, body.title)
+    await this.setTitle(id, body.title, author)
     sendJson(res, 200, toJson(await this.meta(id)))
   }
 
@@ -180,16 +181,21 @@ export class DocsApi {
   }
 
   /** Replaces the title text inside the document; stored and relayed like any edit. */
-  private setTitle(id: string, title: string): Promise<void> {
+  private setTitle(id: string, title: string, author: string | undefined): Promise<void> {
     return this.deps.rooms.withRoom(id, (room) =>
       room.change((doc) => {
         const text = doc.getText(TITLE_FIELD)
         if (text.toString() === title) return
         text.delete(0, text.length)
         text.insert(0, title)
-      }),
+      }, author),
     )
   }
+}
+
+/** Who a change made through the API is announced as (webhooks' `users`), when a token says. */
+function authorOf(identity: Identity | null): string | undefined {
+  return identity ? (identity.name ?? identity.userId) : undefined
 }
 
 function formatFromAccept(accept: string | undefined): string {

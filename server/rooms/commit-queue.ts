@@ -63,8 +63,8 @@ export class CommitQueue {
   }
 
   /** Queues an update; `onCommitted` runs once it is durably stored. */
-  enqueue(docId: string, update: Uint8Array, title: string | undefined, onCommitted: OnCommitted): void {
-    this.queued.push({ docId, update, title, onCommitted })
+  enqueue(docId: string, update: Uint8Array, title: string | undefined, onCommitted: OnCommitted, author?: string): void {
+    this.queued.push({ docId, update, title, onCommitted, author })
     this.schedule()
   }
 

@@ -215,7 +215,8 @@ export class Room implements MessageSink, ReplicaTarget {
       connection.close(CloseCode.InvalidUpdate)
       return this.breakRoom()
     }
-    this.commit(update)
+    const identity = connection.info.identity
+    this.commit(update, undefined, identity ? (identity.name ?? identity.userId) : undefined)
   }
 
   /**
@@ -237,9 +238,10 @@ export class Room implements MessageSink, ReplicaTarget {
   }
 
   /**
-   * Makes a server-side change (e.g. a rename) and resolves once it is stored and relayed.
+   * Makes a server-side change (e.g. a rename) and resolves once it is stored and relayed;
+   * `author` names who asked for it, when known (announced by webhooks).
    */
-  change(fn: (doc: Y.Doc) => void): Promise<void> {
+  change(fn: (doc: Y.Doc) => void, author?: string): Promise<void> {
     if (this.broken) return Promise.reject(new Error(`document ${this.docId} is reloading`))
     const updates: Uint8Array[] = []
     const collect = (update: Uint8Array, origin: unknown): void => {
@@ -253,24 +255,30 @@ export class Room implements MessageSink, ReplicaTarget {
       this.doc.off('update', collect)
     }
     if (updates.length === 0) return Promise.resolve()
-    return new Promise((resolve) => this.commit(Y.mergeUpdates(updates), resolve))
+    return new Promise((resolve) => this.commit(Y.mergeUpdates(updates), resolve, author))
   }
 
   /** Queues an applied update for storage; it is relayed once stored (D3, D4). */
-  private commit(update: Uint8Array, onStored?: () => void): void {
+  private commit(update: Uint8Array, onStored?: () => void, author?: string): void {
     const { title } = this.metadataOfCommit()
     this.pendingUpdates++
-    this.commitQueue.enqueue(this.docId, update, title, (seq) => {
-      this.pendingUpdates--
-      this.logLength++
-      this.broadcast(writeUpdate(update))
-      if (seq !== null) this.replica?.committed(seq, update)
-      onStored?.()
-      this.hooks.onCommitted?.(this)
-      if (this.pendingUpdates === 0) this.runAfterCommit()
-      this.hooks.onLogGrown(this)
-      this.checkIdle()
-    })
+    this.commitQueue.enqueue(
+      this.docId,
+      update,
+      title,
+      (seq) => {
+        this.pendingUpdates--
+        this.logLength++
+        this.broadcast(writeUpdate(update))
+        if (seq !== null) this.replica?.committed(seq, update)
+        onStored?.()
+        this.hooks.onCommitted?.(this)
+        if (this.pendingUpdates === 0) this.runAfterCommit()
+        this.hooks.onLogGrown(this)
+        this.checkIdle()
+      },
+      author,
+    )
   }
 
   /**

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { outboxMigrationSql } from '../webhooks/postgres-outbox'
 
 /**
  * The PostgreSQL schema as an ordered list of migrations. Each one runs once per database, in
@@ -140,6 +141,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX versions_by_time ON versions (doc_id, created_at DESC, seq DESC);
     `,
+  },
+  {
+    version: 5,
+    name: 'webhook outbox',
+    // Endpoints, deliveries and the dirty marks behind document.updated (server/webhooks/), and
+    // tandem_append writing the marks in the append's own statement.
+    sql: outboxMigrationSql(DOC_LOCK),
   },
 ]
 

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { clearDirty, writeEvent } from '../webhooks/postgres-outbox'
 import { DOC_LOCK, migrate, VERSION_LOCK } from './postgres-migrations'
 import {
   type CompactionResult,
@@ -147,23 +148,24 @@ export class PostgresStorage implements SequencedStorage {
   async appendSequenced(batch: readonly PendingUpdate[], now: number): Promise<Array<number | null>> {
     if (batch.length === 0) return []
     // Check the whole batch first so a bad entry stores nothing (append is atomic).
-    const byDoc = new Map<string, { updates: Buffer[]; title: string | null }>()
+    const byDoc = new Map<string, { updates: Buffer[]; title: string | null; authors: Set<string> }>()
     for (const entry of batch) {
       if (typeof entry.docId !== 'string' || !(entry.update instanceof Uint8Array)) {
         throw new TypeError('append: every entry needs a string docId and Uint8Array update')
       }
       let doc = byDoc.get(entry.docId)
       if (!doc) {
-        doc = { updates: [], title: null }
+        doc = { updates: [], title: null, authors: new Set() }
         byDoc.set(entry.docId, doc)
       }
       // A view; Buffer.concat below copies (the caller may reuse its bytes once this resolves).
       doc.updates.push(Buffer.from(entry.update.buffer, entry.update.byteOffset, entry.update.byteLength))
       if (entry.title !== undefined) doc.title = entry.title
+      if (entry.author !== undefined) doc.authors.add(entry.author)
     }
     // Documents in one order for every server, so two batches never wait for each other's rows.
     const ids = [...byDoc.keys()].sort()
-    const docs = ids.map((id) => byDoc.get(id) as { updates: Buffer[]; title: string | null })
+    const docs = ids.map((id) => byDoc.get(id) as { updates: Buffer[]; title: string | null; authors: Set<string> })
     const updateIds: string[] = []
     const updateOrds: number[] = []
     const updateLengths: number[] = []
@@ -180,7 +182,7 @@ export class PostgresStorage implements SequencedStorage {
     // bump and insert of the whole batch, committed by PostgreSQL alone. The updates go as one
     // binary parameter (pg sends a Buffer as bytes; an array of them would go as hex text).
     const { rows } = await this.pool.query<{ appended_id: string; appended_last_seq: string }>(
-      'SELECT appended_id, appended_last_seq FROM tandem_append($1::text[], $2::text[], $3::bigint[], $4::bigint, $5::text[], $6::bigint[], $7::integer[], $8::bytea)',
+      'SELECT appended_id, appended_last_seq FROM tandem_append($1::text[], $2::text[], $3::bigint[], $4::bigint, $5::text[], $6::bigint[], $7::integer[], $8::bytea, $9::text[])',
       [
         ids,
         docs.map((doc) => doc.title),
@@ -190,6 +192,8 @@ export class PostgresStorage implements SequencedStorage {
         updateOrds,
         updateLengths,
         Buffer.concat(parts),
+        // Who edited each document, for its webhook dirty mark (migration 5).
+        docs.map((doc) => (doc.authors.size > 0 ? JSON.stringify([...doc.authors]) : null)),
       ],
     )
     const firstSeq = new Map<string, number>()
@@ -307,6 +311,7 @@ export class PostgresStorage implements SequencedStorage {
          ON CONFLICT (id) DO NOTHING`,
         [docId, now, startSeq],
       )
+      if (inserted.rowCount === 1) await writeEvent(client, docId, 'document.created', now)
       const row = await client.query<MetaRow>('SELECT id, title, created_at, updated_at FROM documents WHERE id = $1', [docId])
       const meta = row.rows[0]
       if (!meta) throw new Error(`document ${docId} vanished while being created`)
@@ -338,6 +343,8 @@ export class PostgresStorage implements SequencedStorage {
          ON CONFLICT (doc_id) DO UPDATE SET deleted_at = excluded.deleted_at, last_seq = excluded.last_seq`,
         [docId, now, row.last_seq],
       )
+      await clearDirty(client, docId)
+      await writeEvent(client, docId, 'document.deleted', now, { seq: Number(row.last_seq) })
       return true
     })
   }

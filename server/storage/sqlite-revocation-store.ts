@@ -6,7 +6,7 @@ import type { Revocation, RevocationStore } from './revocation-store'
  * (`SqliteStorage.connection`), so revocations live in the same database file, committed by
  * the same WAL, and close with it.
  */
-export type SqliteConnection = Pick<Database.Database, 'exec' | 'prepare'>
+export type SqliteConnection = Pick<Database.Database, 'exec' | 'prepare' | 'transaction'>
 
 /** The table predates this store (it was created by document storage), so existing files keep their rows. */
 const SCHEMA = `

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import { SQLITE_OUTBOX_SCHEMA, SqliteOutboxWriter } from '../webhooks/sqlite-outbox'
 import { DataDirLock } from './data-dir-lock'
 import type { SqliteConnection } from './sqlite-revocation-store'
 import {
@@ -119,6 +120,7 @@ function openForWriting(file: string, synchronous: 'NORMAL' | 'FULL'): Database.
     db.pragma(`synchronous = ${synchronous}`)
     db.pragma('busy_timeout = 5000')
     db.exec(SCHEMA)
+    db.exec(SQLITE_OUTBOX_SCHEMA)
     return db
   } catch (err) {
     db.close()
@@ -146,6 +148,8 @@ export class SqliteStorage implements Storage {
   /** Held from before the database opens until it is closed (D11); null when read-only. */
   private readonly lock: DataDirLock | null
   private readonly statements
+  /** Writes webhook events in the transactions that cause them; null when read-only. */
+  private readonly outbox: SqliteOutboxWriter | null
 
   constructor(options: SqliteOptions) {
     this.file = path.join(options.dataDir, 'tandem.db')
@@ -217,6 +221,7 @@ export class SqliteStorage implements Storage {
       deleteVersion: this.db.prepare(`DELETE FROM versions WHERE doc_id = ? AND id = ?`),
       deleteAllVersions: this.db.prepare(`DELETE FROM versions WHERE doc_id = ?`),
     }
+    this.outbox = options.readonly ? null : new SqliteOutboxWriter(this.db)
   }
 
   /** The open connection, lent to stores that share this database file (revocations). */
@@ -238,6 +243,8 @@ export class SqliteStorage implements Storage {
     const titles = new Map<string, string | null>()
     /** Whether each document of the batch is deleted (its entries are dropped). */
     const deleted = new Map<string, boolean>()
+    /** Who edited each document, for its webhook dirty mark. */
+    const authors = new Map<string, Set<string>>()
     for (const entry of batch) {
       let gone = deleted.get(entry.docId)
       if (gone === undefined) {
@@ -247,9 +254,20 @@ export class SqliteStorage implements Storage {
       if (gone) continue
       this.statements.insertUpdate.run(entry.docId, entry.docId, entry.update)
       titles.set(entry.docId, entry.title ?? titles.get(entry.docId) ?? null)
+      if (entry.author !== undefined) {
+        const names = authors.get(entry.docId) ?? new Set()
+        names.add(entry.author)
+        authors.set(entry.docId, names)
+      }
     }
     for (const [id, title] of titles) {
       const last = this.lastTouched.get(id)
+      // A document first written by an edit (a client opened a new id) is created by this
+      // append; once touched in this process it is known to exist.
+      if (last === undefined && !this.pendingTouches.has(id) && this.statements.getDocument.get(id) === undefined) {
+        this.outbox?.event(id, 'document.created', now)
+      }
+      this.outbox?.markDirty(id, now, title, [...(authors.get(id) ?? [])])
       if (title === null && last !== undefined && now - last < TOUCH_INTERVAL_MS) {
         this.pendingTouches.set(id, now)
         continue
@@ -317,6 +335,7 @@ export class SqliteStorage implements Storage {
         this.statements.clearTombstone.run(docId)
       }
       const created = this.statements.insertDocument.run(docId, now, now).changes === 1
+      if (created) this.outbox?.event(docId, 'document.created', now)
       const row = this.statements.getDocument.get(docId)
       if (!row) throw new Error(`document ${docId} vanished while being created`)
       return { meta: toMeta(row), created }
@@ -342,7 +361,11 @@ export class SqliteStorage implements Storage {
       this.statements.deleteSnapshot.run(docId)
       this.statements.deleteAllVersions.run(docId)
       const existed = this.statements.deleteDocument.run(docId).changes === 1
-      if (existed) this.statements.putTombstone.run(docId, now)
+      if (existed) {
+        this.statements.putTombstone.run(docId, now)
+        this.outbox?.clearDirty(docId)
+        this.outbox?.event(docId, 'document.deleted', now)
+      }
       return existed
     })()
   }

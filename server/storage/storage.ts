@@ -54,6 +54,8 @@ export interface PendingUpdate {
   readonly update: Uint8Array
   /** The document title after this update, when the update changed it. */
   readonly title?: string | undefined
+  /** Name of the user whose edit this is, when known (announced by webhooks). */
+  readonly author?: string | undefined
 }
 
 export interface StoredDocument {
