@@ -27,6 +27,10 @@ const docIdParam = {
   schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,128}$' },
 }
 
+const versionIdParam = { name: 'versionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } }
+
+const webhookIdParam = { name: 'webhookId', in: 'path', required: true, schema: { type: 'string' } }
+
 const contentFormatParam = {
   name: 'format',
   in: 'query',
@@ -128,6 +132,60 @@ const schemas: Record<string, Schema> = {
       kind: { enum: ['user', 'document'] },
       id: { type: 'string' },
       at: { type: 'integer', description: 'ms since the epoch' },
+    },
+  },
+  Version: {
+    type: 'object',
+    required: ['id', 'name', 'createdAt', 'automatic', 'author', 'size'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string' },
+      name: { type: ['string', 'null'] },
+      createdAt: isoTime,
+      automatic: { type: 'boolean', description: 'Saved by the server while the document was edited (thinned with age unless named)' },
+      author: {
+        oneOf: [{ type: 'null' }, { type: 'object', required: ['name'], properties: { name: { type: 'string' }, id: { type: 'string' } } }],
+      },
+      size: { type: 'integer', minimum: 0, description: 'Bytes of the stored state' },
+    },
+  },
+  VersionUser: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    description: 'Open mode only: who does it (with auth on, the token’s user)',
+    properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, color: { type: 'string', pattern: '^#[0-9a-fA-F]{3,8}$' } },
+  },
+  Webhook: {
+    type: 'object',
+    required: ['id', 'url', 'events', 'enabled', 'createdAt'],
+    properties: {
+      id: { type: 'string' },
+      url: { type: 'string' },
+      events: { type: 'array', items: ref('WebhookEvent') },
+      secret: { type: 'string', pattern: '^whsec_', description: 'Only in the answer to the registration' },
+      enabled: { type: 'boolean' },
+      disabledReason: { type: 'string' },
+      createdAt: isoTime,
+    },
+  },
+  WebhookEvent: {
+    enum: ['document.created', 'document.updated', 'document.renamed', 'document.deleted', 'version.created', 'document.restored'],
+  },
+  WebhookDelivery: {
+    type: 'object',
+    required: ['webhookId', 'event', 'documentId', 'status', 'attempts'],
+    properties: {
+      webhookId: { type: 'string', description: 'The webhook-id header of every attempt' },
+      event: ref('WebhookEvent'),
+      documentId: { type: 'string' },
+      occurredAt: { type: ['string', 'null'], format: 'date-time' },
+      status: { enum: ['pending', 'delivered', 'failed'] },
+      attempts: { type: 'integer', minimum: 0 },
+      lastResponseStatus: { type: ['integer', 'null'] },
+      lastError: { type: ['string', 'null'] },
+      nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+      finishedAt: { type: ['string', 'null'], format: 'date-time' },
     },
   },
   RevocationResult: {
@@ -332,6 +390,92 @@ const paths: Record<string, Record<string, unknown>> = {
       },
     },
   },
+  '/api/docs/{id}/versions': {
+    parameters: [docIdParam],
+    get: {
+      operationId: 'listVersions',
+      summary: 'The document’s versions, newest first',
+      responses: {
+        '200': respond('The versions', {
+          type: 'object',
+          required: ['versions'],
+          properties: { versions: { type: 'array', items: ref('Version') } },
+        }),
+        ...authErrors,
+        '404': errorResponse('No such document'),
+      },
+    },
+    post: {
+      operationId: 'createVersion',
+      summary: 'Save the stored state as a version (named, or not)',
+      requestBody: {
+        content: json({
+          type: 'object',
+          additionalProperties: false,
+          properties: { name: { type: ['string', 'null'], minLength: 1, maxLength: 200 }, user: ref('VersionUser') },
+        }),
+      },
+      responses: {
+        '201': respond('Saved', ref('Version')),
+        '400': errorResponse('Bad body'),
+        ...authErrors,
+        '404': errorResponse('No such document'),
+      },
+    },
+  },
+  '/api/docs/{id}/versions/{versionId}': {
+    parameters: [docIdParam, versionIdParam],
+    get: {
+      operationId: 'getVersion',
+      summary: 'A version’s content (preview), in the same formats as /content; the live document is untouched',
+      parameters: [contentFormatParam],
+      responses: {
+        '200': { description: 'The version’s content', content: contentResponses },
+        '400': errorResponse('Unknown format'),
+        ...authErrors,
+        '404': errorResponse('No such document or version'),
+      },
+    },
+    patch: {
+      operationId: 'renameVersion',
+      summary: 'Name or rename a version (a named version is never thinned)',
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200 } },
+        }),
+      },
+      responses: {
+        '200': respond('Renamed', ref('Version')),
+        '400': errorResponse('Bad body'),
+        ...authErrors,
+        '404': errorResponse('No such document or version'),
+      },
+    },
+  },
+  '/api/docs/{id}/versions/{versionId}/restore': {
+    parameters: [docIdParam, versionIdParam],
+    post: {
+      operationId: 'restoreVersion',
+      summary:
+        'Restore a version as a forward change: the current state is saved first (the backup), then the change back to the version is committed like any edit',
+      requestBody: { content: json({ type: 'object', additionalProperties: false, properties: { user: ref('VersionUser') } }) },
+      responses: {
+        '200': respond('Restored', {
+          type: 'object',
+          required: ['restored', 'backup'],
+          properties: { restored: ref('Version'), backup: ref('Version') },
+        }),
+        '400': errorResponse('Bad body'),
+        ...authErrors,
+        '404': errorResponse('No such document or version'),
+        '503': errorResponse('This server is still catching up with the cluster (reason CatchingUp); nothing changed, try again'),
+      },
+    },
+  },
   '/api/admin/revocations': {
     get: {
       operationId: 'listRevocations',
@@ -365,6 +509,79 @@ const paths: Record<string, Record<string, unknown>> = {
         '400': errorResponse('Bad body'),
         '401': errorResponse('Admin secret required'),
         '404': errorResponse('The admin API is off'),
+      },
+    },
+  },
+  '/api/admin/webhooks': {
+    get: {
+      operationId: 'listWebhooks',
+      summary: 'Registered webhook endpoints (without their secrets)',
+      security: [{ adminSecret: [] }],
+      responses: {
+        '200': respond('The endpoints', {
+          type: 'object',
+          required: ['webhooks'],
+          properties: { webhooks: { type: 'array', items: ref('Webhook') } },
+        }),
+        '401': errorResponse('Admin secret required (when one is set)'),
+      },
+    },
+    post: {
+      operationId: 'registerWebhook',
+      summary: 'Register an endpoint; the answer holds its whsec_ signing secret, shown only here',
+      security: [{ adminSecret: [] }],
+      requestBody: {
+        required: true,
+        content: json({
+          type: 'object',
+          required: ['url'],
+          additionalProperties: false,
+          properties: { url: { type: 'string', maxLength: 2048 }, events: { type: 'array', minItems: 1, items: ref('WebhookEvent') } },
+        }),
+      },
+      responses: {
+        '201': respond('Registered', ref('Webhook')),
+        '400': errorResponse('Bad body'),
+        '401': errorResponse('Admin secret required (when one is set)'),
+        '422': errorResponse('Refused URL (reason UnsafeUrl): not http(s), or a loopback, private or link-local address'),
+      },
+    },
+  },
+  '/api/admin/webhooks/{webhookId}': {
+    parameters: [webhookIdParam],
+    get: {
+      operationId: 'getWebhook',
+      summary: 'One endpoint (without its secret)',
+      security: [{ adminSecret: [] }],
+      responses: {
+        '200': respond('The endpoint', ref('Webhook')),
+        '401': errorResponse('Admin secret required'),
+        '404': errorResponse('No such webhook'),
+      },
+    },
+    delete: {
+      operationId: 'deleteWebhook',
+      summary: 'Remove an endpoint and its deliveries',
+      security: [{ adminSecret: [] }],
+      responses: { '204': respond('Removed'), '401': errorResponse('Admin secret required'), '404': errorResponse('No such webhook') },
+    },
+  },
+  '/api/admin/webhooks/{webhookId}/deliveries': {
+    parameters: [webhookIdParam],
+    get: {
+      operationId: 'listWebhookDeliveries',
+      summary: 'The endpoint’s most recent deliveries, newest first',
+      security: [{ adminSecret: [] }],
+      parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } }],
+      responses: {
+        '200': respond('The deliveries', {
+          type: 'object',
+          required: ['deliveries'],
+          properties: { deliveries: { type: 'array', items: ref('WebhookDelivery') } },
+        }),
+        '400': errorResponse('Bad limit'),
+        '401': errorResponse('Admin secret required'),
+        '404': errorResponse('No such webhook'),
       },
     },
   },

@@ -87,19 +87,71 @@ const CALLS: Record<string, readonly Call[]> = {
     { path: '/api/docs/oa-doc/links', body: { role: 'owner' } },
     { path: '/api/docs/oa-missing/links', body: { role: 'editor' } },
   ],
+  listVersions: [{ path: '/api/docs/oa-doc/versions' }, { path: '/api/docs/oa-missing/versions' }],
+  createVersion: [
+    { path: '/api/docs/oa-doc/versions', body: { name: 'Named' } },
+    { path: '/api/docs/oa-doc/versions', body: {} },
+    { path: '/api/docs/oa-doc/versions', body: { name: 5 } },
+    { path: '/api/docs/oa-doc/versions', body: {}, who: 'viewer' },
+    { path: '/api/docs/oa-missing/versions', body: {} },
+  ],
+  getVersion: [
+    { path: '/api/docs/oa-doc/versions/{versionId}' },
+    { path: '/api/docs/oa-doc/versions/{versionId}?format=html' },
+    { path: '/api/docs/oa-doc/versions/{versionId}?format=markdown' },
+    { path: '/api/docs/oa-doc/versions/{versionId}?format=text' },
+    { path: '/api/docs/oa-doc/versions/{versionId}?format=yjs' },
+    { path: '/api/docs/oa-doc/versions/{versionId}?format=pdf' },
+    { path: '/api/docs/oa-doc/versions/nosuchversion' },
+  ],
+  renameVersion: [
+    { path: '/api/docs/oa-doc/versions/{versionId}', body: { name: 'Renamed version' } },
+    { path: '/api/docs/oa-doc/versions/{versionId}', body: {} },
+    { path: '/api/docs/oa-doc/versions/nosuchversion', body: { name: 'x' } },
+  ],
+  restoreVersion: [
+    { path: '/api/docs/oa-doc/versions/{versionId}/restore', body: {} },
+    { path: '/api/docs/oa-doc/versions/{versionId}/restore', body: { user: { name: '' } } },
+    { path: '/api/docs/oa-doc/versions/nosuchversion/restore', body: {} },
+    { path: '/api/docs/oa-doc/versions/{versionId}/restore', body: {}, who: 'viewer' },
+  ],
   listRevocations: [{ path: '/api/admin/revocations', who: 'admin' }, { path: '/api/admin/revocations' }],
   revoke: [
     { path: '/api/admin/revocations', who: 'admin', body: { user: 'oa-revoked-user' } },
     { path: '/api/admin/revocations', who: 'admin', body: {} },
   ],
+  listWebhooks: [{ path: '/api/admin/webhooks', who: 'admin' }, { path: '/api/admin/webhooks' }],
+  registerWebhook: [
+    { path: '/api/admin/webhooks', who: 'admin', body: { url: 'http://127.0.0.1:9/hook', events: ['document.deleted'] } },
+    { path: '/api/admin/webhooks', who: 'admin', body: { url: 'ftp://example.com/hook' } },
+    { path: '/api/admin/webhooks', who: 'admin', body: { events: [] } },
+    { path: '/api/admin/webhooks', body: { url: 'http://127.0.0.1:9/hook' } },
+  ],
+  getWebhook: [
+    { path: '/api/admin/webhooks/{webhookId}', who: 'admin' },
+    { path: '/api/admin/webhooks/ep_missing', who: 'admin' },
+  ],
+  deleteWebhook: [
+    { path: '/api/admin/webhooks/{spareWebhookId}', who: 'admin' },
+    { path: '/api/admin/webhooks/ep_missing', who: 'admin' },
+  ],
+  listWebhookDeliveries: [
+    { path: '/api/admin/webhooks/{webhookId}/deliveries', who: 'admin' },
+    { path: '/api/admin/webhooks/{webhookId}/deliveries?limit=0', who: 'admin' },
+    { path: '/api/admin/webhooks/ep_missing/deliveries', who: 'admin' },
+  ],
 }
+
+/** Ids the example calls refer to, made in beforeAll: `{versionId}` in a path becomes one. */
+const made: Record<string, string> = {}
 
 let running: RunningServer
 let spec: OpenApi
 const tokens: Partial<Record<Who, string>> = {}
 
 beforeAll(async () => {
-  running = await startServer({ authSecret: TEST_SECRET, adminSecret: ADMIN_SECRET })
+  // Private webhook URLs allowed: the example endpoints point at loopback.
+  running = await startServer({ authSecret: TEST_SECRET, adminSecret: ADMIN_SECRET, webhookAllowPrivate: 'true' })
   tokens.editor = await editorToken('oa-editor', ['*'], 'Ada')
   tokens.viewer = await signToken({ sub: 'oa-viewer', docs: ['*'], role: 'viewer' })
   tokens.stranger = await editorToken('oa-stranger', ['someone-else'])
@@ -107,6 +159,11 @@ beforeAll(async () => {
   for (const id of ['oa-doc', 'oa-delete-me', 'oa-gone'])
     expect((await call('put', { path: `/api/docs/${id}`, body: {} })).status).toBe(201)
   expect((await call('delete', { path: '/api/docs/oa-gone' })).status).toBe(204)
+  made.versionId = ((await call('post', { path: '/api/docs/oa-doc/versions', body: { name: 'First' } })).json as { id: string }).id
+  for (const key of ['webhookId', 'spareWebhookId']) {
+    const hook = await call('post', { path: '/api/admin/webhooks', who: 'admin', body: { url: 'http://127.0.0.1:9/hook' } })
+    made[key] = (hook.json as { id: string }).id
+  }
   spec = (await call('get', { path: '/api/openapi.json' })).json as OpenApi
 })
 
@@ -125,7 +182,8 @@ async function call(method: Method, { path, who = 'editor', body, contentType, a
     headers['content-type'] = contentType ?? 'application/json'
     payload = typeof body === 'string' ? body : JSON.stringify(body)
   }
-  const res = await fetch(`${running.httpUrl}${path}`, { method: method.toUpperCase(), headers, body: payload })
+  const concrete = path.replace(/\{(\w+)\}/g, (_, key: string) => made[key] ?? `{${key}}`)
+  const res = await fetch(`${running.httpUrl}${concrete}`, { method: method.toUpperCase(), headers, body: payload })
   const bytes = new Uint8Array(await res.arrayBuffer())
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
   const text = new TextDecoder().decode(bytes)
@@ -193,6 +251,20 @@ describe('the OpenAPI description (/api/openapi.json)', () => {
       }
     }
     expect(mismatches).toEqual([])
+  })
+
+  it('[H8] the README names every operation, and every endpoint the README names is described', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    // "`POST /api/docs/<id>/versions/<versionId>/restore`" → "POST /api/docs/{}/versions/{}/restore"
+    const shape = (method: string, path: string) => `${method.toUpperCase()} ${path.replace(/<[^>]+>|\{[^}]+\}/g, '{}')}`
+    const named = new Set(
+      [...readme.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^`\s?]*)/g)].map(([, method, path]) =>
+        shape(method!, path!.replace(/\/$/, '')),
+      ),
+    )
+    const described = new Set(operations().map(({ method, path }) => shape(method, path)))
+    expect([...described].filter((op) => !named.has(op))).toEqual([])
+    expect([...named].filter((op) => !described.has(op))).toEqual([])
   })
 
   it('[H8] a documented path answers 405 to every method it does not list', async () => {
