@@ -14,6 +14,7 @@ import {
 } from '../storage/storage'
 import { AutomaticVersions } from './automatic-versions'
 import { includesVersion, restoreUpdate } from './restore-diff'
+import { packState, unpackState } from './state-packing'
 import { versionsToThin } from './thinning'
 
 /** Who restored a version, as every client shows it (LastRestore.by). */
@@ -58,6 +59,10 @@ export interface VersionServiceOptions {
 
 function newVersionId(): string {
   return randomBytes(9).toString('base64url')
+}
+
+async function unpacked(version: StoredVersion | null): Promise<StoredVersion | null> {
+  return version && { ...version, state: await unpackState(version.state) }
 }
 
 function withoutState({ state: _state, ...meta }: StoredVersion): VersionMeta {
@@ -115,8 +120,8 @@ export class VersionService {
     return this.options.storage.listVersions(docId)
   }
 
-  get(docId: string, versionId: string): Promise<StoredVersion | null> {
-    return this.options.storage.getVersion(docId, versionId)
+  async get(docId: string, versionId: string): Promise<StoredVersion | null> {
+    return await unpacked(await this.options.storage.getVersion(docId, versionId))
   }
 
   rename(docId: string, versionId: string, name: string): Promise<VersionMeta | null> {
@@ -149,7 +154,7 @@ export class VersionService {
   }
 
   private async restoreNow(docId: string, versionId: string, by: Restorer, author: VersionAuthor | null): Promise<RestoreResult | null> {
-    const target = await this.options.storage.getVersion(docId, versionId)
+    const target = await this.get(docId, versionId)
     if (!target) return null
     const result = await this.options.rooms.withRoom(docId, async (room) => {
       const { state: current, createdAt } = await room.readStored((doc) => this.read(doc))
@@ -189,7 +194,7 @@ export class VersionService {
   private async saveAutomaticOf(docId: string): Promise<void> {
     const { storage, rooms, intervalMs } = this.options
     const read = await rooms.withRoom(docId, (room) => room.readStored((doc) => ({ ...this.read(doc), snapshot: Y.snapshot(doc) })))
-    const latest = await storage.latestVersion(docId)
+    const latest = await unpacked(await storage.latestVersion(docId))
     if (latest && sameState(read.snapshot, latest.state)) return
     const { state, createdAt } = read
     const saved = await this.store(docId, { name: null, author: null, automatic: true, state, createdAt }, createdAt - intervalMs + 1)
@@ -210,7 +215,7 @@ export class VersionService {
   private async store(docId: string, version: Omit<NewVersion, 'id'>): Promise<VersionMeta>
   private async store(docId: string, version: Omit<NewVersion, 'id'>, skipIfAutomaticSince: number): Promise<VersionMeta | null>
   private async store(docId: string, version: Omit<NewVersion, 'id'>, skipIfAutomaticSince?: number): Promise<VersionMeta | null> {
-    const full: NewVersion = { id: newVersionId(), ...version }
+    const full: NewVersion = { id: newVersionId(), ...version, state: await packState(version.state) }
     const options = skipIfAutomaticSince === undefined ? {} : { skipIfAutomaticSince }
     if (!(await this.options.storage.saveVersion(docId, full, options))) return null
     const { state, ...rest } = full

@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { toText } from '../../lib/document'
 import { CONTENT_FIELD, HISTORY_FIELD, type LastRestore, TITLE_FIELD } from '../../lib/protocol'
 import { SqliteStorage } from '../../server/storage/sqlite'
+import { packState } from '../../server/versions/state-packing'
 import type { VersionEvents } from '../../server/versions/version-service'
 import { connectSynced, type TestClient } from '../helpers/clients'
 import { GatedStorage } from '../helpers/gated-storage'
@@ -414,7 +415,7 @@ describe('automatic versions', () => {
     const now = BASE + clock.now()
     const hourStart = Math.floor((now - 2 * 24 * 3_600_000) / 3_600_000) * 3_600_000
     // Their content differs from the document's (an empty document), so a new version is due.
-    const state = Y.encodeStateAsUpdate(new Y.Doc())
+    const state = await packState(Y.encodeStateAsUpdate(new Y.Doc()))
     for (const [id, minute, name] of [
       ['old-a', 5, null],
       ['old-b', 15, 'Named long ago'],
