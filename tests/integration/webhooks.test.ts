@@ -350,19 +350,27 @@ describe('webhooks (SQLite)', () => {
     expect(run.stderr.trim()).toMatch(/^--webhook-url \/ TANDEM_WEBHOOK_URL: .*loopback.*TANDEM_WEBHOOK_ALLOW_PRIVATE=true[^\n]*$/)
   }, 30_000)
 
-  it('[W11] the versions listener writes version.created and document.restored to the outbox', async () => {
+  it('[W11] saving a version through the REST API announces version.created, restoring it document.restored', async () => {
     const running = await server()
     const hooks = await receiver()
     const endpoint = await register(running.httpUrl, hooks.url, ['version.created', 'document.restored'])
-    await running.server.webhooks!.versionCreated('v-doc', { id: 'ver_1', seq: 7, label: 'Draft', createdBy: 'Ada' })
-    await running.server.webhooks!.documentRestored('v-doc', { versionId: 'ver_1', restoredBy: 'Bo' })
-    await waitFor(() => hooks.received.length === 2, 'both events')
+    expect((await api(running.httpUrl, 'PUT', '/api/docs/v-doc', {})).status).toBe(201)
+    const saved = await api(running.httpUrl, 'POST', '/api/docs/v-doc/versions', { name: 'Draft', user: { name: 'Ada' } })
+    expect(saved.status).toBe(201)
+    const restored = await api(running.httpUrl, 'POST', `/api/docs/v-doc/versions/${saved.body.id}/restore`, { user: { name: 'Bo' } })
+    expect(restored.status).toBe(200)
+    // The draft, the restore's backup, then the restore.
+    await waitFor(() => hooks.received.length === 3, 'the three events')
     expect(hooks.received.map((h) => verify(endpoint.secret, h))).toEqual([
       expect.objectContaining({
         type: 'version.created',
-        data: { documentId: 'v-doc', versionId: 'ver_1', seq: 7, label: 'Draft', users: ['Ada'] },
+        data: { documentId: 'v-doc', versionId: saved.body.id, label: 'Draft', users: ['Ada'] },
       }),
-      expect.objectContaining({ type: 'document.restored', data: { documentId: 'v-doc', versionId: 'ver_1', users: ['Bo'] } }),
+      expect.objectContaining({
+        type: 'version.created',
+        data: expect.objectContaining({ documentId: 'v-doc', versionId: restored.body.backup.id, users: ['Bo'] }),
+      }),
+      expect.objectContaining({ type: 'document.restored', data: { documentId: 'v-doc', versionId: saved.body.id, users: ['Bo'] } }),
     ])
   })
 })
