@@ -1,7 +1,10 @@
 import type { JSONContent } from '@tiptap/core'
 import { MarkdownManager } from '@tiptap/markdown'
 import type { Schema } from '@tiptap/pm/model'
+import { Marked } from 'marked'
 import { documentExtensions, documentSchema } from './schema'
+
+type MarkdownOptions = NonNullable<ConstructorParameters<typeof MarkdownManager>[0]>
 
 interface MarkdownToken {
   readonly type?: string
@@ -15,7 +18,10 @@ interface MarkdownToken {
  */
 class KeepingMarkdownParser extends MarkdownManager {
   constructor() {
-    super({ extensions: documentExtensions() })
+    // A marked instance of its own: Tiptap registers every manager's tokenizers on marked's
+    // global one, so there they pile up (the export's serializer adds its own set) and the
+    // tokenizer fixed below would still run unfixed beside it.
+    super({ extensions: documentExtensions(), marked: new Marked() as unknown as MarkdownOptions['marked'] })
     // Tiptap sends every token no extension handles through this one (internal) method.
     type Fallback = (token: MarkdownToken, parseImplicitEmptyParagraphs?: boolean) => JSONContent | JSONContent[] | null
     const internals = this as unknown as { parseFallbackToken?: Fallback }
@@ -25,6 +31,42 @@ class KeepingMarkdownParser extends MarkdownManager {
         token.type === 'table' && token.raw?.trim() ? rawLines(token.raw.trim()) : fallback.call(this, token, parseImplicitEmptyParagraphs)
     }
   }
+}
+
+interface MarkdownTokenizer {
+  readonly name: string
+  readonly tokenize: (src: string, ...rest: unknown[]) => unknown
+}
+
+/**
+ * Tiptap's ordered-list tokenizer runs at every block and splits all the Markdown left into
+ * lines before it looks at the first one, which makes reading a long text quadratic (a 1 MiB
+ * file took half a minute). Its first line must open an item (`1.`, `a)`, `iv.` and a space,
+ * Tiptap's own pattern), so a block whose first line cannot is passed by without the split.
+ */
+const ORDERED_ITEM_START = /^\s*(?:\d+|[ivxlcdmIVXLCDM]+|[a-zA-Z]{1,2})[.)]\s/
+
+function withQuickOrderedListCheck(tokenizer: MarkdownTokenizer): MarkdownTokenizer {
+  const { tokenize } = tokenizer
+  return {
+    ...tokenizer,
+    tokenize: (src, ...rest) => {
+      const lineEnd = src.indexOf('\n')
+      const firstLine = lineEnd === -1 ? src : src.slice(0, lineEnd)
+      return ORDERED_ITEM_START.test(firstLine) ? tokenize(src, ...rest) : undefined
+    },
+  }
+}
+
+// Tokenizers are registered by the base constructor, through this (internal) method.
+type RegisterTokenizer = (this: MarkdownManager, tokenizer: MarkdownTokenizer) => void
+const registerTokenizer = (MarkdownManager.prototype as unknown as { registerTokenizer?: RegisterTokenizer }).registerTokenizer
+if (registerTokenizer) {
+  Object.defineProperty(KeepingMarkdownParser.prototype, 'registerTokenizer', {
+    value(this: MarkdownManager, tokenizer: MarkdownTokenizer) {
+      registerTokenizer.call(this, tokenizer.name === 'orderedList' ? withQuickOrderedListCheck(tokenizer) : tokenizer)
+    },
+  })
 }
 
 function rawLines(raw: string): JSONContent {

@@ -1,4 +1,5 @@
 import type { JSONContent } from '@tiptap/core'
+import { MarkdownManager } from '@tiptap/markdown'
 import { Node } from '@tiptap/pm/model'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -6,6 +7,7 @@ import {
   appendContent,
   contentFromJSON,
   docToJSON,
+  documentExtensions,
   documentSchema,
   htmlToJSON,
   InvalidContentError,
@@ -104,6 +106,20 @@ describe('Markdown in', () => {
   it('keeps what the schema has no node for as text: a table, an image, raw HTML', () => {
     const json = markdownToJSON('| a | b |\n|---|---|\n| 1 | 2 |\n\n![alt text](x.png)\n\n<div>html</div>')
     expect(toText(written(json))).toBe('| a | b |\n|---|---|\n| 1 | 2 |\nalt text\n<div>html</div>')
+  })
+
+  it('a long text reads in linear time, also after other Markdown managers were made (1 MiB: under a second here, 30 s before)', () => {
+    // Another MarkdownManager (as the export's serializer is) registers Tiptap's tokenizers on
+    // marked's global instance, unfixed, after this parser was made.
+    expect(toMarkdown(written(markdownToJSON('1. warm up')))).toBe('1. warm up')
+    expect(new MarkdownManager({ extensions: documentExtensions() }).parse('x').type).toBe('doc')
+    const paragraph = 'Some **bold** text, *italic* words. And a [link](https://example.com/) here.\n\n'
+    const markdown = paragraph.repeat(Math.ceil((1024 * 1024) / paragraph.length)).trimEnd()
+    const started = performance.now()
+    const json = markdownToJSON(markdown)
+    // A generous bound for a busy machine; the quadratic reader took 30 s.
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect(json.content).toHaveLength(Math.ceil((1024 * 1024) / paragraph.length))
   })
 
   it('an empty text is an empty document', () => {
