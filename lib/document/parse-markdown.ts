@@ -43,8 +43,11 @@ interface MarkdownTokenizer {
  * lines before it looks at the first one, which makes reading a long text quadratic (a 1 MiB
  * file took half a minute). Its first line must open an item (`1.`, `a)`, `iv.` and a space,
  * Tiptap's own pattern), so a block whose first line cannot is passed by without the split.
+ * A list is handed only the text up to where it certainly ends: a line after a blank line that
+ * is neither indented nor an item (Tiptap's reader stops there whatever follows).
  */
 const ORDERED_ITEM_START = /^\s*(?:\d+|[ivxlcdmIVXLCDM]+|[a-zA-Z]{1,2})[.)]\s/
+const LIST_CERTAINLY_ENDS = /\n[^\S\n]*\n(?=\S)(?!(?:\d+|[ivxlcdmIVXLCDM]+|[a-zA-Z]{1,2})[.)]\s)/
 
 function withQuickOrderedListCheck(tokenizer: MarkdownTokenizer): MarkdownTokenizer {
   const { tokenize } = tokenizer
@@ -53,7 +56,10 @@ function withQuickOrderedListCheck(tokenizer: MarkdownTokenizer): MarkdownTokeni
     tokenize: (src, ...rest) => {
       const lineEnd = src.indexOf('\n')
       const firstLine = lineEnd === -1 ? src : src.slice(0, lineEnd)
-      return ORDERED_ITEM_START.test(firstLine) ? tokenize(src, ...rest) : undefined
+      if (!ORDERED_ITEM_START.test(firstLine)) return undefined
+      const end = LIST_CERTAINLY_ENDS.exec(src)
+      // Up to the newline before that line, so the lines Tiptap sees are the same as before it.
+      return tokenize(end ? src.slice(0, end.index + end[0].length - 1) : src, ...rest)
     },
   }
 }

@@ -1,6 +1,7 @@
 import type { JSONContent } from '@tiptap/core'
 import { MarkdownManager } from '@tiptap/markdown'
 import { Node } from '@tiptap/pm/model'
+import { Marked } from 'marked'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
@@ -120,6 +121,20 @@ describe('Markdown in', () => {
     // A generous bound for a busy machine; the quadratic reader took 30 s.
     expect(performance.now() - started).toBeLessThan(10_000)
     expect(json.content).toHaveLength(Math.ceil((1024 * 1024) / paragraph.length))
+  })
+
+  it('reads ordered lists exactly as Tiptap’s own reader does (the faster tokenizer changes nothing)', () => {
+    const stock = new MarkdownManager({ extensions: documentExtensions(), marked: new Marked() as never })
+    const samples = [
+      '1. one\n2. two\n\nafter',
+      '3. three\n4. four\n\n\n\n5. five after blanks\n\npara\n\n1. again',
+      '1. lazy\ncontinued line\n2. next\n   indented\n\n   still in two\n\nout',
+      'a. alpha\nb. beta\n\niv. roman\n\n- bullet\n\n1) paren\n2) paren',
+      '1. outer\n   1. inner\n   2. inner two\n2. outer two\n\n# heading\n\n1. x\n# interrupts\ntext',
+      'Intro. Not a list.\n\n10. ten\n\n  \t\nB. after a whitespace line\n\nend',
+      '1. crlf\r\n2. items\r\n\r\nafter\r\n',
+    ]
+    for (const markdown of samples) expect(markdownToJSON(markdown), markdown).toEqual(stock.parse(markdown))
   })
 
   it('an empty text is an empty document', () => {
