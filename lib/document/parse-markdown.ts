@@ -43,11 +43,16 @@ interface MarkdownTokenizer {
  * lines before it looks at the first one, which makes reading a long text quadratic (a 1 MiB
  * file took half a minute). Its first line must open an item (`1.`, `a)`, `iv.` and a space,
  * Tiptap's own pattern), so a block whose first line cannot is passed by without the split.
- * A list is handed only the text up to where it certainly ends: a line after a blank line that
- * is neither indented nor an item (Tiptap's reader stops there whatever follows).
+ * A list is handed only the text up to where it certainly ends, the first line that is neither
+ * indented nor an item and comes after a blank line or opens a block (a heading, bullet, fence,
+ * `$$` or rule): Tiptap's reader stops there whatever follows.
  */
-const ORDERED_ITEM_START = /^\s*(?:\d+|[ivxlcdmIVXLCDM]+|[a-zA-Z]{1,2})[.)]\s/
-const LIST_CERTAINLY_ENDS = /\n[^\S\n]*\n(?=\S)(?!(?:\d+|[ivxlcdmIVXLCDM]+|[a-zA-Z]{1,2})[.)]\s)/
+const ITEM_MARKER = String.raw`(?:\d+|[ivxlcdmIVXLCDM]+|[a-zA-Z]{1,2})[.)]\s`
+const ORDERED_ITEM_START = new RegExp(String.raw`^\s*${ITEM_MARKER}`)
+/** Tiptap's PARAGRAPH_INTERRUPTERS, read at a line start in the whole text (`$` is the line's end). */
+const OPENS_A_BLOCK = String.raw`(?:#{1,6}(?:\s|$)|[-+*][^\S\n]|\`\`\`|~~~|\$\$|(?:(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|(?:\*[ \t]*){3,})(?=\n|$))`
+/** Matches the newline before such a line. */
+const LIST_CERTAINLY_ENDS = new RegExp(String.raw`(?:(?<=\n[^\S\n]*)\n(?=\S)|\n(?=${OPENS_A_BLOCK}))(?!${ITEM_MARKER})`)
 
 function withQuickOrderedListCheck(tokenizer: MarkdownTokenizer): MarkdownTokenizer {
   const { tokenize } = tokenizer
@@ -58,8 +63,8 @@ function withQuickOrderedListCheck(tokenizer: MarkdownTokenizer): MarkdownTokeni
       const firstLine = lineEnd === -1 ? src : src.slice(0, lineEnd)
       if (!ORDERED_ITEM_START.test(firstLine)) return undefined
       const end = LIST_CERTAINLY_ENDS.exec(src)
-      // Up to the newline before that line, so the lines Tiptap sees are the same as before it.
-      return tokenize(end ? src.slice(0, end.index + end[0].length - 1) : src, ...rest)
+      // Up to the newline before that line: Tiptap sees the same lines up to it.
+      return tokenize(end ? src.slice(0, end.index) : src, ...rest)
     },
   }
 }

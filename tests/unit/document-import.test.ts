@@ -133,6 +133,8 @@ describe('Markdown in', () => {
       '1. outer\n   1. inner\n   2. inner two\n2. outer two\n\n# heading\n\n1. x\n# interrupts\ntext',
       'Intro. Not a list.\n\n10. ten\n\n  \t\nB. after a whitespace line\n\nend',
       '1. crlf\r\n2. items\r\n\r\nafter\r\n',
+      '1. a\n- b\n1. c\n---\n1. d\n```\ncode\n```\n1. e\n$$\n1. f\n***\n1. g\n-\nlazy\n1. h\n#hashtag\n1. i\n~~~\nx\n~~~',
+      '1. a\n  \n   # indented after blank\n\n2) b\n\n\tc tab-indented\n\nd',
     ]
     for (const markdown of samples) expect(markdownToJSON(markdown), markdown).toEqual(stock.parse(markdown))
   })
