@@ -2,6 +2,7 @@ import type { JSONContent } from '@tiptap/core'
 import { MarkdownManager } from '@tiptap/markdown'
 import type { Schema } from '@tiptap/pm/model'
 import { Marked } from 'marked'
+import { InvalidContentError } from './content-error'
 import { documentExtensions, documentSchema } from './schema'
 
 type MarkdownOptions = NonNullable<ConstructorParameters<typeof MarkdownManager>[0]>
@@ -92,15 +93,35 @@ let parser: KeepingMarkdownParser | undefined
 
 /**
  * Markdown (CommonMark, `~~strike~~`, Tiptap's `++underline++`) as ProseMirror JSON of the
- * document schema. Markdown has no invalid input: what has no node of its own (an image, raw
- * HTML) comes in as its text, and inline content Tiptap leaves directly in a block container
- * (an image's alt text alone on a line) is wrapped in a paragraph, so the result always passes
- * `contentFromJSON`.
+ * document schema. What has no node of its own (an image, raw HTML) comes in as its text, and
+ * inline content Tiptap leaves directly in a block container (an image's alt text alone on a
+ * line) is wrapped in a paragraph, so the result passes `contentFromJSON` unless it is nested
+ * deeper than that allows. Absurd nesting is refused before reading (InvalidContentError, see
+ * MAX_MARKDOWN_NESTING_PREFIX).
  */
 export function markdownToJSON(markdown: string): JSONContent {
+  checkNesting(markdown)
   parser ??= new KeepingMarkdownParser()
   const parsed = parser.parse(markdown)
   return fitBlocks({ type: 'doc', content: parsed.content ?? [] }, documentSchema())
+}
+
+/**
+ * Longest run of container openers (indentation, `>`, list markers) a line may start with.
+ * Tiptap's reader slows down with the square of the nesting (a list nested 160 levels deep
+ * takes 70 ms, 2,000 levels exhaust the memory), and the schema check refuses more than
+ * MAX_CONTENT_DEPTH levels anyway; real documents stay far below.
+ */
+export const MAX_MARKDOWN_NESTING_PREFIX = 256
+const CONTAINER_PREFIX = new RegExp(String.raw`^(?:[ \t>]|[-+*](?=[ \t])|\d{1,9}[.)](?=[ \t])){${MAX_MARKDOWN_NESTING_PREFIX + 1}}`, 'm')
+
+function checkNesting(markdown: string): void {
+  const deep = CONTAINER_PREFIX.exec(markdown)
+  if (!deep) return
+  const line = markdown.slice(0, deep.index).split('\n').length
+  throw new InvalidContentError(
+    `Markdown line ${line} is nested too deeply: more than ${MAX_MARKDOWN_NESTING_PREFIX} characters of indentation, quote and list markers`,
+  )
 }
 
 /** Wraps runs of inline nodes that sit where blocks belong into paragraphs, at every level. */

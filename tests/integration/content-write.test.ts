@@ -174,6 +174,18 @@ describe('content writes on one server (SQLite)', () => {
         expect(refused.json?.reason).toBe('InvalidContent')
       }
     }
+    // Absurd nesting in any format: refused, and the server goes on.
+    const deep: Array<[string, string]> = [
+      ['<blockquote>'.repeat(20_000), HTML],
+      ['<div>'.repeat(100_000), HTML],
+      ['> '.repeat(100_000), MARKDOWN],
+      [`${'{"type":"blockquote","content":['.repeat(50_000)}${']}'.repeat(50_000)}`, JSON_TYPE],
+    ]
+    for (const [body, type] of deep) {
+      const refused = await api('PUT', '/api/docs/keep-doc/content', body, type)
+      expect(refused.status, `${type} ${body.slice(0, 20)}`).toBe(400)
+      expect(refused.json?.reason).toBe('InvalidContent')
+    }
     expect(await read('keep-doc', 'json')).toBe(before)
     expect((await api('PUT', '/api/docs/never-made/content', '{"type": "doc", "content": [{"type": "callout"}]}', JSON_TYPE)).status).toBe(
       400,

@@ -139,6 +139,16 @@ describe('Markdown in', () => {
     for (const markdown of samples) expect(markdownToJSON(markdown), markdown).toEqual(stock.parse(markdown))
   })
 
+  it('absurd nesting is refused before reading, with its line; deep but sane nesting reads', () => {
+    const nested = (depth: number) => Array.from({ length: depth }, (_, i) => `${' '.repeat(i * 2)}- level ${i}`).join('\n')
+    expect(() => markdownToJSON(`intro\n\n${nested(200)}`)).toThrow(
+      new InvalidContentError('Markdown line 131 is nested too deeply: more than 256 characters of indentation, quote and list markers'),
+    )
+    expect(() => markdownToJSON('- '.repeat(100_000))).toThrow(InvalidContentError)
+    expect(() => markdownToJSON('>'.repeat(100_000))).toThrow(InvalidContentError)
+    expect(toText(written(markdownToJSON(nested(20))))).toBe(Array.from({ length: 20 }, (_, i) => `level ${i}`).join('\n'))
+  })
+
   it('an empty text is an empty document', () => {
     expect(isContentEmpty(written(markdownToJSON('')))).toBe(true)
   })
