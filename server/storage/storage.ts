@@ -146,6 +146,12 @@ export interface Storage {
   renameVersion(docId: string, versionId: string, name: string): Promise<VersionMeta | null>
   /** Removes these versions of the document (thinning); resolves with how many were removed. */
   deleteVersions(docId: string, versionIds: readonly string[]): Promise<number>
+  /**
+   * Runs `fn` holding the document's seed lock across every process sharing this storage
+   * (server/documents/seed-lock.ts). Only a backend several servers share has it (PostgreSQL);
+   * one process owns the others, and an in-process lock is all they need.
+   */
+  withSeedLock?<T>(docId: string, fn: () => Promise<T>): Promise<T>
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>
   close(): Promise<void>

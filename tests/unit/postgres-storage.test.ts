@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { COMPACT_LOCK, PostgresStorage } from '../../server/storage/postgres'
 import { MIGRATIONS, migrate } from '../../server/storage/postgres-migrations'
 import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
+import { waitFor } from '../helpers/wait'
 
 /**
  * What PostgreSQL storage promises beyond the storage contract, for several servers on one
@@ -226,6 +227,42 @@ describe.runIf(available)('PostgreSQL storage across servers', () => {
     const results = await Promise.all(servers.flatMap((storage, s) => [save(storage, 2 * s), save(storage, 2 * s + 1)]))
     expect(results.filter(Boolean)).toHaveLength(1)
     expect(await servers[1]?.listVersions('x')).toHaveLength(1)
+  })
+
+  it('[H7] the seed lock: one holder across servers, whose commits still go through, released on a throw', async () => {
+    const [a, b] = [await server(), await server()]
+    const waitingForLock = async () =>
+      Number(
+        (
+          await a.pool.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          )
+        ).rows[0]?.n,
+      )
+    const entered: string[] = []
+    let letGo = () => {}
+    const gate = new Promise<void>((resolve) => {
+      letGo = resolve
+    })
+    const holder = a.withSeedLock('doc', async () => {
+      entered.push('a')
+      // The commit path (DOC_LOCK) is not blocked by a seed lock holder.
+      await a.append([{ docId: 'doc', update: u(1) }], 1)
+      await gate
+    })
+    await waitFor(() => entered.length === 1, 'server a to hold the seed lock')
+    // Three seeds wait on server b, whose pool has three connections: at most two of them may
+    // tie one up, so b's own commits still get a connection.
+    const waiters = ['b1', 'b2', 'b3'].map((name) => b.withSeedLock('doc', async () => void entered.push(name)))
+    await waitFor(async () => (await waitingForLock()) === 2, 'two of b’s seeds to wait in PostgreSQL')
+    await b.append([{ docId: 'doc', update: u(2) }], 2)
+    expect(entered).toEqual(['a'])
+    letGo()
+    await Promise.all([holder, ...waiters])
+    expect(entered.slice(1).sort()).toEqual(['b1', 'b2', 'b3'])
+    await expect(a.withSeedLock('other', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom')
+    expect(await b.withSeedLock('other', async () => 'free')).toBe('free')
   })
 
   it('ping rejects once the database is gone', async () => {
