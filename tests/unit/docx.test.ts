@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { packZip, unpackZip, ZipError } from '../../server/documents/bounded-zip'
+import { DocxError, docxToHTML, MAX_DOCX_UNPACKED_BYTES } from '../../server/documents/docx'
+import { makeDocx, zipDeflated } from '../helpers/docx'
+
+describe('Word .docx to HTML', () => {
+  it('converts headings, bold and italic runs and bullet lists', async () => {
+    const docx = makeDocx([
+      { heading: 1, runs: [{ text: 'Quarterly notes' }] },
+      { runs: [{ text: 'Plain, ' }, { text: 'bold', bold: true }, { text: ' and ' }, { text: 'italic', italic: true }] },
+      { heading: 2, runs: [{ text: 'Next steps' }] },
+      { bullet: true, runs: [{ text: 'Ship it' }] },
+      { bullet: true, runs: [{ text: 'Tell <everyone> & more' }] },
+    ])
+    expect(await docxToHTML(docx)).toBe(
+      '<h1>Quarterly notes</h1><p>Plain, <strong>bold</strong> and <em>italic</em></p><h2>Next steps</h2>' +
+        '<ul><li>Ship it</li><li>Tell &lt;everyone&gt; &amp; more</li></ul>',
+    )
+  })
+
+  it('refuses what is not a .docx, with the reason', async () => {
+    await expect(docxToHTML(Buffer.from('# just markdown'))).rejects.toThrow(new DocxError('not a Word .docx file (not a zip archive)'))
+    const otherZip = zipDeflated({ 'notes.txt': Buffer.from('hello') })
+    await expect(docxToHTML(otherZip)).rejects.toThrow(new DocxError('not a Word .docx file (no word/document.xml)'))
+    const truncated = makeDocx([{ runs: [{ text: 'x' }] }]).subarray(0, 300)
+    await expect(docxToHTML(truncated)).rejects.toThrow(DocxError)
+    const badXml = zipDeflated({ 'word/document.xml': Buffer.from('<w:document><unclosed') })
+    await expect(docxToHTML(badXml)).rejects.toThrow(DocxError)
+  })
+
+  it('refuses a zip bomb before inflating past the limit', async () => {
+    // ~70 MB of zeros deflate to ~70 KB: a small upload that would otherwise fill memory.
+    const bomb = zipDeflated({ 'word/document.xml': Buffer.alloc(MAX_DOCX_UNPACKED_BYTES + 1) })
+    expect(bomb.length).toBeLessThan(200 * 1024)
+    await expect(docxToHTML(bomb)).rejects.toThrow(
+      new DocxError(`not a Word .docx file (unpacks to more than ${MAX_DOCX_UNPACKED_BYTES} bytes)`),
+    )
+  })
+})
+
+describe('bounded zip', () => {
+  it('unpacks deflated and stored entries and packs them again', () => {
+    const files = { 'a.txt': Buffer.from('alpha'.repeat(100)), 'dir/b.xml': Buffer.from('<b/>'), empty: Buffer.alloc(0) }
+    const entries = unpackZip(zipDeflated(files), 10_000)
+    expect(entries.map((e) => [e.name, e.data.toString()])).toEqual(Object.entries(files).map(([n, d]) => [n, d.toString()]))
+    const again = unpackZip(packZip(entries), 10_000)
+    expect(again).toEqual(entries)
+  })
+
+  it('counts the limit over all entries together, exactly', () => {
+    const files = { a: Buffer.alloc(600), b: Buffer.alloc(400) }
+    expect(unpackZip(zipDeflated(files), 1000)).toHaveLength(2)
+    expect(() => unpackZip(zipDeflated(files), 999)).toThrow(new ZipError('unpacks to more than 999 bytes'))
+    const stored = packZip(unpackZip(zipDeflated(files), 1000))
+    expect(() => unpackZip(stored, 999)).toThrow(new ZipError('unpacks to more than 999 bytes'))
+  })
+
+  it('refuses damaged archives without crashing', () => {
+    const good = zipDeflated({ 'a.txt': Buffer.from('hello') })
+    expect(() => unpackZip(Buffer.alloc(10), 100)).toThrow(ZipError)
+    expect(() => unpackZip(good.subarray(0, good.length - 30), 100)).toThrow(ZipError)
+    const wrongOffset = Buffer.from(good)
+    wrongOffset.writeUInt32LE(0, wrongOffset.length - 6) // directory offset → the local header
+    expect(() => unpackZip(wrongOffset, 100)).toThrow(new ZipError('damaged zip directory'))
+    const garbled = Buffer.from(good)
+    garbled.fill(0xff, 30 + 'a.txt'.length, 30 + 'a.txt'.length + 4) // the compressed data
+    expect(() => unpackZip(garbled, 100)).toThrow(ZipError)
+  })
+})
