@@ -15,6 +15,7 @@ import {
   CollaborativeEditor,
   ConnectionStatusBadge,
   DocTitleInput,
+  DownloadMenu,
   NameDialog,
   PresenceList,
   SaveIndicator,
@@ -253,6 +254,7 @@ function Workspace({
         actions={
           <>
             <AvatarStack />
+            <DownloadMenu docId={docId} token={() => access.token} />
             {canEdit && <ShareButton docId={docId} auth={auth} token={() => access.token} />}
           </>
         }

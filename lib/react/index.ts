@@ -5,6 +5,7 @@ export { ActivityFeed } from './activity-feed'
 export { CollaborativeEditor, type CollaborativeEditorProps } from './collaborative-editor'
 export { DocTitleInput } from './doc-title-input'
 export { DocumentList, type DocumentListProps } from './document-list'
+export { DownloadMenu, type DownloadMenuProps } from './download-menu'
 export { EditorToolbar } from './editor-toolbar'
 export {
   type DocHandle,
