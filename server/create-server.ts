@@ -9,7 +9,9 @@ import { TokenService } from './auth/tokens'
 import { Cluster, type ClusterOptions } from './cluster/cluster'
 import { RedisBus } from './cluster/redis-bus'
 import type { Config } from './config'
+import { ContentWriter } from './documents/content-writer'
 import { tandemRoomPolicy } from './documents/room-policy'
+import { SeedLocks } from './documents/seed-lock'
 import { AdminApi } from './http/admin-api'
 import { clientAddressResolver } from './http/client-address'
 import { DocsApi } from './http/docs-api'
@@ -192,7 +194,14 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
 
   const tokenApi = new TokenApi(auth)
   const handleRequest = createHttpRoutes({
-    docsApi: new DocsApi({ storage, rooms, auth, tokenApi, now }),
+    docsApi: new DocsApi({
+      storage,
+      rooms,
+      auth,
+      tokenApi,
+      now,
+      contentWriter: new ContentWriter({ rooms, seedLocks: new SeedLocks(storage) }),
+    }),
     tokenApi,
     adminApi: new AdminApi({
       adminSecret: config.adminSecret ?? config.authSecret ?? null,

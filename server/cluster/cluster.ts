@@ -4,7 +4,7 @@ import type { Log } from '../rooms/log'
 import type { DocReplica, ReplicaTarget, Replication } from '../rooms/replication'
 import type { Cancel, Scheduler } from '../scheduler'
 import type { Revocation } from '../storage/revocation-store'
-import type { SequencedDocument, SequencedStorage } from '../storage/storage'
+import { DocumentDeletedError, type SequencedDocument, type SequencedStorage } from '../storage/storage'
 import { type ClusterMessage, decodeClusterMessage, encodeClusterMessage } from './messages'
 import type { ClusterBus } from './redis-bus'
 import { DocSequence } from './sequence'
@@ -283,11 +283,20 @@ class Replica implements DocReplica {
   /** The head the previous periodic check saw (see checkHead). */
   private seenHead: number | null = null
   private closed = false
+  /** Settles when the room binds (resolves) or the replica closes first (rejects). */
+  private readonly bound: Promise<void>
+  private settleBound: (error?: Error) => void = () => {}
 
   constructor(
     private readonly cluster: Cluster,
     readonly docId: string,
-  ) {}
+  ) {
+    this.bound = new Promise<void>((resolve, reject) => {
+      this.settleBound = (error) => (error ? reject(error) : resolve())
+    })
+    // Nobody may be waiting: a replica closed unbound must not report an unhandled rejection.
+    this.bound.catch(() => {})
+  }
 
   get isBound(): boolean {
     return this.target !== null && !this.closed
@@ -307,6 +316,23 @@ class Replica implements DocReplica {
     this.early = []
     for (const { message, server } of early) this.receive(message, server)
     this.askForPresence()
+    this.settleBound()
+  }
+
+  /**
+   * Reads `seq > applied` from storage and applies it, whatever Redis has or has not brought.
+   * Waits for the room to bind first: until then, what arrived since the load waits in `early`
+   * and the sequence does not exist yet.
+   */
+  async catchUp(): Promise<void> {
+    await this.bound
+    const release = await this.cluster.catchUpSlot()
+    try {
+      if ((await this.readFromStorage()) === 'deleted') throw new DocumentDeletedError(this.docId)
+    } finally {
+      release()
+      this.afterHearing()
+    }
   }
 
   committed(seq: number, update: Uint8Array): void {
@@ -360,7 +386,7 @@ class Replica implements DocReplica {
     const local = this.target?.localPresence()
     if (local) this.presenceChanged(local)
     this.askForPresence()
-    void this.catchUp()
+    void this.catchUpInBackground()
   }
 
   /**
@@ -372,7 +398,7 @@ class Replica implements DocReplica {
     if (!this.sequence || this.closed) return
     const missed = head === undefined || (this.seenHead !== null && this.seenHead > this.sequence.applied)
     this.seenHead = head ?? null
-    if (missed) void this.catchUp()
+    if (missed) void this.catchUpInBackground()
   }
 
   forgetPresenceOf(server: RemoteServer): void {
@@ -389,6 +415,7 @@ class Replica implements DocReplica {
   close(): void {
     if (this.closed) return
     this.closed = true
+    this.settleBound(new Error(`document ${this.docId} was closed`))
     this.cancelGapWait?.()
     this.cluster.forget(this)
   }
@@ -412,48 +439,61 @@ class Replica implements DocReplica {
     if (this.cancelGapWait) return
     this.cancelGapWait = this.cluster.config.scheduler.delay(this.cluster.config.gapWaitMs, () => {
       this.cancelGapWait = null
-      if (this.sequence?.hasGap) void this.catchUp()
+      if (this.sequence?.hasGap) void this.catchUpInBackground()
     })
   }
 
   /**
-   * Reads from storage what this server has not applied (`seq > applied`) and applies it. The
-   * updates read include this server's own, already applied: Yjs ignores what it has.
+   * Reads from storage what this server has not applied (`seq > applied`) and applies it, in
+   * the background: one run at a time per document, a request meanwhile makes it read again.
    */
-  private async catchUp(): Promise<void> {
+  private async catchUpInBackground(): Promise<void> {
     if (this.catchingUp) {
       this.catchUpAgain = true
       return
     }
     this.catchingUp = true
-    const { storage, logger } = this.cluster.config
     const release = await this.cluster.catchUpSlot()
     try {
       do {
         this.catchUpAgain = false
-        const sequence = this.sequence
-        if (!sequence || this.closed) return
-        this.cluster.countCatchUp()
-        const since = await storage.loadSince(this.docId, sequence.applied)
-        if (this.closed) return
-        if (since) {
-          this.apply(since.updates, false)
-          this.apply(sequence.caughtUp(since.lastSeq))
-          continue
-        }
-        if (await storage.isDeleted(this.docId)) return this.deleted()
-        const whole = await storage.loadWithSeq(this.docId)
-        if (this.closed) return
-        this.apply(whole.snapshot ? [whole.snapshot, ...whole.updates] : whole.updates, false)
-        this.apply(sequence.caughtUp(whole.lastSeq))
+        if ((await this.readFromStorage()) === 'deleted') return
       } while (this.catchUpAgain)
     } catch (err) {
       // The periodic check tries again.
-      logger.warn({ err, docId: this.docId }, 'cluster catch-up failed; retrying at the next check')
+      this.cluster.config.logger.warn({ err, docId: this.docId }, 'cluster catch-up failed; retrying at the next check')
     } finally {
       release()
       this.catchingUp = false
       this.afterHearing()
     }
+  }
+
+  /**
+   * One read of what is stored after `applied`, applied. The updates read include this
+   * server's own, already applied: Yjs ignores what it has. 'deleted': the document is gone
+   * (the room is told).
+   */
+  private async readFromStorage(): Promise<'deleted' | undefined> {
+    const sequence = this.sequence
+    if (!sequence || this.closed) return undefined
+    const { storage } = this.cluster.config
+    this.cluster.countCatchUp()
+    const since = await storage.loadSince(this.docId, sequence.applied)
+    if (this.closed) return undefined
+    if (since) {
+      this.apply(since.updates, false)
+      this.apply(sequence.caughtUp(since.lastSeq))
+      return undefined
+    }
+    if (await storage.isDeleted(this.docId)) {
+      this.deleted()
+      return 'deleted'
+    }
+    const whole = await storage.loadWithSeq(this.docId)
+    if (this.closed) return undefined
+    this.apply(whole.snapshot ? [whole.snapshot, ...whole.updates] : whole.updates, false)
+    this.apply(sequence.caughtUp(whole.lastSeq))
+    return undefined
   }
 }

@@ -5,8 +5,10 @@ import { z } from 'zod'
 import { docToJSON, toHTML, toMarkdown, toText } from '../../lib/document'
 import { grantsDocument, INVALID_DOC_ID_MESSAGE, isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
+import type { ContentWriter, WriteMode } from '../documents/content-writer'
 import type { RoomManager } from '../rooms/room-manager'
 import { DocumentDeletedError, type DocumentMeta, type Storage } from '../storage/storage'
+import { readContentBody } from './content-body'
 import { HttpError, parseBody, readJson, sendBytes, sendJson, sendText } from './respond'
 import type { TokenApi } from './token-api'
 
@@ -22,6 +24,14 @@ import type { TokenApi } from './token-api'
  *   GET    /api/docs/<id>/content?format=json|html|markdown|text|yjs
  *                                 the content: ProseMirror JSON (default), HTML, Markdown,
  *                                 plain text, or the Yjs state (Y.encodeStateAsUpdate bytes)
+ *   PUT    /api/docs/<id>/content replace the content with the body  → 200 | 201 (created)
+ *   POST   /api/docs/<id>/content append the body's blocks           → 200 | 201 (created)
+ *                                 body by Content-Type: text/markdown, text/html or
+ *                                 application/json (ProseMirror JSON); other types 415,
+ *                                 invalid content 400 and nothing changed, over 2 MiB 413;
+ *                                 creates the document if missing (410 if deleted)
+ *          …/content?ifEmpty=true only if the content is empty, else 409 NotEmpty: of racing
+ *                                 seeds exactly one wins, across a cluster too
  * A deleted document stays deleted (L7): reads answer 404 like for any unknown id, creating
  * it again (PUT, or POST with its id) answers 410 Gone with reason "Deleted", and only
  * `PUT {"recreate": true}` brings it back, empty (201).
@@ -35,6 +45,7 @@ export interface DocsApiDeps {
   readonly rooms: RoomManager
   readonly auth: Authenticator
   readonly tokenApi: TokenApi
+  readonly contentWriter: ContentWriter
   readonly now: () => number
 }
 
@@ -84,9 +95,14 @@ export class DocsApi {
     const [id = '', sub, ...extra] = rest.slice(1).split('/')
     if (!isValidDocId(id)) throw new HttpError(400, INVALID_DOC_ID_MESSAGE)
     if (sub === 'content' && extra.length === 0) {
-      if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/content`)
-      await this.deps.auth.authorizeRequest(req, id, 'viewer')
-      return this.readContent(res, url, id)
+      const mode = CONTENT_WRITE_MODES[req.method ?? '']
+      if (req.method === 'GET') {
+        await this.deps.auth.authorizeRequest(req, id, 'viewer')
+        return this.readContent(res, url, id)
+      }
+      if (!mode) throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/content`)
+      await this.deps.auth.authorizeRequest(req, id, 'editor')
+      return this.writeContent(req, res, url, id, mode)
     }
     if (sub !== undefined) {
       if (sub !== 'links' || extra.length > 0) throw new HttpError(404, 'no such endpoint')
@@ -153,6 +169,24 @@ export class DocsApi {
     else sendJson(res, 200, body)
   }
 
+  /**
+   * Replaces (PUT) or appends to (POST) the content (H6); with `?ifEmpty=true` only if the
+   * content is empty, else 409 NotEmpty (H7). The body is read and checked before the document
+   * is created or touched, so a refused body changes nothing.
+   */
+  private async writeContent(req: IncomingMessage, res: ServerResponse, url: URL, id: string, mode: WriteMode): Promise<void> {
+    const ifEmpty = parseFlag(url.searchParams.get('ifEmpty'), 'ifEmpty')
+    const content = await readContentBody(req)
+    const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())
+    if (ifEmpty) {
+      const seeded = await this.deps.contentWriter.seed(id, content, mode)
+      if (!seeded) throw new HttpError(409, `document ${id} is not empty: its content was left as it was`, 'NotEmpty')
+    } else {
+      await this.deps.contentWriter.write(id, content, mode)
+    }
+    sendJson(res, created ? 201 : 200, toJson(await this.meta(id)))
+  }
+
   private async put(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
     const body = parseBody(putBody, await readJson(req))
     const { created } = await this.deps.storage.ensureDocument(id, this.deps.now(), { recreate: body.recreate === true })
@@ -189,6 +223,16 @@ export class DocsApi {
       }),
     )
   }
+}
+
+/** What each method does to the content (H6). */
+const CONTENT_WRITE_MODES: Record<string, WriteMode | undefined> = { PUT: 'replace', POST: 'append' }
+
+/** A boolean query parameter: absent or `false` is false, `true` (or empty, `?ifEmpty`) is true. */
+function parseFlag(value: string | null, name: string): boolean {
+  if (value === null || value === 'false') return false
+  if (value === 'true' || value === '') return true
+  throw new HttpError(400, `${name} must be true or false`)
 }
 
 const CONTENT_FORMATS = ['json', 'html', 'markdown', 'text', 'yjs'] as const

@@ -38,8 +38,10 @@ export function sendBytes(res: ServerResponse, status: number, contentType: stri
   res.end(body)
 }
 
-/** Reads a JSON body of at most `limit` bytes; an empty body reads as {}. */
-export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
+/** Reads the whole body, refusing (413) one of more than `limit` bytes as soon as it gets there. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'])
+  if (declared > limit) throw new HttpError(413, `request body larger than ${limit} bytes`)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -47,7 +49,12 @@ export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise
     if (size > limit) throw new HttpError(413, `request body larger than ${limit} bytes`)
     chunks.push(chunk)
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim()
+  return Buffer.concat(chunks)
+}
+
+/** Reads a JSON body of at most `limit` bytes; an empty body reads as {}. */
+export async function readJson(req: IncomingMessage, limit = 64 * 1024): Promise<unknown> {
+  const text = (await readBody(req, limit)).toString('utf8').trim()
   if (text === '') return {}
   try {
     return JSON.parse(text)

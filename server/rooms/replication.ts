@@ -21,6 +21,12 @@ export interface DocReplica {
   load(): Promise<SequencedDocument>
   /** The room is loaded up to `lastSeq`; from now on the replica feeds `target`. */
   bind(target: ReplicaTarget, lastSeq: number): void
+  /**
+   * Applies to the room everything stored before this call (what the other servers committed
+   * and this server has not heard of yet), reading storage; rejects if storage cannot be read.
+   * For a check that must see every other server's writes (a seed, H7).
+   */
+  catchUp(): Promise<void>
   /** This server stored `update` as seq `seq` (and has relayed it to its own clients). */
   committed(seq: number, update: Uint8Array): void
   /** This server's clients' presence changed (an awareness update of the changed clients). */

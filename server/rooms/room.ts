@@ -319,6 +319,15 @@ export class Room implements MessageSink, ReplicaTarget {
   }
 
   /**
+   * Resolves once the document holds everything stored before the call, including what other
+   * servers of a cluster committed that has not reached this one yet (see DocReplica.catchUp).
+   * Alone, a room always does.
+   */
+  catchUp(): Promise<void> {
+    return this.replica ? this.replica.catchUp() : Promise.resolve()
+  }
+
+  /**
    * Reads the document once nothing is pending (D5), for the REST API: what it returns is
    * stored, so no HTTP reader can hold content that a crash would still lose.
    */

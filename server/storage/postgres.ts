@@ -44,6 +44,14 @@ export function redactUrl(url: string): string {
  * time (the others skip).
  */
 export const COMPACT_LOCK = 0x746e02
+/**
+ * SEED_LOCK serialises seeds of one document (`?ifEmpty=true`) across servers. A session lock,
+ * held while the seed's own commit runs on other connections, so it must not be DOC_LOCK: the
+ * commit takes DOC_LOCK shared and would wait forever behind a holder waiting for it.
+ */
+export const SEED_LOCK = 0x746e03
+/** Seed locks held (or waited for) at once by this server: each ties up a pooled connection. */
+const MAX_SEED_LOCK_CONNECTIONS = 2
 
 interface MetaRow {
   id: string
@@ -324,6 +332,38 @@ export class PostgresStorage implements SequencedStorage {
     return rowCount === 1
   }
 
+  /**
+   * Runs `fn` holding the document's SEED_LOCK on a connection of its own, released (and the
+   * lock with it, also if the connection dies) when `fn` settles. At most
+   * MAX_SEED_LOCK_CONNECTIONS at once, so commits and reads always find a free connection,
+   * including the commit the holder's `fn` waits for.
+   */
+  async withSeedLock<T>(docId: string, fn: () => Promise<T>): Promise<T> {
+    await this.seedSlots.acquire()
+    try {
+      const client = await this.pool.connect()
+      let locked = false
+      try {
+        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [SEED_LOCK, docId])
+        locked = true
+        return await fn()
+      } finally {
+        const unlocked =
+          locked &&
+          (await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SEED_LOCK, docId]).then(
+            () => true,
+            () => false,
+          ))
+        // A connection that may still hold the lock (or broke taking it) is ended, not pooled.
+        client.release(!unlocked)
+      }
+    } finally {
+      this.seedSlots.release()
+    }
+  }
+
+  private readonly seedSlots = new Slots(MAX_SEED_LOCK_CONNECTIONS)
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1')
   }
@@ -333,5 +373,28 @@ export class PostgresStorage implements SequencedStorage {
   async close(): Promise<void> {
     this.closing ??= this.pool.end()
     await this.closing
+  }
+}
+
+/** A counting semaphore: at most `size` holders, the rest wait in order. */
+class Slots {
+  private held = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(private readonly size: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.held < this.size) {
+      this.held++
+      return
+    }
+    // A released slot passes straight to the next waiter, so `held` never overshoots.
+    await new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  release(): void {
+    const next = this.waiting.shift()
+    if (next) next()
+    else this.held--
   }
 }

@@ -84,6 +84,12 @@ export interface Storage {
   deleteDocument(docId: string, now: number): Promise<boolean>
   /** Whether the document has a tombstone: it was deleted and not re-created since. */
   isDeleted(docId: string): Promise<boolean>
+  /**
+   * Runs `fn` holding the document's seed lock across every process sharing this storage
+   * (server/documents/seed-lock.ts). Only a backend several servers share has it (PostgreSQL);
+   * one process owns the others, and an in-process lock is all they need.
+   */
+  withSeedLock?<T>(docId: string, fn: () => Promise<T>): Promise<T>
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>
   close(): Promise<void>
