@@ -5,7 +5,7 @@ import type { DocAccess } from '../../lib/client/doc-access'
 import { createDocsClient } from '../../lib/client/docs-client'
 import type { LocalIdentity } from '../../lib/client/identity'
 import { type LocalCopyInfo, localCopyName, localCopyUserKey, peekLocalCopy } from '../../lib/client/local-copy'
-import { decodeTokenClaims } from '../../lib/client/tokens'
+import { creatablePrefix, decodeTokenClaims } from '../../lib/client/tokens'
 import { collabUrlFromLocation } from '../../lib/client/urls'
 import { roleCanWrite } from '../../lib/protocol/access'
 import { CloseCode } from '../../lib/protocol/close-codes'
@@ -16,6 +16,7 @@ import {
   ConnectionStatusBadge,
   DocTitleInput,
   DownloadMenu,
+  ImportButton,
   NameDialog,
   PresenceList,
   SaveIndicator,
@@ -108,6 +109,7 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
         docId={docId}
         identity={identity}
         access={access}
+        accessToken={accessToken ?? null}
         auth={state.status === 'granted'}
         offline={offline}
         canEdit={offline ? lastCanEdit.current : canEdit}
@@ -213,6 +215,7 @@ function Workspace({
   docId,
   identity,
   access,
+  accessToken,
   auth,
   offline,
   canEdit,
@@ -221,6 +224,8 @@ function Workspace({
   docId: string
   identity: LocalIdentity
   access: DocAccess
+  /** The person's own token (from the link), which may create documents; null in open mode. */
+  accessToken: string | null
   auth: boolean
   offline: boolean
   canEdit: boolean
@@ -230,6 +235,10 @@ function Workspace({
   const closed = useClosedReason()
   const connection = useTandemConnection()
   const writable = canEdit && !closed
+  // A new document from an import is made with the person's own token, under a prefix it grants.
+  const claims = auth ? decodeTokenClaims(accessToken) : null
+  const createPrefix = !auth ? '' : roleCanWrite(claims?.role ?? 'viewer') ? creatablePrefix(claims?.docs) : null
+  const create = createPrefix === null ? undefined : { token: auth ? accessToken : null, idPrefix: createPrefix || undefined }
 
   // Remember the role with the local copy, for a page opened offline later.
   useEffect(() => {
@@ -255,6 +264,7 @@ function Workspace({
           <>
             <AvatarStack />
             <DownloadMenu docId={docId} token={() => access.token} />
+            {writable && !offline && <ImportButton docId={docId} token={() => access.token} create={create} />}
             {canEdit && <ShareButton docId={docId} auth={auth} token={() => access.token} />}
           </>
         }

@@ -98,8 +98,15 @@ const EXTENSION_KINDS: Record<string, ImportKind> = {
 /** For `<input type="file" accept>`. */
 export const IMPORT_ACCEPT = [...Object.keys(EXTENSION_KINDS), DOCX_CONTENT_TYPE, 'text/markdown', 'text/html'].join(',')
 
-/** The largest file an import sends, in bytes (the server refuses larger bodies too). */
-export const MAX_IMPORT_BYTES = 5 * 1024 * 1024
+/**
+ * The largest file of each kind an import sends, in bytes: the server's own limits for the
+ * body (`MAX_CONTENT_BODY_BYTES`, `MAX_DOCX_BODY_BYTES`), so a refusal comes before the upload.
+ */
+export const MAX_IMPORT_BYTES: Record<ImportKind, number> = {
+  markdown: 2 * 1024 * 1024,
+  html: 2 * 1024 * 1024,
+  docx: 10 * 1024 * 1024,
+}
 
 function extensionOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.')
@@ -129,11 +136,10 @@ export function checkImportFile(file: { name: string; size: number }): ImportChe
   const kind = importKindOf(file.name)
   if (!kind) return { ok: false, message: `“${file.name}” is not a Markdown, HTML or Word (.docx) file.` }
   if (file.size === 0) return { ok: false, message: `“${file.name}” is empty.` }
-  if (file.size > MAX_IMPORT_BYTES) {
-    return {
-      ok: false,
-      message: `“${file.name}” is ${readableSize(file.size)}; files up to ${readableSize(MAX_IMPORT_BYTES)} can be imported.`,
-    }
+  const limit = MAX_IMPORT_BYTES[kind]
+  if (file.size > limit) {
+    const what = kind === 'docx' ? 'Word files' : `${kind === 'html' ? 'HTML' : 'Markdown'} files`
+    return { ok: false, message: `“${file.name}” is ${readableSize(file.size)}; ${what} up to ${readableSize(limit)} can be imported.` }
   }
   return { ok: true, kind }
 }

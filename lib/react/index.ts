@@ -20,6 +20,7 @@ export {
   useSmoothedSaveState,
   useSynced,
 } from './hooks'
+export { ImportButton, type ImportButtonProps } from './import-button'
 export { NameDialog } from './name-dialog'
 export { Avatar, AvatarStack, PresenceList } from './presence'
 export { ShareButton, type ShareButtonProps } from './share-button'

@@ -30,8 +30,11 @@ function findEndOfCentralDirectory(zip: Buffer): number {
   throw new ZipError('not a zip archive')
 }
 
-/** The entries of `zip`, inflated; throws ZipError when it is malformed or unpacks past `maxBytes`. */
-export function unpackZip(zip: Buffer, maxBytes: number): ZipEntry[] {
+/**
+ * The entries of `zip`, inflated; throws ZipError when it is malformed or unpacks past
+ * `maxBytes`. Entries `skip` names are kept empty, never inflated and not counted.
+ */
+export function unpackZip(zip: Buffer, maxBytes: number, skip: (name: string) => boolean = () => false): ZipEntry[] {
   if (zip.length < EOCD_SIZE) throw new ZipError('not a zip archive')
   const end = findEndOfCentralDirectory(zip)
   const count = zip.readUInt16LE(end + 10)
@@ -59,6 +62,10 @@ export function unpackZip(zip: Buffer, maxBytes: number): ZipEntry[] {
     if (dataStart + compressedSize > zip.length) throw new ZipError('damaged zip entry')
     const raw = zip.subarray(dataStart, dataStart + compressedSize)
     let data: Buffer
+    if (skip(name)) {
+      entries.push({ name, data: Buffer.alloc(0), crc32: 0 })
+      continue
+    }
     if (method === 0) {
       data = Buffer.from(raw)
     } else if (method === 8) {

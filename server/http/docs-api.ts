@@ -26,8 +26,9 @@ import type { TokenApi } from './token-api'
  *                                 plain text, or the Yjs state (Y.encodeStateAsUpdate bytes)
  *   PUT    /api/docs/<id>/content replace the content with the body  → 200 | 201 (created)
  *   POST   /api/docs/<id>/content append the body's blocks           → 200 | 201 (created)
- *                                 body by Content-Type: text/markdown, text/html or
- *                                 application/json (ProseMirror JSON); other types 415,
+ *                                 body by Content-Type: text/markdown, text/html,
+ *                                 application/json (ProseMirror JSON) or a Word .docx
+ *                                 (converted to HTML by mammoth, H8); other types 415,
  *                                 invalid content 400 and nothing changed, over 2 MiB 413;
  *                                 creates the document if missing (410 if deleted)
  *          …/content?ifEmpty=true only if the content is empty, else 409 NotEmpty: of racing

@@ -127,8 +127,8 @@ export function zipDeflated(files: Record<string, Buffer>): Buffer {
   return Buffer.concat([...chunks, central, end])
 }
 
-/** A .docx holding `paragraphs`. */
-export function makeDocx(paragraphs: DocxParagraph[]): Buffer {
+/** A .docx holding `paragraphs` (and `extra` parts, e.g. a picture under word/media/). */
+export function makeDocx(paragraphs: DocxParagraph[], extra: Record<string, Buffer> = {}): Buffer {
   const files = Object.fromEntries(Object.entries(parts(paragraphs)).map(([name, xml]) => [name, Buffer.from(xml, 'utf8')]))
-  return zipDeflated(files)
+  return zipDeflated({ ...files, ...extra })
 }

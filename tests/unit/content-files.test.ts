@@ -5,11 +5,14 @@ import {
   downloadFileText,
   explainContentError,
   htmlDocument,
+  IMPORT_CONTENT_TYPES,
   importKindOf,
   MAX_IMPORT_BYTES,
   titleFromFileName,
 } from '../../lib/client/content-files'
 import { DocsApiError } from '../../lib/client/docs-client'
+import { DOCX_MEDIA_TYPE } from '../../server/documents/docx'
+import { CONTENT_BODY_TYPES, MAX_CONTENT_BODY_BYTES, MAX_DOCX_BODY_BYTES } from '../../server/http/content-body'
 
 describe('download file names', () => {
   it('keep the title and drop what file systems refuse', () => {
@@ -73,11 +76,25 @@ describe('import files', () => {
       message: '“a.pdf” is not a Markdown, HTML or Word (.docx) file.',
     })
     expect(checkImportFile({ name: 'a.md', size: 0 })).toEqual({ ok: false, message: '“a.md” is empty.' })
-    expect(checkImportFile({ name: 'a.docx', size: MAX_IMPORT_BYTES })).toEqual({ ok: true, kind: 'docx' })
+    expect(checkImportFile({ name: 'a.docx', size: MAX_IMPORT_BYTES.docx })).toEqual({ ok: true, kind: 'docx' })
     expect(checkImportFile({ name: 'big.docx', size: 12 * 1024 * 1024 })).toEqual({
       ok: false,
-      message: '“big.docx” is 12 MB; files up to 5 MB can be imported.',
+      message: '“big.docx” is 12 MB; Word files up to 10 MB can be imported.',
     })
+    expect(checkImportFile({ name: 'a.md', size: MAX_IMPORT_BYTES.markdown })).toEqual({ ok: true, kind: 'markdown' })
+    expect(checkImportFile({ name: 'long.md', size: MAX_IMPORT_BYTES.markdown + 1 })).toEqual({
+      ok: false,
+      message: '“long.md” is 2 MB; Markdown files up to 2 MB can be imported.',
+    })
+    expect(checkImportFile({ name: 'p.htm', size: 3 * 1024 * 1024 }).ok).toBe(false)
+  })
+
+  it('are refused before the upload exactly where the server would refuse them', () => {
+    expect(MAX_IMPORT_BYTES.markdown).toBe(MAX_CONTENT_BODY_BYTES)
+    expect(MAX_IMPORT_BYTES.html).toBe(MAX_CONTENT_BODY_BYTES)
+    expect(MAX_IMPORT_BYTES.docx).toBe(MAX_DOCX_BODY_BYTES)
+    expect(IMPORT_CONTENT_TYPES.docx).toBe(DOCX_MEDIA_TYPE)
+    for (const type of Object.values(IMPORT_CONTENT_TYPES)) expect(CONTENT_BODY_TYPES).toContain(type)
   })
 
   it('name a new document after the file', () => {

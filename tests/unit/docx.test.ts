@@ -28,8 +28,14 @@ describe('Word .docx to HTML', () => {
     await expect(docxToHTML(badXml)).rejects.toThrow(DocxError)
   })
 
+  it('leaves pictures packed: they count toward no limit', async () => {
+    const picture = Buffer.alloc(MAX_DOCX_UNPACKED_BYTES * 2)
+    const docx = makeDocx([{ runs: [{ text: 'With a big picture' }] }], { 'word/media/image1.png': picture })
+    expect(await docxToHTML(docx)).toBe('<p>With a big picture</p>')
+  })
+
   it('refuses a zip bomb before inflating past the limit', async () => {
-    // ~70 MB of zeros deflate to ~70 KB: a small upload that would otherwise fill memory.
+    // 8 MiB of zeros deflate to ~8 KB: a small upload that would otherwise fill memory.
     const bomb = zipDeflated({ 'word/document.xml': Buffer.alloc(MAX_DOCX_UNPACKED_BYTES + 1) })
     expect(bomb.length).toBeLessThan(200 * 1024)
     await expect(docxToHTML(bomb)).rejects.toThrow(
