@@ -30,6 +30,7 @@ import {
   useTandemConnection,
   ViewOnlyBadge,
 } from '../../lib/react'
+import { ChevronDownIcon, DownloadIcon } from '../../lib/react/icons'
 import { AccessPage } from './access-page'
 import { Logo } from './logo'
 
@@ -156,9 +157,16 @@ function Shell({ notice }: { notice?: ReactNode }) {
       <TopBar
         live={false}
         actions={
-          <button type="button" className="tandem-button tandem-button--primary tandem-share" disabled aria-hidden="true" tabIndex={-1}>
-            <span>Share</span>
-          </button>
+          <>
+            <button type="button" className="tandem-button tandem-file-button" disabled aria-hidden="true" tabIndex={-1}>
+              <DownloadIcon />
+              <span className="tandem-file-button__label">Download</span>
+              <ChevronDownIcon />
+            </button>
+            <button type="button" className="tandem-button tandem-button--primary tandem-share" disabled aria-hidden="true" tabIndex={-1}>
+              <span>Share</span>
+            </button>
+          </>
         }
       />
       {notice}

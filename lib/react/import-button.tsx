@@ -133,7 +133,13 @@ function ImportDialog({ docId, token, baseUrl, create, onOpenDocument, onClose }
         const doc = create?.idPrefix
           ? await client.createWithId(`${create.idPrefix}${randomDocIdPart()}`, newTitle)
           : await client.create(newTitle)
-        await client.writeContent(doc.id, 'replace', body, contentType)
+        try {
+          await client.writeContent(doc.id, 'replace', body, contentType)
+        } catch (problem) {
+          // A file the server cannot read leaves no empty document behind.
+          await client.remove(doc.id).catch(() => {})
+          throw problem
+        }
         if (onOpenDocument) onOpenDocument(doc.id)
         else window.location.assign(`${baseUrl ?? ''}/d/${encodeURIComponent(doc.id)}`)
         onClose()

@@ -156,6 +156,16 @@ describe.skipIf(!availability.run)('download and import in Chromium', () => {
       await page.getByTestId('doc-title').fill('')
       await saved(page)
       expect((await download(page, 'markdown')).name).toBe('Untitled.md')
+
+      // On a phone the buttons keep their icons and the bar does not overflow.
+      await page.setViewportSize({ width: 390, height: 760 })
+      await expect(page.getByTestId('download').isVisible()).resolves.toBe(true)
+      await expect(page.getByTestId('import').isVisible()).resolves.toBe(true)
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+      await page.getByTestId('download').click()
+      await page.getByTestId('download-menu').waitFor()
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+      await page.screenshot({ path: artifactPath('importexport-narrow.png'), animations: 'disabled' })
     }, 120_000)
 
     it('imports a Markdown file as a new document: created, titled after the file, opened, formatted', async () => {
@@ -261,9 +271,34 @@ describe.skipIf(!availability.run)('download and import in Chromium', () => {
       await error.waitFor({ timeout: 15_000 })
       await expect(error.textContent()).resolves.toBe('“report.docx” could not be read: Not a Word .docx file (not a zip archive).')
       await page.screenshot({ path: artifactPath('importexport-import-error.png'), animations: 'disabled' })
+
+      // As a new document: refused the same way, and no empty document is left behind.
+      const listed = async () =>
+        ((await (await fetch(`${server.url}/api/docs`)).json()) as { documents: Array<{ title: string }> }).documents.map((d) => d.title)
+      await page.getByTestId('import-new').check()
+      await dialog.getByTestId('import-submit').click()
+      await dialog.getByTestId('import-error').filter({ hasText: '“report.docx” could not be read' }).waitFor({ timeout: 15_000 })
+      await expect(dialog.getByTestId('import-submit').isEnabled()).resolves.toBe(true)
+      expect(await listed()).not.toContain('report')
+
       await page.keyboard.press('Escape')
       await dialog.waitFor({ state: 'detached' })
       expect(await editorText(page)).toBe('Untouched.')
+
+      // A file dropped on the dialog is taken like a picked one.
+      await page.getByTestId('import').click()
+      await dialog.waitFor()
+      const dropped = await page.evaluateHandle(() => {
+        const transfer = new DataTransfer()
+        transfer.items.add(new File(['Dropped *in*.'], 'dropped.md', { type: 'text/markdown' }))
+        return transfer
+      })
+      await dialog.locator('.tandem-import__drop').dispatchEvent('drop', { dataTransfer: dropped })
+      await dialog.getByTestId('import-file-name').filter({ hasText: 'dropped.md' }).waitFor()
+      await dialog.getByTestId('import-submit').click()
+      await dialog.waitFor({ state: 'detached', timeout: 15_000 })
+      await page.locator('.ProseMirror em', { hasText: 'in' }).waitFor({ timeout: 15_000 })
+      expect(await editorText(page)).toBe('Untouched.Dropped in.')
     }, 120_000)
   })
 
