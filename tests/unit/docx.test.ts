@@ -34,6 +34,35 @@ describe('Word .docx to HTML', () => {
     expect(await docxToHTML(docx)).toBe('<p>With a big picture</p>')
   })
 
+  it('converts off the event loop: a long document leaves timers running on time', async () => {
+    const paragraphs = Array.from({ length: 12_000 }, (_, i) => ({
+      heading: i % 20 === 0 ? (1 as const) : undefined,
+      runs: [{ text: `Paragraph ${i} with some ordinary words in it. `.repeat(3) }, { text: 'bold', bold: true }],
+    }))
+    const docx = makeDocx(paragraphs)
+    let last = performance.now()
+    let longestGap = 0
+    const ticker = setInterval(() => {
+      const now = performance.now()
+      longestGap = Math.max(longestGap, now - last)
+      last = now
+    }, 10)
+    const started = performance.now()
+    const html = await docxToHTML(docx)
+    const took = performance.now() - started
+    clearInterval(ticker)
+    expect(html.startsWith('<h1>Paragraph 0 ')).toBe(true)
+    console.log(`[docx] 12,000 paragraphs converted in ${took.toFixed(0)} ms; longest event-loop gap ${longestGap.toFixed(0)} ms`)
+    // On the event loop this conversion blocks for seconds; in the worker only the unpacking does.
+    expect(longestGap).toBeLessThan(Math.max(500, took / 3))
+  }, 60_000)
+
+  it('stops a conversion that runs past its time', async () => {
+    const docx = makeDocx([{ runs: [{ text: 'slow' }] }])
+    await expect(docxToHTML(docx, { timeoutMs: 1 })).rejects.toThrow(new DocxError('the Word document took too long to convert'))
+    expect(await docxToHTML(docx)).toBe('<p>slow</p>')
+  })
+
   it('refuses a zip bomb before inflating past the limit', async () => {
     // 8 MiB of zeros deflate to ~8 KB: a small upload that would otherwise fill memory.
     const bomb = zipDeflated({ 'word/document.xml': Buffer.alloc(MAX_DOCX_UNPACKED_BYTES + 1) })
