@@ -124,8 +124,16 @@ function ImportDialog({ docId, token, baseUrl, create, onOpenDocument, onClose }
     if (!file || !kind) return
     setBusy(true)
     setError(null)
-    const body = kind === 'docx' ? file : await file.text()
     const contentType = IMPORT_CONTENT_TYPES[kind]
+    let body: Blob | string
+    try {
+      body = kind === 'docx' ? file : await file.text()
+    } catch {
+      // The file went away or became unreadable after it was picked.
+      setError(`“${file.name}” could not be read from this device. Choose it again.`)
+      setBusy(false)
+      return
+    }
     try {
       if (destination === 'new') {
         const client = createDocsClient({ baseUrl, token: create?.token ?? null })
@@ -203,7 +211,10 @@ function ImportDialog({ docId, token, baseUrl, create, onOpenDocument, onClose }
             event.preventDefault()
             setDragging(true)
           }}
-          onDragLeave={() => setDragging(false)}
+          onDragLeave={(event) => {
+            // Moving onto the icon or the text inside is not leaving.
+            if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false)
+          }}
           onDrop={onDrop}
         >
           <input
