@@ -5,7 +5,7 @@ import type { DocAccess } from '../../lib/client/doc-access'
 import { createDocsClient } from '../../lib/client/docs-client'
 import type { LocalIdentity } from '../../lib/client/identity'
 import { type LocalCopyInfo, localCopyName, localCopyUserKey, peekLocalCopy } from '../../lib/client/local-copy'
-import { decodeTokenClaims } from '../../lib/client/tokens'
+import { creatablePrefix, decodeTokenClaims } from '../../lib/client/tokens'
 import { collabUrlFromLocation } from '../../lib/client/urls'
 import { roleCanWrite } from '../../lib/protocol/access'
 import { CloseCode } from '../../lib/protocol/close-codes'
@@ -15,6 +15,8 @@ import {
   CollaborativeEditor,
   ConnectionStatusBadge,
   DocTitleInput,
+  DownloadMenu,
+  ImportButton,
   NameDialog,
   PresenceList,
   SaveIndicator,
@@ -29,6 +31,7 @@ import {
   VersionHistoryButton,
   ViewOnlyBadge,
 } from '../../lib/react'
+import { ChevronDownIcon, DownloadIcon } from '../../lib/react/icons'
 import { AccessPage } from './access-page'
 import { Logo } from './logo'
 
@@ -108,6 +111,7 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
         docId={docId}
         identity={identity}
         access={access}
+        accessToken={accessToken ?? null}
         auth={state.status === 'granted'}
         offline={offline}
         canEdit={offline ? lastCanEdit.current : canEdit}
@@ -154,9 +158,16 @@ function Shell({ notice }: { notice?: ReactNode }) {
       <TopBar
         live={false}
         actions={
-          <button type="button" className="tandem-button tandem-button--primary tandem-share" disabled aria-hidden="true" tabIndex={-1}>
-            <span>Share</span>
-          </button>
+          <>
+            <button type="button" className="tandem-button tandem-file-button" disabled aria-hidden="true" tabIndex={-1}>
+              <DownloadIcon />
+              <span className="tandem-file-button__label">Download</span>
+              <ChevronDownIcon />
+            </button>
+            <button type="button" className="tandem-button tandem-button--primary tandem-share" disabled aria-hidden="true" tabIndex={-1}>
+              <span>Share</span>
+            </button>
+          </>
         }
       />
       {notice}
@@ -213,6 +224,7 @@ function Workspace({
   docId,
   identity,
   access,
+  accessToken,
   auth,
   offline,
   canEdit,
@@ -221,6 +233,8 @@ function Workspace({
   docId: string
   identity: LocalIdentity
   access: DocAccess
+  /** The person's own token (from the link), which may create documents; null in open mode. */
+  accessToken: string | null
   auth: boolean
   offline: boolean
   canEdit: boolean
@@ -230,6 +244,10 @@ function Workspace({
   const closed = useClosedReason()
   const connection = useTandemConnection()
   const writable = canEdit && !closed
+  // A new document from an import is made with the person's own token, under a prefix it grants.
+  const claims = auth ? decodeTokenClaims(accessToken) : null
+  const createPrefix = !auth ? '' : roleCanWrite(claims?.role ?? 'viewer') ? creatablePrefix(claims?.docs) : null
+  const create = createPrefix === null ? undefined : { token: auth ? accessToken : null, idPrefix: createPrefix || undefined }
 
   // Remember the role with the local copy, for a page opened offline later.
   useEffect(() => {
@@ -254,6 +272,8 @@ function Workspace({
         actions={
           <>
             <AvatarStack />
+            <DownloadMenu docId={docId} token={() => access.token} />
+            {writable && !offline && <ImportButton docId={docId} token={() => access.token} create={create} />}
             {!offline && !closed && <VersionHistoryButton docId={docId} canEdit={writable} token={() => access.token} />}
             {canEdit && <ShareButton docId={docId} auth={auth} token={() => access.token} />}
           </>

@@ -49,6 +49,23 @@ export interface DocsClient {
   createLink(id: string, role: 'viewer' | 'editor', expiresInDays?: number): Promise<ShareLink>
   /** Create a document with a chosen id (e.g. under a token's `prefix*`). */
   createWithId(id: string, title?: string): Promise<DocMeta>
+  /** The stored content as text (`GET /api/docs/<id>/content?format=`). */
+  readContent(id: string, format: 'json' | 'html' | 'markdown' | 'text'): Promise<string>
+  /**
+   * Replaces (`PUT`) or appends to (`POST`) the content; the server converts the body by its
+   * `contentType` (Markdown, HTML, ProseMirror JSON or a Word .docx file).
+   */
+  writeContent(id: string, mode: 'replace' | 'append', body: string | Blob | ArrayBuffer, contentType: string): Promise<void>
+}
+
+/** A random id (or the part after a token's `prefix*`): 12 URL-safe characters, 72 bits. */
+export function randomDocIdPart(): string {
+  const bytes = new Uint8Array(9)
+  globalThis.crypto.getRandomValues(bytes)
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
 }
 
 export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
@@ -87,6 +104,26 @@ export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
     return { status: response.status, data: data as T }
   }
 
+  /** A call whose body or answer is not JSON; errors are read like any other call's. */
+  async function raw(method: string, path: string, init: { body?: BodyInit; contentType?: string } = {}): Promise<string> {
+    const response = await doFetch(`${base}/api/docs${path}`, {
+      method,
+      headers: { ...(init.contentType ? { 'content-type': init.contentType } : {}), ...bearer(), ...options.headers },
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    })
+    const text = await response.text()
+    if (response.ok) return text
+    if (response.status === 404) throw new DocsApiError(404, 'Document not found')
+    let fields: { error?: unknown; reason?: unknown } = {}
+    try {
+      fields = JSON.parse(text) ?? {}
+    } catch {
+      fields = {}
+    }
+    const message = typeof fields.error === 'string' ? fields.error : `HTTP ${response.status}`
+    throw new DocsApiError(response.status, message, typeof fields.reason === 'string' ? fields.reason : null)
+  }
+
   const path = (id: string) => `/${encodeURIComponent(id)}`
   const expect = <T>(result: { status: number; data: T | null }): T => {
     if (result.status === 404 || result.data === null) throw new DocsApiError(result.status, 'Document not found')
@@ -123,6 +160,12 @@ export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
     },
     async createWithId(id, title) {
       return expect(await request<DocMeta>('POST', '', title === undefined ? { id } : { id, title }))
+    },
+    async readContent(id, format) {
+      return raw('GET', `${path(id)}/content?format=${format}`)
+    },
+    async writeContent(id, mode, body, contentType) {
+      await raw(mode === 'replace' ? 'PUT' : 'POST', `${path(id)}/content`, { body, contentType })
     },
   }
 }

@@ -16,6 +16,19 @@ export {
   type TandemConnection,
 } from './connection'
 export {
+  checkImportFile,
+  DOWNLOAD_FORMATS,
+  downloadFileName,
+  downloadFileText,
+  explainContentError,
+  IMPORT_ACCEPT,
+  IMPORT_CONTENT_TYPES,
+  type ImportKind,
+  importKindOf,
+  MAX_IMPORT_BYTES,
+  titleFromFileName,
+} from './content-files'
+export {
   type AccessDenialReason,
   type AccessState,
   bindDocAccess,
@@ -27,7 +40,15 @@ export {
   fetchAuthMode,
   type GrantedAccess,
 } from './doc-access'
-export { createDocsClient, type DocMeta, DocsApiError, type DocsClient, type DocsClientOptions, type ShareLink } from './docs-client'
+export {
+  createDocsClient,
+  type DocMeta,
+  DocsApiError,
+  type DocsClient,
+  type DocsClientOptions,
+  randomDocIdPart,
+  type ShareLink,
+} from './docs-client'
 export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, saveName, type TandemUser, USER_COLORS } from './identity'
 export { LAST_RESTORE_KEY, type LastRestore, observeLastRestore, readLastRestore } from './last-restore'
 export {

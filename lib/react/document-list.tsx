@@ -1,7 +1,7 @@
 'use client'
 
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { createDocsClient, type DocMeta, DocsApiError, type DocsClient } from '../client/docs-client'
+import { createDocsClient, type DocMeta, DocsApiError, type DocsClient, randomDocIdPart } from '../client/docs-client'
 import { formatRelativeTime } from '../client/relative-time'
 import { MAX_TITLE_LENGTH } from '../protocol/document-fields'
 
@@ -42,15 +42,6 @@ function useNow(): number {
     return () => clearInterval(timer)
   }, [])
   return now
-}
-
-function randomIdPart(): string {
-  const bytes = new Uint8Array(9)
-  globalThis.crypto.getRandomValues(bytes)
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '')
 }
 
 export function DocumentList({
@@ -124,7 +115,7 @@ export function DocumentList({
     setNotice(null)
     try {
       const title = newTitle.trim() || undefined
-      const doc = idPrefix ? await client.createWithId(`${idPrefix}${randomIdPart()}`, title) : await client.create(title)
+      const doc = idPrefix ? await client.createWithId(`${idPrefix}${randomDocIdPart()}`, title) : await client.create(title)
       setNewTitle('')
       if (onCreated) onCreated(doc)
       else window.location.assign(hrefFor(doc.id))

@@ -5,6 +5,7 @@ export { ActivityFeed } from './activity-feed'
 export { CollaborativeEditor, type CollaborativeEditorProps } from './collaborative-editor'
 export { DocTitleInput } from './doc-title-input'
 export { DocumentList, type DocumentListProps } from './document-list'
+export { DownloadMenu, type DownloadMenuProps } from './download-menu'
 export { EditorToolbar } from './editor-toolbar'
 export {
   type DocHandle,
@@ -19,6 +20,7 @@ export {
   useSmoothedSaveState,
   useSynced,
 } from './hooks'
+export { ImportButton, type ImportButtonProps } from './import-button'
 export { NameDialog } from './name-dialog'
 export { Avatar, AvatarStack, PresenceList } from './presence'
 export { ShareButton, type ShareButtonProps } from './share-button'

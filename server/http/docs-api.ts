@@ -28,8 +28,9 @@ import type { VersionsApi } from './versions-api'
  *                                 plain text, or the Yjs state (Y.encodeStateAsUpdate bytes)
  *   PUT    /api/docs/<id>/content replace the content with the body  → 200 | 201 (created)
  *   POST   /api/docs/<id>/content append the body's blocks           → 200 | 201 (created)
- *                                 body by Content-Type: text/markdown, text/html or
- *                                 application/json (ProseMirror JSON); other types 415,
+ *                                 body by Content-Type: text/markdown, text/html,
+ *                                 application/json (ProseMirror JSON) or a Word .docx
+ *                                 (converted to HTML by mammoth, H8); other types 415,
  *                                 invalid content 400 and nothing changed, over 2 MiB 413;
  *                                 creates the document if missing (410 if deleted)
  *          …/content?ifEmpty=true only if the content is empty, else 409 NotEmpty: of racing
@@ -105,8 +106,8 @@ export class DocsApi {
         return this.readContent(res, url, id)
       }
       if (!mode) throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/content`)
-      await this.deps.auth.authorizeRequest(req, id, 'editor')
-      return this.writeContent(req, res, url, id, mode)
+      const author = authorOf(await this.deps.auth.authorizeRequest(req, id, 'editor'))
+      return this.writeContent(req, res, url, id, mode, author)
     }
     if (sub === 'versions') return this.deps.versionsApi.handle(req, res, url, id, extra)
     if (sub !== undefined) {
@@ -176,7 +177,14 @@ export class DocsApi {
    * content is empty, else 409 NotEmpty (H7). The body is read and checked before the document
    * is created or touched, so a refused body changes nothing.
    */
-  private async writeContent(req: IncomingMessage, res: ServerResponse, url: URL, id: string, mode: WriteMode, author: string | undefined): Promise<void> {
+  private async writeContent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    id: string,
+    mode: WriteMode,
+    author: string | undefined,
+  ): Promise<void> {
     const ifEmpty = parseFlag(url.searchParams.get('ifEmpty'), 'ifEmpty')
     const content = await readContentBody(req)
     const { created } = await this.deps.storage.ensureDocument(id, this.deps.now())

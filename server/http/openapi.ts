@@ -54,6 +54,44 @@ const authErrors = {
   '403': errorResponse('The token does not grant this document, or its role is too low'),
 }
 
+/** PUT and POST /api/docs/{id}/content: the body by its media type (H6, H7, H9). */
+function contentWrite(operationId: string, summary: string) {
+  return {
+    operationId,
+    summary,
+    parameters: [
+      {
+        name: 'ifEmpty',
+        in: 'query',
+        required: false,
+        description: 'Write only if the content is empty; of racing seeds exactly one writes, the others get 409',
+        schema: { type: 'boolean', default: false },
+      },
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        'text/markdown': { schema: { type: 'string' } },
+        'text/html': { schema: { type: 'string' } },
+        'application/json': { schema: ref('ProseMirrorDoc') },
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document': {
+          schema: { type: 'string', format: 'binary', description: 'A Word file (at most 10 MiB), converted by mammoth' },
+        },
+      },
+    },
+    responses: {
+      '200': respond('Written', ref('Document')),
+      '201': respond('Written into a new document', ref('Document')),
+      '400': errorResponse('Content the schema refuses, or an unreadable file (reason InvalidContent); nothing changed'),
+      ...authErrors,
+      '409': errorResponse('ifEmpty and the content is not empty (reason NotEmpty); nothing changed'),
+      '410': errorResponse('The document was deleted (reason Deleted)'),
+      '413': errorResponse('Body too large'),
+      '415': errorResponse('Unsupported Content-Type'),
+    },
+  }
+}
+
 const isoTime = { type: 'string', format: 'date-time' }
 
 const schemas: Record<string, Schema> = {
@@ -366,6 +404,8 @@ const paths: Record<string, Record<string, unknown>> = {
         '404': errorResponse('No such document'),
       },
     },
+    put: contentWrite('replaceContent', 'Replace the content with the body (a minimal change, live in every open editor)'),
+    post: contentWrite('appendContent', 'Append the body’s blocks after the content (live in every open editor)'),
   },
   '/api/docs/{id}/links': {
     parameters: [docIdParam],

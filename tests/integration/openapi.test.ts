@@ -82,6 +82,24 @@ const CALLS: Record<string, readonly Call[]> = {
     { path: '/api/docs/oa-doc/content?format=docx' },
     { path: '/api/docs/oa-missing/content' },
   ],
+  replaceContent: [
+    { path: '/api/docs/oa-doc/content', body: '# Agenda\n\n- one\n- two\n', contentType: 'text/markdown' },
+    { path: '/api/docs/oa-new-content/content', body: '<p>Fresh</p>', contentType: 'text/html' },
+    { path: '/api/docs/oa-doc/content', body: { type: 'doc', content: [{ type: 'callout' }] } },
+    { path: '/api/docs/oa-doc/content?ifEmpty=true', body: { type: 'doc', content: [] } },
+    { path: '/api/docs/oa-doc/content', body: 'plain', contentType: 'text/plain' },
+    { path: '/api/docs/oa-gone/content', body: '<p>x</p>', contentType: 'text/html' },
+    { path: '/api/docs/oa-doc/content', body: '<p>x</p>', contentType: 'text/html', who: 'viewer' },
+  ],
+  appendContent: [
+    { path: '/api/docs/oa-doc/content', body: '<p>More</p>', contentType: 'text/html' },
+    {
+      path: '/api/docs/oa-doc/content',
+      body: 'not a word file',
+      contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    },
+    { path: '/api/docs/oa-doc/content', body: 'x'.repeat(3 * 1024 * 1024), contentType: 'text/markdown' },
+  ],
   createShareLink: [
     { path: '/api/docs/oa-doc/links', body: { role: 'viewer' } },
     { path: '/api/docs/oa-doc/links', body: { role: 'owner' } },
