@@ -56,7 +56,7 @@ export const bundle: Scenario = {
     const sizes = (result.data?.sizes ?? []) as BundleSize[]
     return [
       {
-        title: 'Embeddable editor bundle (lib/index.ts: framework-free editor + React bindings), esbuild minified ESM, gzip -9',
+        title: 'Embeddable editor bundle (lib/index.ts: framework-free editor, client and mountTandem), esbuild minified ESM, gzip -9',
         columns: ['variant', 'minified KB', 'gzip KB', 'input files'],
         rows: sizes.map((s) => [s.variant, fmt(s.minifiedBytes / 1024, 1), fmt(s.gzipBytes / 1024, 1), String(s.inputs)]),
       },
