@@ -1,6 +1,6 @@
 import type { Metadata, Viewport } from 'next'
 import type { ReactNode } from 'react'
-import '../lib/react/tandem.css'
+import 'tandem-editor/style.css'
 import { OfflineShell } from './_components/offline-shell'
 import './globals.css'
 

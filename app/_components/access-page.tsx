@@ -1,8 +1,8 @@
 'use client'
 
 import { useEffect } from 'react'
-import type { AccessDenialReason } from '../../lib/client/doc-access'
-import { AccessMessage, type AccessPlace } from '../../lib/react'
+import type { AccessDenialReason } from 'tandem-editor'
+import { AccessMessage, type AccessPlace } from 'tandem-editor/react'
 import { BrandLink } from './logo'
 
 /** A whole page saying why the server refused access, in the app's chrome. */

@@ -1,20 +1,28 @@
 'use client'
 
 import { type ReactNode, useEffect, useRef, useState } from 'react'
-import type { DocAccess } from '../../lib/client/doc-access'
-import { createDocsClient } from '../../lib/client/docs-client'
-import type { LocalIdentity } from '../../lib/client/identity'
-import { type LocalCopyInfo, localCopyName, localCopyUserKey, peekLocalCopy } from '../../lib/client/local-copy'
-import { creatablePrefix, decodeTokenClaims } from '../../lib/client/tokens'
-import { collabUrlFromLocation } from '../../lib/client/urls'
-import { roleCanWrite } from '../../lib/protocol/access'
-import { CloseCode } from '../../lib/protocol/close-codes'
+import {
+  CloseCode,
+  collabUrlFromLocation,
+  creatablePrefix,
+  createDocsClient,
+  type DocAccess,
+  decodeTokenClaims,
+  type LocalCopyInfo,
+  type LocalIdentity,
+  localCopyName,
+  localCopyUserKey,
+  peekLocalCopy,
+  roleCanWrite,
+} from 'tandem-editor'
 import {
   ActivityFeed,
   AvatarStack,
+  ChevronDownIcon,
   CollaborativeEditor,
   ConnectionStatusBadge,
   DocTitleInput,
+  DownloadIcon,
   DownloadMenu,
   ImportButton,
   NameDialog,
@@ -30,8 +38,7 @@ import {
   useTandemConnection,
   VersionHistoryButton,
   ViewOnlyBadge,
-} from '../../lib/react'
-import { ChevronDownIcon, DownloadIcon } from '../../lib/react/icons'
+} from 'tandem-editor/react'
 import { AccessPage } from './access-page'
 import { Logo } from './logo'
 

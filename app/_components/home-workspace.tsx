@@ -1,19 +1,21 @@
 'use client'
 
 import { useMemo, useState } from 'react'
-import { createDocsClient } from '../../lib/client/docs-client'
 import {
   clearLocalCopies,
+  collabUrlFromLocation,
+  creatablePrefix,
+  createDocsClient,
+  decodeTokenClaims,
   deleteLocalCopy,
+  forgetAccessToken,
   listLocalDocuments,
   localCopyName,
   localCopyPrefixFor,
   localCopyUserKey,
-} from '../../lib/client/local-copy'
-import { creatablePrefix, decodeTokenClaims, forgetAccessToken } from '../../lib/client/tokens'
-import { collabUrlFromLocation } from '../../lib/client/urls'
-import { roleCanWrite } from '../../lib/protocol/access'
-import { AccessMessage, Avatar, DocumentList, useAccessToken, useAuthMode, useLocalIdentity } from '../../lib/react'
+  roleCanWrite,
+} from 'tandem-editor'
+import { AccessMessage, Avatar, DocumentList, useAccessToken, useAuthMode, useLocalIdentity } from 'tandem-editor/react'
 import { BrandLink } from './logo'
 
 /**

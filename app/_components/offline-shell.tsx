@@ -1,7 +1,7 @@
 'use client'
 
 import { useEffect } from 'react'
-import { registerOfflineShell } from '../../lib/client/offline-shell'
+import { registerOfflineShell } from 'tandem-editor'
 
 /** Registers the service worker that lets the app open offline (production builds only). */
 export function OfflineShell() {

@@ -5,6 +5,8 @@
  */
 
 export { grantsDocument, ROLES, type Role, roleCanWrite } from '../protocol/access'
+export { CloseCode, type CloseCodeName, type CloseReason, closeCodeName } from '../protocol/close-codes'
+export { isValidDocId } from '../protocol/document-fields'
 export type { ActivityEntry, ActivityKind } from './activity'
 export {
   type ClosedReason,
@@ -53,18 +55,30 @@ export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, sav
 export { LAST_RESTORE_KEY, type LastRestore, observeLastRestore, readLastRestore } from './last-restore'
 export {
   clearLocalCopies,
+  deleteLocalCopy,
+  type LocalCopyInfo,
   type LocalCopyKey,
   listLocalCopies,
+  listLocalDocuments,
   localCopyName,
   localCopyPrefixFor,
   localCopyUserKey,
+  peekLocalCopy,
 } from './local-copy'
 export { registerOfflineShell } from './offline-shell'
 export type { Peer, Person } from './presence'
 export type { ReadonlySignal } from './signal'
 export type { ConnectionStatus } from './status'
 export { bindTitleInput, type TitleInput } from './title-binding'
-export { forgetAccessToken, loadAccessToken, saveAccessToken, takeAccessToken } from './tokens'
+export {
+  creatablePrefix,
+  decodeTokenClaims,
+  forgetAccessToken,
+  loadAccessToken,
+  saveAccessToken,
+  type TokenClaims,
+  takeAccessToken,
+} from './tokens'
 export { collabUrlFromLocation, documentUrl } from './urls'
 export {
   createVersionsClient,

@@ -20,6 +20,7 @@ export {
   useSmoothedSaveState,
   useSynced,
 } from './hooks'
+export * from './icons'
 export { ImportButton, type ImportButtonProps } from './import-button'
 export { NameDialog } from './name-dialog'
 export { Avatar, AvatarStack, PresenceList } from './presence'

@@ -22,11 +22,15 @@ export interface AppServer {
   stop(options?: { keepData?: boolean }): Promise<void>
 }
 
+/** Build output of the tandem-editor package (lib/dist): not a source of the app. */
+const NOT_SOURCES = new Set([path.join(root, 'lib', 'dist'), path.join(root, 'lib', 'node_modules')])
+
 function newestMtime(dir: string): number {
   let newest = 0
   if (!fs.existsSync(dir)) return newest
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name)
+    if (NOT_SOURCES.has(full)) continue
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full))
     else newest = Math.max(newest, fs.statSync(full).mtimeMs)
   }
