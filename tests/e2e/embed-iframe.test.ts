@@ -182,4 +182,22 @@ describe.skipIf(!availability.run)('the editor in an iframe of another origin, t
     expect(refused).toMatchObject({ reason: 'WrongDocument', status: 403 })
     await second.frameLocator('#tandem').locator('.embed--denied').waitFor({ timeout: 10_000 })
   })
+
+  it('?theme= overrides the system colour scheme, page background included', { timeout: 60_000 }, async () => {
+    const docId = uniqueDocId('iframe-theme')
+    const token = await editorToken('theo', [docId])
+    const background = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+    for (const [system, theme, expected] of [
+      ['light', 'dark', 'rgb(21, 23, 26)'],
+      ['dark', 'light', 'rgb(246, 246, 243)'],
+      ['dark', null, 'rgb(21, 23, 26)'],
+    ] as const) {
+      const context = await browser.newContext({ colorScheme: system })
+      contexts.push(context)
+      const page = await context.newPage()
+      await page.goto(`${app.url}/embed/${docId}?token=${token}${theme ? `&theme=${theme}` : ''}`)
+      await page.locator('[data-tandem-root]').first().waitFor({ timeout: 20_000 })
+      expect(await background(page)).toBe(expected)
+    }
+  })
 })
