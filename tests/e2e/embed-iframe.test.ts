@@ -89,7 +89,7 @@ describe.skipIf(!availability.run)('the editor in an iframe of another origin, t
     await otherHost?.close()
   })
 
-  it('reports ready, status, saved and presence; answers get-content; set-user renames the frame user for others', {
+  it('[H10] reports ready, status, saved and presence; answers get-content; set-user renames the frame user for others', {
     timeout: 120_000,
   }, async () => {
     const docId = uniqueDocId('iframe')
@@ -139,13 +139,18 @@ describe.skipIf(!availability.run)('the editor in an iframe of another origin, t
     )
   })
 
-  it('a host on an origin not listed gets no frame (CSP frame-ancestors) and no messages', { timeout: 60_000 }, async () => {
+  it('[H10] a host on an origin not listed gets no frame (CSP frame-ancestors) and no messages', { timeout: 60_000 }, async () => {
     const docId = uniqueDocId('iframe-blocked')
     const token = await editorToken('mallory', [docId])
     const response = await fetch(`${app.url}/embed/${docId}`)
     expect(response.headers.get('content-security-policy')).toBe(`frame-ancestors ${allowedHost.origin}`)
     // Other pages of the app are not framed by this rule (nor given the header).
     expect((await fetch(`${app.url}/`)).headers.get('content-security-policy')).toBeNull()
+    // The page learns the list from the server alone: a client's own header is dropped.
+    const forged = await fetch(`${app.url}/embed/${docId}`, { headers: { 'x-tandem-embed-origins': 'https://forged.example' } })
+    const html = await forged.text()
+    expect(html).toContain(allowedHost.origin)
+    expect(html).not.toContain('forged.example')
 
     const host = await newPage('other-host')
     const embedAnswer = host.waitForResponse((r) => new URL(r.url()).pathname === `/embed/${docId}`, { timeout: 20_000 })

@@ -242,7 +242,7 @@ describe('embed bridge: reports a connection', () => {
 })
 
 describe('embed origins policy', () => {
-  it('lists win; without a list any origin in open mode and none with auth', () => {
+  it('[H10] lists win; without a list any origin in open mode and none with auth', () => {
     expect(embedOrigins({ embedOrigins: [HOST], authEnabled: true })).toEqual([HOST])
     expect(embedOrigins({ embedOrigins: [], authEnabled: false })).toBe('*')
     expect(embedOrigins({ embedOrigins: [], authEnabled: true })).toEqual([])
