@@ -74,8 +74,8 @@ export interface EmbedBridge {
 
 /**
  * The origin of the page embedding `win`, from the browser: `location.ancestorOrigins` (Chromium,
- * Safari) or the referrer (Firefox; Tandem's pages send no Referrer-Policy that would strip it to
- * nothing across origins by default). Null when not framed or unknown.
+ * Safari), else the referrer (Firefox; browsers send at least the origin across origins unless
+ * the host page's Referrer-Policy is `no-referrer`). Null when not framed or unknown.
  */
 export function detectHostOrigin(win: {
   parent: unknown

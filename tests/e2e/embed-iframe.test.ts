@@ -117,16 +117,25 @@ describe.skipIf(!availability.run)('the editor in an iframe of another origin, t
     expect((await received(host))[0]?.type).toBe('tandem:ready')
 
     // Tom types in the app; the host hears of a change and reads it as Markdown from the frame.
+    const before = (await received(host)).length
     await tom.locator('.ProseMirror').click()
     await tom.keyboard.type('Typed in the app by Tom.')
     await tom.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 15_000 })
     const frame = host.frameLocator('#tandem')
     await frame.locator('.ProseMirror', { hasText: 'Typed in the app by Tom.' }).waitFor({ timeout: 15_000 })
-    await waitForMessage(host, 'tandem:change', (m) => m.type === 'tandem:change')
+    await waitFor(async () => (await received(host)).slice(before).some((m) => m.type === 'tandem:change'), 'tandem:change', 20_000)
     await host.getByRole('button', { name: 'Get Markdown' }).click()
     const content = await waitForMessage(host, 'tandem:content', (m) => m.type === 'tandem:content')
     expect(content).toEqual({ type: 'tandem:content', requestId: '1', format: 'markdown', content: 'Typed in the app by Tom.' })
     await expect(host.locator('#content').textContent()).resolves.toBe('Typed in the app by Tom.')
+
+    // focus: the caret goes into the frame's editor.
+    await host.getByRole('button', { name: 'Focus editor' }).click()
+    await waitFor(
+      async () => frame.locator('.ProseMirror').evaluate((el) => document.activeElement === el && document.hasFocus()),
+      'the editor in the frame focused',
+      10_000,
+    )
 
     // set-user: Tom sees the new name in "People here", and the host hears it back in presence.
     await host.locator('#name').fill('Hana Host')
