@@ -1,6 +1,6 @@
 /**
  * The live document in the formats `tandem:get-content` offers, rendered from the frame's own
- * Y.Doc with the shared document schema (the same renderers as the server's REST export).
+ * Y.Doc with the document schema of lib/document (the same renderers as the server's REST export).
  */
 import type * as Y from 'yjs'
 import { docToJSON, toHTML, toMarkdown, toText } from '../document'

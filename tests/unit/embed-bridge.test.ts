@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { SaveState } from '../../lib/client/connection'
@@ -18,7 +20,7 @@ import { contentFromJSON } from '../../lib/document/validate'
 import type { EmbedConnectionStatus, EmbedOrigins } from '../../lib/protocol/embed-messages'
 import { formatEmbedOrigins, parseEmbedOrigins } from '../../lib/protocol/embed-messages'
 import { ConfigError, parseConfig } from '../../server/config'
-import { embedOrigins, frameAncestors } from '../../server/http/embed-policy'
+import { embedOrigins, frameAncestors, withEmbedPolicy } from '../../server/http/embed-policy'
 import { ManualScheduler } from '../helpers/manual-scheduler'
 
 const HOST = 'https://host.example'
@@ -272,5 +274,29 @@ describe('embed origins policy', () => {
     expect(() => parseConfig([], { TANDEM_EMBED_ORIGINS: 'https://host.example/' })).toThrow(
       /is not an origin such as https:\/\/app.example.com/,
     )
+  })
+
+  it('[H10] sets frame-ancestors and the origins header on /embed/* only, and drops a client copy of the header', async () => {
+    const seen: Array<string | undefined> = []
+    const server = http.createServer(
+      withEmbedPolicy([HOST], (req, res) => {
+        seen.push(req.headers['x-tandem-embed-origins'] as string | undefined)
+        res.end('ok')
+      }),
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    try {
+      const forged = { 'x-tandem-embed-origins': '*' }
+      const embed = await fetch(`${base}/embed/notes?theme=dark`, { headers: forged })
+      const page = await fetch(`${base}/d/notes`, { headers: forged })
+      const lookalike = await fetch(`${base}/embedded/notes`)
+      expect(embed.headers.get('content-security-policy')).toBe(`frame-ancestors ${HOST}`)
+      expect(page.headers.get('content-security-policy')).toBeNull()
+      expect(lookalike.headers.get('content-security-policy')).toBeNull()
+      expect(seen).toEqual([HOST, undefined, undefined])
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
