@@ -52,6 +52,30 @@ const proxyList = () =>
     }
   })
 
+/**
+ * Web origins as a list ("https://app.example.com", "http://localhost:8080"): scheme, host and
+ * port only. A path, a wildcard or a typo is refused at start, since a browser would silently
+ * never match it.
+ */
+const originList = () =>
+  list().superRefine((entries, context) => {
+    for (const entry of entries) {
+      if (isOrigin(entry)) continue
+      context.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not an origin such as https://app.example.com` })
+    }
+  })
+
+function isOrigin(entry: string): boolean {
+  // A wildcard host would do for frame-ancestors but not for postMessage's exact target origin.
+  if (entry.includes('*')) return false
+  try {
+    const url = new URL(entry)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry
+  } catch {
+    return false
+  }
+}
+
 function isAddressOrRange(entry: string): boolean {
   const slash = entry.indexOf('/')
   const family = isIP(slash === -1 ? entry : entry.slice(0, slash))
@@ -263,6 +287,14 @@ const SETTINGS = {
     schema: list(),
     description: 'Comma-separated Origins allowed to open WebSockets (empty: any).',
     shownDefault: 'any',
+  },
+  embedOrigins: {
+    flag: 'embed-origins',
+    env: 'TANDEM_EMBED_ORIGINS',
+    schema: originList(),
+    description:
+      'Comma-separated origins of pages that may embed /embed/<docId> in an iframe and talk to it (empty: any without auth, none with auth).',
+    shownDefault: 'any (auth: none)',
   },
   trustedProxies: {
     flag: 'trusted-proxies',

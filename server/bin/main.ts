@@ -2,6 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { configFromCommandLine } from '../config'
 import { createTandemServer } from '../create-server'
+import { embedOrigins, withEmbedPolicy } from '../http/embed-policy'
 import { createLogger } from '../log'
 import { exitOnSignals } from '../shutdown'
 import { appBanner, printBanner } from './banner'
@@ -27,7 +28,8 @@ async function main(argv: string[]): Promise<void> {
   if (!dev) ensureBuild(root, logger)
   const nextApp = await prepareNextApp({ dir: root, dev, hostname: config.host, port: config.port })
   exitOnSignals(server, () => nextApp.close())
-  const address = await server.listen({ request: nextApp.request, upgrade: nextApp.upgrade })
+  const origins = embedOrigins({ embedOrigins: config.embedOrigins, authEnabled: Boolean(config.authSecret || config.authPublicKeyFile) })
+  const address = await server.listen({ request: withEmbedPolicy(origins, nextApp.request), upgrade: nextApp.upgrade })
   printBanner(appBanner(config, address, dev), logger, config.logFormat)
 }
 

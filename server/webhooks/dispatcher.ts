@@ -48,6 +48,7 @@ export class WebhookDispatcher {
   private inFlight = 0
   private lastPrune = Number.NEGATIVE_INFINITY
   private failing = false
+  private restWaiters: Array<() => void> = []
 
   constructor(private readonly options: DispatcherOptions) {
     this.pollMs = options.pollMs ?? 500
@@ -70,14 +71,27 @@ export class WebhookDispatcher {
     this.timer = null
     this.running = this.round().finally(() => {
       this.running = null
-      if (this.stopped) return
-      if (this.again) {
+      if (this.stopped) {
+        this.again = false
+      } else if (this.again) {
         this.again = false
         this.wake()
       } else {
         this.timer = this.options.scheduler.delay(this.pollMs, () => this.wake(), { keepAlive: false })
       }
+      this.notifyIfAtRest()
     })
+  }
+
+  /**
+   * Resolves once the dispatcher is at rest: no pass over the outbox running (nor one asked
+   * for meanwhile) and no attempt in flight. The server never waits for this; tests on a
+   * manual clock do, so that they move time, or check that nothing was sent, only once the
+   * pass that time started has finished, however long that takes on a busy machine.
+   */
+  settled(): Promise<void> {
+    if (this.atRest) return Promise.resolve()
+    return new Promise((resolve) => this.restWaiters.push(resolve))
   }
 
   /**
@@ -89,6 +103,15 @@ export class WebhookDispatcher {
     this.timer?.()
     this.timer = null
     await this.running
+  }
+
+  private get atRest(): boolean {
+    return this.running === null && this.inFlight === 0
+  }
+
+  private notifyIfAtRest(): void {
+    if (!this.atRest) return
+    for (const resolve of this.restWaiters.splice(0)) resolve()
   }
 
   private async round(): Promise<void> {
@@ -110,6 +133,7 @@ export class WebhookDispatcher {
           this.inFlight--
           // The next delivery of this endpoint and document may go now.
           this.wake()
+          this.notifyIfAtRest()
         })
       }
       if (this.failing) {

@@ -82,6 +82,21 @@ export class Webhooks implements VersionEventsListener {
     return this.options.store.backlog()
   }
 
+  /**
+   * Looks at the outbox now and resolves once that pass, and the attempts it started, are done.
+   * The server relies on its own polls and wake-ups; tests on a manual clock call this to see
+   * what the dispatcher does at one exact instant, whenever its next poll falls due.
+   */
+  dispatchNow(): Promise<void> {
+    this.dispatcher.wake()
+    return this.dispatcher.settled()
+  }
+
+  /** Resolves once no pass and no attempt is running (see WebhookDispatcher.settled). */
+  settled(): Promise<void> {
+    return this.dispatcher.settled()
+  }
+
   async versionCreated(docId: string, version: VersionInfo): Promise<void> {
     await this.options.store.recordEvent(
       docId,

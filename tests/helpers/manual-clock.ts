@@ -60,6 +60,21 @@ export class ManualClock implements Scheduler {
 }
 
 /**
+ * Moves `clock` forward by `ms` one due call at a time, awaiting `settle` before each move: what
+ * a call started (a pass over an outbox, a delivery) finishes at the instant it fell due, as on
+ * an idle machine, however long it takes in real time.
+ */
+export async function advanceSettled(clock: ManualClock, ms: number, settle: () => Promise<void>): Promise<void> {
+  const until = clock.now() + ms
+  await settle()
+  for (let next = clock.dueTimes()[0]; next !== undefined && next <= until; next = clock.dueTimes()[0]) {
+    clock.advance(next - clock.now())
+    await settle()
+  }
+  clock.advance(until - clock.now())
+}
+
+/**
  * Waits for `promise` while moving `clock` forward `stepMs` at a time, letting real I/O run
  * between steps: for work that waits on both sockets and the clock (a server's shutdown).
  */

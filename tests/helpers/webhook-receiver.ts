@@ -9,6 +9,7 @@ export interface ReceivedWebhook {
   readonly headers: Record<string, string>
   readonly body: string
   readonly payload: { type: string; timestamp: string; data: Record<string, unknown> & { documentId: string } }
+  /** When it came, by the receiver's clock (`now`). */
   readonly receivedAt: number
 }
 
@@ -26,8 +27,11 @@ export interface WebhookReceiver {
   close(): Promise<void>
 }
 
-/** A real HTTP receiver on loopback (port 0, or the one given). */
-export async function startReceiver(port = 0): Promise<WebhookReceiver> {
+/**
+ * A real HTTP receiver on loopback (port 0, or the one given). `now` stamps what it receives:
+ * a test on a manual clock passes the server's, to see when on that clock each request came.
+ */
+export async function startReceiver(port = 0, now: () => number = Date.now): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = []
   const hanging = new Set<http.ServerResponse>()
   const receiver: WebhookReceiver = {
@@ -56,7 +60,7 @@ export async function startReceiver(port = 0): Promise<WebhookReceiver> {
         headers,
         body,
         payload: JSON.parse(body),
-        receivedAt: Date.now(),
+        receivedAt: now(),
       })
       const answer = receiver.answers.shift() ?? 200
       if (answer === 'hang') {

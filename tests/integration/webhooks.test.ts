@@ -1,7 +1,9 @@
 import { Webhook } from 'standardwebhooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import type { Config } from '../../server/config'
 import { connectSynced, type TestClient } from '../helpers/clients'
+import { advanceSettled, ManualClock } from '../helpers/manual-clock'
 import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
 import { type RunningServer, startServer } from '../helpers/server'
 import { runToExit, spawnServer } from '../helpers/server-process'
@@ -62,6 +64,55 @@ async function client(running: RunningServer, docId: string, token?: string): Pr
   const connected = await connectSynced(running.wsUrl, docId, undefined, token ? { token } : {})
   cleanups.push(() => connected.destroy())
   return connected
+}
+
+/** The debounce of document.updated [W7], as the spec states it. */
+const QUIET_MS = 2_000
+const MAX_DELAY_MS = 10_000
+
+/** Wall-clock time of a server on a manual clock: a fixed day plus the clock. */
+const BASE = Date.UTC(2026, 5, 1, 9)
+
+/**
+ * A server and a receiver on one manual clock: time moves only when the test says, so rules
+ * about time are checked at exact instants whatever the machine's load. `advance` moves the
+ * clock one due timer at a time and lets the dispatcher finish each pass (and the deliveries it
+ * started) before time goes on.
+ */
+async function clockedServer() {
+  const clock = new ManualClock()
+  const now = () => BASE + clock.now()
+  const running = await startServer(
+    // Heartbeats far apart (the clock jumps while the client idles); a slow answer on a busy
+    // machine is no timeout (attempts are timed in real time).
+    { ...FAST, heartbeatMs: String(30 * 24 * 3_600_000), webhookTimeoutMs: '15000' },
+    { scheduler: clock, now },
+  )
+  cleanups.push(() => running.stop())
+  const hooks = await startReceiver(0, now)
+  cleanups.push(() => hooks.close())
+  const webhooks = running.server.webhooks!
+  const advance = (ms: number) => advanceSettled(clock, ms, () => webhooks.settled())
+  return { running, clock, webhooks, hooks, advance }
+}
+
+/** What the server has stored of a document's body (a REST read returns only what is stored, D5). */
+async function storedBody(running: RunningServer, docId: string): Promise<string> {
+  const res = await fetch(`${running.httpUrl}/api/docs/${docId}/content?format=yjs`)
+  if (res.status !== 200) return ''
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, new Uint8Array(await res.arrayBuffer()))
+  const body = doc.getText('body').toString()
+  doc.destroy()
+  return body
+}
+
+/** Types `text` at the end of the body and waits until it is stored (stamped with the clock's time). */
+async function edit(running: RunningServer, editor: TestClient, docId: string, text: string): Promise<void> {
+  const body = editor.doc.getText('body')
+  body.insert(body.length, text)
+  const expected = body.toString()
+  await waitFor(async () => (await storedBody(running, docId)) === expected, `"${expected}" to be stored`)
 }
 
 /** The document lifecycle on one backend: events arrive, in order, signed. */
@@ -183,48 +234,77 @@ describe('webhooks (SQLite)', () => {
     ])
   }, 30_000)
 
-  it('[W7] document.updated is debounced: a burst of edits gives one event, at least 2 s after the last edit', async () => {
-    const running = await server()
-    const hooks = await receiver()
-    await register(running.httpUrl, hooks.url, ['document.updated'])
+  it('[W7] document.updated is debounced: a burst of edits gives one event, 2 s after the last edit', async () => {
+    const { running, clock, webhooks, hooks, advance } = await clockedServer()
+    const endpoint = await register(running.httpUrl, hooks.url, ['document.updated'])
     const editor = await client(running, 'burst')
-    const text = editor.doc.getText('body')
-    const firstEdit = Date.now()
+    const firstEdit = clock.now()
     for (let i = 0; i < 20; i++) {
-      text.insert(text.length, `${i} `)
-      await new Promise((resolve) => setTimeout(resolve, 25))
+      if (i > 0) await advance(25)
+      await edit(running, editor, 'burst', `${i} `)
     }
-    const lastEdit = Date.now()
-    await waitFor(() => hooks.received.length === 1, 'one document.updated', 15_000)
-    const [event] = hooks.received
-    expect(event!.receivedAt - lastEdit).toBeGreaterThanOrEqual(2_000)
-    expect(event!.receivedAt - firstEdit).toBeLessThan(10_000 + 2_000)
-    // Everything was stored before the event: the outbox holds no further mark or delivery.
-    const backlog = await running.server.webhooks!.backlog()
-    expect(backlog).toEqual({ pending: 0, dirty: 0 })
+    const lastEdit = clock.now()
+    expect(lastEdit - firstEdit).toBe(19 * 25)
+    // Quiet for 2 s less a millisecond: whenever the dispatcher looks, nothing goes.
+    await advance(lastEdit + QUIET_MS - 1 - clock.now())
+    await webhooks.dispatchNow()
+    expect(hooks.received).toEqual([])
+    expect(await webhooks.backlog()).toEqual({ pending: 0, dirty: 1 })
+    // One more millisecond is 2 s of quiet: the one event goes, about the last edit.
+    await advance(1)
+    await webhooks.dispatchNow()
     expect(hooks.received).toHaveLength(1)
-  }, 30_000)
+    const [event] = hooks.received
+    expect(event!.receivedAt).toBe(BASE + lastEdit + QUIET_MS)
+    expect(Number(event!.timestamp)).toBe(Math.floor((BASE + lastEdit + QUIET_MS) / 1_000))
+    // Signed with that time (Standard Webhooks' verify would compare it with the real clock).
+    expect(event!.signature).toBe(new Webhook(endpoint.secret).sign(event!.id, new Date(Number(event!.timestamp) * 1_000), event!.body))
+    expect(event!.payload).toEqual({
+      type: 'document.updated',
+      timestamp: new Date(BASE + lastEdit).toISOString(),
+      data: { documentId: 'burst', users: [] },
+    })
+    expect(await webhooks.backlog()).toEqual({ pending: 0, dirty: 0 })
+    // Nothing more, however long.
+    await advance(MAX_DELAY_MS)
+    expect(hooks.received).toHaveLength(1)
+  }, 60_000)
 
   it('[W7] under continuous editing document.updated still goes within 10 s of a change, never twice within 2 s', async () => {
-    const running = await server()
-    const hooks = await receiver()
+    const { running, clock, webhooks, hooks, advance } = await clockedServer()
     await register(running.httpUrl, hooks.url, ['document.updated'])
     const editor = await client(running, 'busy')
-    const text = editor.doc.getText('body')
-    const firstEdit = Date.now()
-    // Edits every 300 ms: never quiet for 2 s, so only the 10 s bound can fire.
-    while (hooks.received.length === 0 && Date.now() - firstEdit < 14_000) {
-      text.insert(text.length, 'x')
-      await new Promise((resolve) => setTimeout(resolve, 300))
+    const firstEdit = clock.now()
+    let lastEdit = firstEdit
+    await edit(running, editor, 'busy', 'x')
+    // An edit every 300 ms: never quiet for 2 s, so only the 10 s bound can send the event.
+    while (clock.now() - firstEdit < MAX_DELAY_MS + 2_000) {
+      await advance(300)
+      if (hooks.received.length > 0) break
+      await edit(running, editor, 'busy', 'x')
+      lastEdit = clock.now()
     }
-    expect(hooks.received.length).toBe(1)
-    expect(hooks.received[0]!.receivedAt - firstEdit).toBeLessThan(10_000 + 1_500)
-    expect(hooks.received[0]!.receivedAt - firstEdit).toBeGreaterThanOrEqual(9_000)
-    // An edit right after the event: its own event waits for the quiet period.
-    text.insert(text.length, 'y')
-    await waitFor(() => hooks.received.length === 2, 'the event for the last edit', 15_000)
-    expect(hooks.received[1]!.receivedAt - hooks.received[0]!.receivedAt).toBeGreaterThanOrEqual(2_000)
-  }, 45_000)
+    expect(hooks.received).toHaveLength(1)
+    const [first] = hooks.received
+    // Within 10 s of the first change; not long before (the dispatcher looks every half second
+    // and takes a mark up to one look early, to keep the bound).
+    expect(first!.receivedAt - BASE - firstEdit).toBeLessThanOrEqual(MAX_DELAY_MS)
+    expect(first!.receivedAt - BASE - firstEdit).toBeGreaterThanOrEqual(MAX_DELAY_MS - 1_000)
+    expect(first!.payload.timestamp).toBe(new Date(BASE + lastEdit).toISOString())
+    // One more edit: its own event waits for 2 s of quiet after it.
+    await edit(running, editor, 'busy', 'y')
+    const extraEdit = clock.now()
+    await advance(QUIET_MS - 1)
+    await webhooks.dispatchNow()
+    expect(hooks.received).toHaveLength(1)
+    await advance(1)
+    await webhooks.dispatchNow()
+    expect(hooks.received).toHaveLength(2)
+    const second = hooks.received[1]!
+    expect(second.receivedAt).toBe(BASE + extraEdit + QUIET_MS)
+    expect(second.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(QUIET_MS)
+    expect(second.payload.timestamp).toBe(new Date(BASE + extraEdit).toISOString())
+  }, 60_000)
 
   it('[W8] a receiver answering 500, then timing out, then 200 gets the same webhook-id each time and one success; the next event of the document waits', async () => {
     const running = await server()
