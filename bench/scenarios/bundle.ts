@@ -11,9 +11,9 @@ interface BundleSize {
   readonly inputs: number
 }
 
-async function measure(variant: string, external: string[]): Promise<BundleSize> {
+async function measure(variant: string, entry: string, external: string[]): Promise<BundleSize> {
   const result = await build({
-    entryPoints: [path.join(getTandemRoot(), 'lib', 'index.ts')],
+    entryPoints: [path.join(getTandemRoot(), 'lib', entry)],
     bundle: true,
     minify: true,
     format: 'esm',
@@ -38,15 +38,19 @@ async function measure(variant: string, external: string[]): Promise<BundleSize>
   }
 }
 
-/** Size of the embeddable editor (lib/index.ts) as one minified ESM bundle, gzipped. */
+/** Size of the tandem-editor package's two entries, each as one minified ESM bundle, gzipped. */
 export const bundle: Scenario = {
   name: 'bundle',
   title: 'Embeddable editor bundle size',
   async run(ctx) {
-    const shell = scenarioShell(this.name, this.title, { entry: 'lib/index.ts', minify: true, gzipLevel: 9 }, [])
+    const shell = scenarioShell(this.name, this.title, { entries: ['lib/index.ts', 'lib/react/index.ts'], minify: true, gzipLevel: 9 }, [])
     const sizes = [
-      await measure('everything bundled (no externals)', []),
-      await measure('react and react-dom external', ['react', 'react-dom', 'react/jsx-runtime']),
+      await measure('tandem-editor (lib/index.ts: mountTandem, editor, client), everything bundled', 'index.ts', []),
+      await measure('tandem-editor/react (lib/react/index.ts), react and react-dom external', 'react/index.ts', [
+        'react',
+        'react-dom',
+        'react/jsx-runtime',
+      ]),
     ]
     for (const size of sizes)
       ctx.log(`    bundle ${size.variant}: ${fmt(size.minifiedBytes / 1024, 1)} KB minified, ${fmt(size.gzipBytes / 1024, 1)} KB gzip`)
@@ -56,7 +60,7 @@ export const bundle: Scenario = {
     const sizes = (result.data?.sizes ?? []) as BundleSize[]
     return [
       {
-        title: 'Embeddable editor bundle (lib/index.ts: framework-free editor, client and mountTandem), esbuild minified ESM, gzip -9',
+        title: 'Embeddable editor bundles (the tandem-editor entries with everything they import), esbuild minified ESM, gzip -9',
         columns: ['variant', 'minified KB', 'gzip KB', 'input files'],
         rows: sizes.map((s) => [s.variant, fmt(s.minifiedBytes / 1024, 1), fmt(s.gzipBytes / 1024, 1), String(s.inputs)]),
       },
