@@ -79,7 +79,7 @@ export {
   type TokenClaims,
   takeAccessToken,
 } from './tokens'
-export { collabUrlFromLocation, documentUrl } from './urls'
+export { collabUrlFromLocation, collabUrlFromScript, documentUrl } from './urls'
 export {
   createVersionsClient,
   parseVersion,

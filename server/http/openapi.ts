@@ -266,6 +266,31 @@ const paths: Record<string, Record<string, unknown>> = {
       responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
     },
   },
+  '/embed.js': {
+    get: {
+      operationId: 'embedScript',
+      summary: 'The editor for a <script type="module"> tag: one ES module with its dependencies, mounting every [data-tandem-doc] element',
+      description:
+        'Any origin may load it (Access-Control-Allow-Origin: *); cached for 300 s, then revalidated with its ETag (304). ' +
+        'Compressed with br or gzip when accepted.',
+      security: [],
+      responses: {
+        '200': { description: 'The module', content: { 'text/javascript': { schema: { type: 'string' } } } },
+        '304': respond('Unchanged since the ETag in If-None-Match'),
+      },
+    },
+  },
+  '/embed.css': {
+    get: {
+      operationId: 'embedStyles',
+      summary: 'The stylesheet /embed.js adds to the page',
+      security: [],
+      responses: {
+        '200': { description: 'The stylesheet', content: { 'text/css': { schema: { type: 'string' } } } },
+        '304': respond('Unchanged since the ETag in If-None-Match'),
+      },
+    },
+  },
   '/api/openapi.json': {
     get: {
       operationId: 'openapi',

@@ -4,6 +4,7 @@ import { AuthError } from '../auth/auth-error'
 import type { Metrics } from '../metrics'
 import type { AdminApi } from './admin-api'
 import type { DocsApi } from './docs-api'
+import { createEmbedAssetRoutes } from './embed-script'
 import { handleHealth, handleReady, type ReadinessCheck } from './health'
 import { openApiDocument } from './openapi'
 import { HttpError, sendJson, sendText } from './respond'
@@ -24,6 +25,7 @@ export interface HttpRoutesDeps {
  */
 export function createHttpRoutes(deps: HttpRoutesDeps) {
   const openApi = openApiDocument()
+  const embedAssets = createEmbedAssetRoutes()
   function fail(res: ServerResponse, err: unknown, req: IncomingMessage, path: string): void {
     if (err instanceof AuthError) return sendJson(res, err.status, { error: err.message, reason: err.failure })
     if (err instanceof HttpError) {
@@ -57,6 +59,7 @@ export function createHttpRoutes(deps: HttpRoutesDeps) {
         await read(res)
       })
     }
+    if (embedAssets.owns(path)) return run(req, res, path, () => embedAssets.serve(req, res, path))
     switch (path) {
       case '/api/tokens':
         return run(req, res, path, () => deps.tokenApi.exchange(req, res))

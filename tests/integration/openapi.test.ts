@@ -24,6 +24,8 @@ interface Call {
   readonly body?: unknown
   readonly contentType?: string
   readonly accept?: string
+  /** `current`: sent with the ETag the path answers with right now (a revalidation). */
+  readonly ifNoneMatch?: 'current'
 }
 
 interface Operation {
@@ -38,6 +40,8 @@ const CALLS: Record<string, readonly Call[]> = {
   health: [{ path: '/healthz' }],
   ready: [{ path: '/readyz' }],
   metrics: [{ path: '/metrics' }],
+  embedScript: [{ path: '/embed.js' }, { path: '/embed.js', ifNoneMatch: 'current' }],
+  embedStyles: [{ path: '/embed.css' }, { path: '/embed.css', ifNoneMatch: 'current' }],
   openapi: [{ path: '/api/openapi.json' }],
   session: [{ path: '/api/session' }, { path: '/api/session', who: 'nobody' }],
   exchangeToken: [
@@ -190,8 +194,9 @@ afterAll(async () => {
   removeDir(running.dataDir)
 })
 
-async function call(method: Method, { path, who = 'editor', body, contentType, accept }: Call) {
+async function call(method: Method, { path, who = 'editor', body, contentType, accept, ifNoneMatch }: Call) {
   const headers: Record<string, string> = {}
+  if (ifNoneMatch) headers['if-none-match'] = (await fetch(`${running.httpUrl}${path}`)).headers.get('etag') ?? ''
   const token = tokens[who]
   if (token) headers.authorization = `Bearer ${token}`
   if (accept) headers.accept = accept
