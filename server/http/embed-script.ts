@@ -4,7 +4,6 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { brotliCompress, constants, gzip } from 'node:zlib'
-import { build } from 'esbuild'
 import { HttpError } from './respond'
 
 const LIB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../lib')
@@ -49,6 +48,8 @@ async function asset(contentType: string, text: string): Promise<EmbedAsset> {
  * script tag is the framework-free editor.
  */
 export async function buildEmbedAssets(): Promise<EmbedAssets> {
+  // Loaded only when /embed.js is first asked for: a server nobody asks never loads it.
+  const { build } = await import('esbuild')
   const common = { bundle: true, minify: true, write: false, logLevel: 'silent', target: 'es2022', metafile: true } as const
   const [script, styles] = await Promise.all([
     build({
