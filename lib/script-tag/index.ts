@@ -57,7 +57,8 @@ export function get(element: HTMLElement): MountedTandem | undefined {
 export function mountAll(root: ParentNode = document): MountedTandem[] {
   const handles: MountedTandem[] = []
   for (const element of root.querySelectorAll<HTMLElement>('[data-tandem-doc]')) {
-    if (mounted.has(element)) continue
+    // An editor already there may come from a second copy of this module (another URL of it).
+    if (mounted.has(element) || element.querySelector(':scope > .tandem-mount')) continue
     try {
       handles.push(mount(element, optionsFromElement(element)))
     } catch (error) {

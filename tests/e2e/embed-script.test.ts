@@ -204,7 +204,7 @@ describe.skipIf(!availability.run)('the editor from a script tag (/embed.js, Chr
     }
   })
 
-  it('[H11] window.Tandem.mount by hand: its token decides, get() finds it, destroy() takes it away', async () => {
+  it('[H11] window.Tandem.mount by hand: its token decides, get() finds it, destroy() takes it away; a second copy mounts nothing twice', async () => {
     const docId = uniqueDocId('script-hand')
     const graceToken = await signToken({ sub: 'grace', name: 'Grace', docs: [docId], role: 'editor' }, { expiresIn: 3600 })
     const otherToken = await signToken({ sub: 'eve', name: 'Eve', docs: ['another-document'], role: 'editor' }, { expiresIn: 3600 })
@@ -252,5 +252,11 @@ describe.skipIf(!availability.run)('the editor from a script tag (/embed.js, Chr
     })
     expect(afterDestroy).toEqual({ found: null, markup: 0 })
     await waitForPresence(app, (names) => grace(names) === 2)
+
+    // A second copy of the module (another URL of it) mounts nothing twice.
+    // (A string, so the test runner leaves the page's own dynamic import alone.)
+    const copy = JSON.stringify(`${server.url}/embed.js?copy=2`)
+    const editorsInNotes = await embedded.evaluate(`import(${copy}).then(() => document.querySelectorAll('#notes > .tandem-mount').length)`)
+    expect(editorsInNotes).toBe(1)
   })
 })
