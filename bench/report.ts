@@ -149,6 +149,14 @@ function targetRows(results: BenchResults): string[][] {
     const r = s.browser.runs[0].result as { latency: { p50: number } }
     rows.push(['browser keystroke → remote render p50 ≤ 30 ms', `${fmt(r.latency.p50, 1)} ms`, r.latency.p50 <= 30 ? 'met' : 'NOT met'])
   }
+  if (s.mount?.runs[0]?.ok) {
+    const r = s.mount.runs[0].result as { median: { readyMs: number } }
+    rows.push([
+      'mountTandem → editable, synced 100 KB document (Chromium) median ≤ 300 ms',
+      `${fmt(r.median.readyMs, 0)} ms`,
+      r.median.readyMs <= 300 ? 'met' : 'NOT met',
+    ])
+  }
   return rows
 }
 

@@ -5,29 +5,29 @@ import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const LIB_DIR = path.join(root, 'lib')
-const PACK_LOCK = path.join(LIB_DIR, '.pack.lock')
 const STALE_LOCK_MS = 3 * 60_000
 
 /**
  * `npm pack` of the tandem-editor package (lib/) into `destination`, exactly as a user would
  * make it (its `prepack` builds lib/dist). Test files run in parallel processes and the build
  * empties lib/dist first, so packs take turns behind a lock directory (mkdir is atomic).
- * Returns the tarball's path.
+ * `libDir` is another checkout's lib/ (the benchmark measuring a commit). Returns the tarball's path.
  */
-export async function packTandemEditor(destination: string): Promise<string> {
+export async function packTandemEditor(destination: string, libDir = LIB_DIR): Promise<string> {
+  const packLock = path.join(libDir, '.pack.lock')
   for (;;) {
     try {
-      fs.mkdirSync(PACK_LOCK)
+      fs.mkdirSync(packLock)
       break
     } catch {
-      const age = fs.existsSync(PACK_LOCK) ? Date.now() - fs.statSync(PACK_LOCK).mtimeMs : 0
-      if (age > STALE_LOCK_MS) fs.rmSync(PACK_LOCK, { recursive: true, force: true })
+      const age = fs.existsSync(packLock) ? Date.now() - fs.statSync(packLock).mtimeMs : 0
+      if (age > STALE_LOCK_MS) fs.rmSync(packLock, { recursive: true, force: true })
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
   }
   try {
     const output = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], {
-      cwd: LIB_DIR,
+      cwd: libDir,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -37,7 +37,7 @@ export async function packTandemEditor(destination: string): Promise<string> {
     if (!filename) throw new Error(`npm pack reported no file:\n${output}`)
     return path.join(destination, filename)
   } finally {
-    fs.rmSync(PACK_LOCK, { recursive: true, force: true })
+    fs.rmSync(packLock, { recursive: true, force: true })
   }
 }
 
