@@ -150,11 +150,11 @@ function targetRows(results: BenchResults): string[][] {
     rows.push(['browser keystroke → remote render p50 ≤ 30 ms', `${fmt(r.latency.p50, 1)} ms`, r.latency.p50 <= 30 ? 'met' : 'NOT met'])
   }
   if (s.mount?.runs[0]?.ok) {
-    const r = s.mount.runs[0].result as { median: { readyMs: number } }
+    const ready = (s.mount.runs[0].result as { withLocalCopy: { median: { readyMs: number } } }).withLocalCopy.median.readyMs
     rows.push([
       'mountTandem → editable, synced 100 KB document (Chromium) median ≤ 300 ms',
-      `${fmt(r.median.readyMs, 0)} ms`,
-      r.median.readyMs <= 300 ? 'met' : 'NOT met',
+      `${fmt(ready, 0)} ms`,
+      ready <= 300 ? 'met' : 'NOT met',
     ])
   }
   return rows
