@@ -6,7 +6,8 @@ import { bundleFromPackage, packedHostProject } from '../lib/package'
 
 interface BundleSize {
   readonly variant: string
-  readonly excluded: string
+  /** What the bundle leaves out (results from before this column have none). */
+  readonly excluded?: string
   readonly minifiedBytes: number
   readonly gzipBytes: number
   readonly inputs: number
@@ -99,7 +100,7 @@ export const bundle: Scenario = {
           (tarballBytes ? ` Tarball: ${fmt(tarballBytes / 1024, 1)} KB.` : ''),
         columns: ['variant', 'left out', 'minified KB', 'gzip KB', 'input files'],
         rows: [
-          ...sizes.map((s) => [s.variant, s.excluded, fmt(s.minifiedBytes / 1024, 1), fmt(s.gzipBytes / 1024, 1), String(s.inputs)]),
+          ...sizes.map((s) => [s.variant, s.excluded ?? '', fmt(s.minifiedBytes / 1024, 1), fmt(s.gzipBytes / 1024, 1), String(s.inputs)]),
           ...(stylesheet
             ? [['`tandem-editor/style.css`', '', fmt(stylesheet.bytes / 1024, 1), fmt(stylesheet.gzipBytes / 1024, 1), '1']]
             : []),
