@@ -149,6 +149,14 @@ function targetRows(results: BenchResults): string[][] {
     const r = s.browser.runs[0].result as { latency: { p50: number } }
     rows.push(['browser keystroke → remote render p50 ≤ 30 ms', `${fmt(r.latency.p50, 1)} ms`, r.latency.p50 <= 30 ? 'met' : 'NOT met'])
   }
+  if (s.mount?.runs[0]?.ok) {
+    const ready = (s.mount.runs[0].result as { withLocalCopy: { median: { readyMs: number } } }).withLocalCopy.median.readyMs
+    rows.push([
+      'mountTandem → editable, synced 100 KB document (Chromium) median ≤ 300 ms',
+      `${fmt(ready, 0)} ms`,
+      ready <= 300 ? 'met' : 'NOT met',
+    ])
+  }
   return rows
 }
 

@@ -122,6 +122,9 @@ function git(): BenchResults['git'] {
   return { commit: run(['rev-parse', 'HEAD']) || 'unknown', dirty }
 }
 
+/** Scenarios that start no peer server (bench/node_modules is not needed for them). */
+const TANDEM_ONLY_SCENARIOS = new Set(['browser', 'mount', 'bundle'])
+
 const SETUP = [
   `Tandem runs as \`npm run server\` does — \`node --import tsx server/bin/cli.ts\` — started directly (not through npm or the tsx CLI, which would put a wrapper process in front), so the PID measured is the server's. Open mode (no auth); every limit keeps its default except ${Object.entries(
     TANDEM_BENCH_ENV,
@@ -144,8 +147,11 @@ async function main(): Promise<void> {
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}\ntargets: ${Object.keys(TARGETS).join(', ')}`)
     return
   }
-  // The peer servers are the benchmark's own dependencies, kept out of the app's install.
-  if (!fs.existsSync(path.join(ROOT, 'bench', 'node_modules', '@hocuspocus', 'server'))) {
+  // The peer servers are the benchmark's own dependencies, kept out of the app's install; the
+  // browser and package scenarios measure Tandem alone and run without them.
+  const selectedNames = options.scenarios ?? SCENARIOS.map((s) => s.name)
+  const needsPeers = selectedNames.some((name) => !TANDEM_ONLY_SCENARIOS.has(name))
+  if (needsPeers && !fs.existsSync(path.join(ROOT, 'bench', 'node_modules', '@hocuspocus', 'server'))) {
     console.error("The benchmark's peer servers are not installed. Run `npm ci --prefix bench` once, then `npm run bench` again.")
     process.exit(1)
   }

@@ -1,68 +1,110 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import { build } from 'esbuild'
 import { fmt, type Scenario, scenarioShell, type Table } from '../lib/harness'
-import { getTandemRoot } from '../targets/tandem'
+import { bundleFromPackage, packedHostProject } from '../lib/package'
 
 interface BundleSize {
   readonly variant: string
+  /** What the bundle leaves out (results from before this column have none). */
+  readonly excluded?: string
   readonly minifiedBytes: number
   readonly gzipBytes: number
   readonly inputs: number
 }
 
-async function measure(variant: string, entry: string, external: string[]): Promise<BundleSize> {
-  const result = await build({
-    entryPoints: [path.join(getTandemRoot(), 'lib', entry)],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    jsx: 'automatic',
-    external,
-    write: false,
-    outfile: 'tandem-editor.js',
-    metafile: true,
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
-  })
+/** What a React app already ships, so the React entry is measured without it. */
+const REACT = ['react', 'react-dom', 'react/*', 'react-dom/*', 'scheduler']
+
+interface Variant {
+  readonly variant: string
+  readonly entry: string
+  readonly external: readonly string[]
+}
+
+const VARIANTS: readonly Variant[] = [
+  {
+    variant: "`tandem-editor` whole entry (`export * from 'tandem-editor'`)",
+    entry: "export * from 'tandem-editor'\n",
+    external: [],
+  },
+  {
+    variant: '`tandem-editor`: `mountTandem` only (tree-shaken, what a page without React ships)',
+    entry: "import { mountTandem } from 'tandem-editor'\nwindow.mountTandem = mountTandem\n",
+    external: [],
+  },
+  {
+    variant: "`tandem-editor/react` whole entry (`export * from 'tandem-editor/react'`)",
+    entry: "export * from 'tandem-editor/react'\n",
+    external: REACT,
+  },
+  {
+    variant: '`tandem-editor/react`: provider, editor, status, "Saved", people (tree-shaken, as in examples/react)',
+    entry:
+      "export { TandemDocProvider, CollaborativeEditor, ConnectionStatusBadge, SaveIndicator, PresenceList } from 'tandem-editor/react'\n",
+    external: REACT,
+  },
+]
+
+function gzip(bytes: Uint8Array): number {
+  return zlib.gzipSync(bytes, { level: 9 }).length
+}
+
+async function measure(variant: Variant): Promise<BundleSize> {
+  const project = await packedHostProject()
+  const result = await bundleFromPackage(project, variant.entry, { external: [...variant.external] })
   const output = result.outputFiles.find((file) => file.path.endsWith('.js'))
   if (!output) throw new Error(`esbuild produced no JavaScript (${result.outputFiles.map((f) => f.path).join(', ')})`)
-  const code = output.contents
+  if (!variant.external.length && Object.keys(result.metafile.inputs).some((input) => /node_modules\/react(-dom)?\//.test(input)))
+    throw new Error(`${variant.variant}: React was bundled into the framework-free entry`)
   return {
-    variant,
-    minifiedBytes: code.length,
-    gzipBytes: zlib.gzipSync(code, { level: 9 }).length,
+    variant: variant.variant,
+    excluded: variant.external.length ? variant.external.join(', ') : 'nothing',
+    minifiedBytes: output.contents.length,
+    gzipBytes: gzip(output.contents),
     inputs: Object.keys(result.metafile.inputs).length,
   }
 }
 
-/** Size of the tandem-editor package's two entries, each as one minified ESM bundle, gzipped. */
+/**
+ * Sizes of the tandem-editor package's entries as an embedder's bundler makes them: the packed
+ * tarball installed into a host project, bundled with its dependencies (Tiptap, ProseMirror,
+ * Yjs, y-websocket …) by esbuild, minified ESM, gzip -9. React and react-dom are left out of the
+ * React entry (the app has them); nothing is left out of the framework-free one.
+ */
 export const bundle: Scenario = {
   name: 'bundle',
   title: 'Embeddable editor bundle size',
   async run(ctx) {
-    const shell = scenarioShell(this.name, this.title, { entries: ['lib/index.ts', 'lib/react/index.ts'], minify: true, gzipLevel: 9 }, [])
-    const sizes = [
-      await measure('tandem-editor (lib/index.ts: mountTandem, editor, client), everything bundled', 'index.ts', []),
-      await measure('tandem-editor/react (lib/react/index.ts), react and react-dom external', 'react/index.ts', [
-        'react',
-        'react-dom',
-        'react/jsx-runtime',
-      ]),
-    ]
+    const shell = scenarioShell(this.name, this.title, { from: 'npm pack of lib/', bundler: 'esbuild', minify: true, gzipLevel: 9 }, [])
+    const project = await packedHostProject()
+    const sizes: BundleSize[] = []
+    for (const variant of VARIANTS) sizes.push(await measure(variant))
+    const css = fs.readFileSync(path.join(project.dir, 'node_modules/tandem-editor/dist/style.css'))
+    const stylesheet = { bytes: css.length, gzipBytes: gzip(css) }
     for (const size of sizes)
       ctx.log(`    bundle ${size.variant}: ${fmt(size.minifiedBytes / 1024, 1)} KB minified, ${fmt(size.gzipBytes / 1024, 1)} KB gzip`)
-    return shell.finish([], [], { sizes })
+    ctx.log(`    bundle style.css: ${fmt(stylesheet.bytes / 1024, 1)} KB, ${fmt(stylesheet.gzipBytes / 1024, 1)} KB gzip`)
+    return shell.finish([], [], { sizes, stylesheet, tarballBytes: project.tarballBytes })
   },
   tables(result): Table[] {
     const sizes = (result.data?.sizes ?? []) as BundleSize[]
+    const stylesheet = result.data?.stylesheet as { bytes: number; gzipBytes: number } | undefined
+    const tarballBytes = result.data?.tarballBytes as number | undefined
     return [
       {
-        title: 'Embeddable editor bundles (the tandem-editor entries with everything they import), esbuild minified ESM, gzip -9',
-        columns: ['variant', 'minified KB', 'gzip KB', 'input files'],
-        rows: sizes.map((s) => [s.variant, fmt(s.minifiedBytes / 1024, 1), fmt(s.gzipBytes / 1024, 1), String(s.inputs)]),
+        title:
+          'Embeddable editor bundles: the packed tandem-editor installed in a host project, bundled with its dependencies by esbuild (minified ESM, gzip -9)',
+        note:
+          'React, react-dom and scheduler are left out of the React entry (the app ships them already); nothing is left out of `tandem-editor`, which imports no React.' +
+          (tarballBytes ? ` Tarball: ${fmt(tarballBytes / 1024, 1)} KB.` : ''),
+        columns: ['variant', 'left out', 'minified KB', 'gzip KB', 'input files'],
+        rows: [
+          ...sizes.map((s) => [s.variant, s.excluded ?? '', fmt(s.minifiedBytes / 1024, 1), fmt(s.gzipBytes / 1024, 1), String(s.inputs)]),
+          ...(stylesheet
+            ? [['`tandem-editor/style.css`', '', fmt(stylesheet.bytes / 1024, 1), fmt(stylesheet.gzipBytes / 1024, 1), '1']]
+            : []),
+        ],
       },
     ]
   },

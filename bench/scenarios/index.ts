@@ -7,6 +7,7 @@ import { durability } from './durability'
 import { fanout } from './fanout'
 import { idle } from './idle'
 import { joinstorm } from './joinstorm'
+import { mount } from './mount'
 import { presence } from './presence'
 import { profile } from './profile'
 import { saturation } from './saturation'
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly Scenario[] = [
   durability,
   profile,
   browser,
+  mount,
   bundle,
 ]
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import http from 'node:http'
+import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { build } from 'esbuild'
@@ -9,6 +9,7 @@ import { type AppServer, freePort, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
 import { uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
 import { LIB_DIR, packTandemEditor, unpackTarball } from '../helpers/package'
+import { serveStatic } from '../helpers/static-server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { signToken, TEST_SECRET } from '../helpers/tokens'
 
@@ -47,23 +48,6 @@ let host: http.Server
 let hostUrl: string
 let browser: Browser
 const contexts: BrowserContext[] = []
-
-/** A static server for the host page and its bundle: no Tandem code runs on this side. */
-function serveStatic(dir: string, port: number): Promise<http.Server> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' }
-  const files = new Map(fs.readdirSync(dir).map((name) => [`/${name}`, path.join(dir, name)]))
-  const httpServer = http.createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://host').pathname
-    const file = files.get(pathname === '/' ? '/index.html' : pathname)
-    if (!file) {
-      res.writeHead(404).end()
-      return
-    }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' })
-    res.end(fs.readFileSync(file))
-  })
-  return new Promise((resolve) => httpServer.listen(port, '127.0.0.1', () => resolve(httpServer)))
-}
 
 async function bundleHostPage(): Promise<string> {
   const project = path.join(work, 'host')
