@@ -75,8 +75,16 @@ function describe(version: VersionMeta): string {
   return `${new Date(version.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
 
-/** Whether two states of one document hold the same content (state vector and deletions alike). */
+/**
+ * Whether two states of one document hold the same content (state vector and deletions alike).
+ * The state vectors are compared first, read off the stored bytes without building a document:
+ * after an edit they almost always differ, and only equal ones (say, text typed and deleted
+ * again) need the stored state applied to a scratch document to compare deletions.
+ */
 function sameState(a: Y.Snapshot, stored: Uint8Array): boolean {
+  const storedVector = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(stored))
+  if (storedVector.size !== a.sv.size) return false
+  for (const [client, clock] of a.sv) if (storedVector.get(client) !== clock) return false
   const doc = new Y.Doc()
   try {
     Y.applyUpdate(doc, stored)
