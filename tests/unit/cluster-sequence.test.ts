@@ -71,6 +71,8 @@ describe('DocSequence: what one server applied of a document’s log (C2)', () =
           expect(sequence.hasGap).toBe(false)
         },
       ),
+      // Fixed, like every property test here: the same cases on every run.
+      { seed: 20_261_202 },
     )
   })
 })

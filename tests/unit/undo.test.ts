@@ -290,6 +290,9 @@ function run(seed: number, ops: Op[], withoutFilter = false): RunResult {
   return { lost, converged: json.every((j) => j === json[0]), undone, redone, before, after }
 }
 
+/** The property's seed: fixed unless TANDEM_FUZZ_SEED asks for another draw. */
+const FUZZ_SEED = Number(process.env.TANDEM_FUZZ_SEED ?? 20261202)
+
 const property = (withoutFilter: boolean) =>
   fc.property(fc.integer(), fc.array(opArb, { maxLength: 40 }), (seed, ops) => {
     const result = run(seed, ops, withoutFilter)
@@ -332,7 +335,9 @@ describe('undo that is safe together', () => {
   })
 
   it("property: random edits by three writers, random undos and redos by A — B's and C's characters survive; A's undo-all then redo-all brings A's text back", () => {
-    fc.assert(property(false), { numRuns: 500 })
+    // A fixed seed keeps `npm test` reproducible: the same 500 cases every run, so CI is red
+    // only for a change, never for the draw. Explore other cases with TANDEM_FUZZ_SEED=<n>.
+    fc.assert(property(false), { numRuns: 500, seed: FUZZ_SEED })
   })
 
   it('regression (fast-check seed -1817942129): a block deleted and restored by undo, then undo-all and redo-all, brings the same text back', () => {
