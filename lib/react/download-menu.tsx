@@ -1,10 +1,11 @@
 'use client'
 
-import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from 'react'
+import { type KeyboardEvent, useId, useMemo, useRef, useState } from 'react'
 import { DOWNLOAD_FORMATS, type DownloadFormatInfo, downloadFileName, downloadFileText, explainContentError } from '../client/content-files'
 import { createDocsClient, type DocsClient } from '../client/docs-client'
 import { useDocTitle } from './hooks'
 import { ChevronDownIcon, DownloadIcon } from './icons'
+import { useDismissableMenu } from './use-dismissable-menu'
 
 /** Hands a file to the browser's downloads (an object URL on a clicked `<a download>`). */
 function saveFile(name: string, text: string, mimeType: string): void {
@@ -52,25 +53,13 @@ export function DownloadMenu({ docId, token, baseUrl, client: given }: DownloadM
   const menuRef = useRef<HTMLDivElement>(null)
   const menuId = useId()
 
-  useEffect(() => {
-    if (!open) return
-    menuRef.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus()
-    const onPointerDown = (event: PointerEvent) => {
-      if (rootRef.current && !rootRef.current.contains(event.target as Node)) setOpen(false)
-    }
-    const onKeyDown = (event: globalThis.KeyboardEvent) => {
-      if (event.key === 'Escape') {
-        setOpen(false)
-        buttonRef.current?.focus()
-      }
-    }
-    document.addEventListener('pointerdown', onPointerDown)
-    document.addEventListener('keydown', onKeyDown)
-    return () => {
-      document.removeEventListener('pointerdown', onPointerDown)
-      document.removeEventListener('keydown', onKeyDown)
-    }
-  }, [open])
+  useDismissableMenu({
+    open,
+    close: () => setOpen(false),
+    root: rootRef,
+    button: buttonRef,
+    onOpen: () => menuRef.current?.querySelector<HTMLButtonElement>('[role="menuitem"]')?.focus(),
+  })
 
   const download = async (info: DownloadFormatInfo) => {
     if (busy) return

@@ -3,6 +3,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { createDocsClient, DocsApiError, type DocsClient } from '../client/docs-client'
 import { CheckIcon, EyeIcon, LinkIcon, PencilIcon } from './icons'
+import { useDismissableMenu } from './use-dismissable-menu'
 
 type LinkRole = 'editor' | 'viewer'
 
@@ -109,25 +110,13 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
     [],
   )
 
-  useEffect(() => {
-    if (!open) return
-    firstItemRef.current?.focus()
-    const onPointerDown = (event: PointerEvent) => {
-      if (rootRef.current && !rootRef.current.contains(event.target as Node)) setOpen(false)
-    }
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') {
-        setOpen(false)
-        buttonRef.current?.focus()
-      }
-    }
-    document.addEventListener('pointerdown', onPointerDown)
-    document.addEventListener('keydown', onKeyDown)
-    return () => {
-      document.removeEventListener('pointerdown', onPointerDown)
-      document.removeEventListener('keydown', onKeyDown)
-    }
-  }, [open])
+  useDismissableMenu({
+    open,
+    close: () => setOpen(false),
+    root: rootRef,
+    button: buttonRef,
+    onOpen: () => firstItemRef.current?.focus(),
+  })
 
   // In open mode the server explains why there are no view-only links; ask it once.
   useEffect(() => {
