@@ -3,12 +3,15 @@ import {
   DocumentDeletedError,
   type DocumentMeta,
   type EnsureOptions,
+  type FileMeta,
   type MergeUpdates,
+  type NewFile,
   type NewVersion,
   type PendingUpdate,
   type SaveVersionOptions,
   type Storage,
   type StoredDocument,
+  type StoredFile,
   type StoredVersion,
   type VersionMeta,
 } from './storage'
@@ -19,6 +22,12 @@ interface MemoryDocument {
   updates: Uint8Array[]
   /** Oldest first (save order). */
   versions: StoredVersion[]
+  /** Save order. */
+  files: Map<string, StoredFile>
+}
+
+function withoutData({ data: _data, ...meta }: StoredFile): FileMeta {
+  return meta
 }
 
 function withoutState({ state: _state, ...meta }: StoredVersion): VersionMeta {
@@ -147,6 +156,35 @@ export class MemoryStorage implements Storage {
     return before - doc.versions.length
   }
 
+  async saveFile(docId: string, file: NewFile): Promise<{ meta: FileMeta; created: boolean }> {
+    this.assertOpen()
+    const doc = this.docs.get(docId)
+    if (!doc) throw new DocumentDeletedError(docId)
+    const existing = doc.files.get(file.id)
+    if (existing) return { meta: withoutData(existing), created: false }
+    const stored: StoredFile = {
+      id: file.id,
+      type: file.type,
+      declaredType: file.declaredType,
+      name: file.name,
+      createdAt: file.createdAt,
+      size: file.data.length,
+      data: file.data.slice(),
+    }
+    doc.files.set(file.id, stored)
+    return { meta: withoutData(stored), created: true }
+  }
+
+  async getFile(docId: string, fileId: string): Promise<StoredFile | null> {
+    this.assertOpen()
+    return this.docs.get(docId)?.files.get(fileId) ?? null
+  }
+
+  async listFiles(docId: string): Promise<FileMeta[]> {
+    this.assertOpen()
+    return [...(this.docs.get(docId)?.files.values() ?? [])].map(withoutData)
+  }
+
   async isDeleted(docId: string): Promise<boolean> {
     this.assertOpen()
     return this.tombstones.has(docId)
@@ -163,7 +201,7 @@ export class MemoryStorage implements Storage {
   private upsert(docId: string, now: number): MemoryDocument {
     let doc = this.docs.get(docId)
     if (!doc) {
-      doc = { meta: { id: docId, title: '', createdAt: now, updatedAt: now }, snapshot: null, updates: [], versions: [] }
+      doc = { meta: { id: docId, title: '', createdAt: now, updatedAt: now }, snapshot: null, updates: [], versions: [], files: new Map() }
       this.docs.set(docId, doc)
     }
     return doc

@@ -149,6 +149,27 @@ export const MIGRATIONS: readonly Migration[] = [
     // tandem_append writing the marks in the append's own statement.
     sql: outboxMigrationSql(DOC_LOCK),
   },
+  {
+    version: 6,
+    name: 'files',
+    // Images uploaded into a document (server rules F1–F8): the id is derived from the bytes, so
+    // the same image uploaded twice to one document is stored once. seq keeps the save order.
+    // Deleted with their document, untouched by compaction, versions and restores.
+    sql: `
+      CREATE TABLE files (
+        seq bigserial PRIMARY KEY,
+        doc_id text NOT NULL,
+        id text NOT NULL,
+        type text NOT NULL,
+        declared_type text,
+        name text,
+        created_at bigint NOT NULL,
+        size integer NOT NULL,
+        data bytea NOT NULL,
+        UNIQUE (doc_id, id)
+      );
+    `,
+  },
 ]
 
 /**

@@ -6,13 +6,16 @@ import {
   DocumentDeletedError,
   type DocumentMeta,
   type EnsureOptions,
+  type FileMeta,
   type MergeUpdates,
+  type NewFile,
   type NewVersion,
   type PendingUpdate,
   type SaveVersionOptions,
   type SequencedDocument,
   type SequencedStorage,
   type StoredDocument,
+  type StoredFile,
   type StoredVersion,
   type UpdatesSince,
   type VersionMeta,
@@ -85,6 +88,21 @@ function toVersionMeta(row: VersionRow): VersionMeta {
   const author =
     row.author_name === null ? null : row.author_id === null ? { name: row.author_name } : { name: row.author_name, id: row.author_id }
   return { id: row.id, name: row.name, author, createdAt: Number(row.created_at), automatic: row.automatic, size: row.size }
+}
+
+interface FileRow {
+  id: string
+  type: string
+  declared_type: string | null
+  name: string | null
+  created_at: string
+  size: number
+}
+
+const FILE_COLUMNS = 'id, type, declared_type, name, created_at, size'
+
+function toFileMeta(row: FileRow): FileMeta {
+  return { id: row.id, type: row.type, declaredType: row.declared_type, name: row.name, createdAt: Number(row.created_at), size: row.size }
 }
 
 /** pg returns Buffers; the contract promises plain Uint8Arrays (same memory). */
@@ -346,6 +364,7 @@ export class PostgresStorage implements SequencedStorage {
       await client.query('DELETE FROM updates WHERE doc_id = $1', [docId])
       await client.query('DELETE FROM snapshots WHERE doc_id = $1', [docId])
       await client.query('DELETE FROM versions WHERE doc_id = $1', [docId])
+      await client.query('DELETE FROM files WHERE doc_id = $1', [docId])
       await client.query(
         `INSERT INTO tombstones (doc_id, deleted_at, last_seq) VALUES ($1, $2, $3)
          ON CONFLICT (doc_id) DO UPDATE SET deleted_at = excluded.deleted_at, last_seq = excluded.last_seq`,
@@ -430,6 +449,38 @@ export class PostgresStorage implements SequencedStorage {
     if (versionIds.length === 0) return 0
     const { rowCount } = await this.pool.query('DELETE FROM versions WHERE doc_id = $1 AND id = ANY($2)', [docId, [...versionIds]])
     return rowCount ?? 0
+  }
+
+  async saveFile(docId: string, file: NewFile): Promise<{ meta: FileMeta; created: boolean }> {
+    return this.transaction(async (client) => {
+      // Shared: saves of one document run side by side, but never across its deletion.
+      await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [DOC_LOCK, docId])
+      const exists = await client.query('SELECT 1 FROM documents WHERE id = $1', [docId])
+      if (exists.rowCount !== 1) throw new DocumentDeletedError(docId)
+      const inserted = await client.query(
+        `INSERT INTO files (doc_id, id, type, declared_type, name, created_at, size, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (doc_id, id) DO NOTHING`,
+        [docId, file.id, file.type, file.declaredType, file.name, file.createdAt, file.data.length, buffer(file.data)],
+      )
+      const { rows } = await client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE doc_id = $1 AND id = $2`, [docId, file.id])
+      const row = rows[0]
+      if (!row) throw new Error(`file ${file.id} of ${docId} vanished while being saved`)
+      return { meta: toFileMeta(row), created: inserted.rowCount === 1 }
+    })
+  }
+
+  async getFile(docId: string, fileId: string): Promise<StoredFile | null> {
+    const { rows } = await this.pool.query<FileRow & { data: Buffer }>(
+      `SELECT ${FILE_COLUMNS}, data FROM files WHERE doc_id = $1 AND id = $2`,
+      [docId, fileId],
+    )
+    const row = rows[0]
+    return row ? { ...toFileMeta(row), data: bytes(row.data) } : null
+  }
+
+  async listFiles(docId: string): Promise<FileMeta[]> {
+    const { rows } = await this.pool.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE doc_id = $1 ORDER BY seq`, [docId])
+    return rows.map(toFileMeta)
   }
 
   async isDeleted(docId: string): Promise<boolean> {

@@ -9,12 +9,15 @@ import {
   DocumentDeletedError,
   type DocumentMeta,
   type EnsureOptions,
+  type FileMeta,
   type MergeUpdates,
+  type NewFile,
   type NewVersion,
   type PendingUpdate,
   type SaveVersionOptions,
   type Storage,
   type StoredDocument,
+  type StoredFile,
   type StoredVersion,
   type VersionMeta,
 } from './storage'
@@ -80,6 +83,18 @@ CREATE TABLE IF NOT EXISTS versions (
   UNIQUE (doc_id, id)
 );
 CREATE INDEX IF NOT EXISTS versions_by_time ON versions (doc_id, created_at DESC, seq DESC);
+CREATE TABLE IF NOT EXISTS files (
+  seq INTEGER PRIMARY KEY,
+  doc_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  declared_type TEXT,
+  name TEXT,
+  created_at INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  UNIQUE (doc_id, id)
+);
 `
 
 /**
@@ -91,6 +106,26 @@ const TEMP_TOMBSTONES = `CREATE TEMP TABLE IF NOT EXISTS tombstones (doc_id TEXT
 const TEMP_VERSIONS = `CREATE TEMP TABLE IF NOT EXISTS versions (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL,
   id TEXT NOT NULL, name TEXT, author_name TEXT, author_id TEXT, created_at INTEGER NOT NULL,
   automatic INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE (doc_id, id))`
+
+/** Likewise for a file written before files existed. */
+const TEMP_FILES = `CREATE TEMP TABLE IF NOT EXISTS files (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, id TEXT NOT NULL,
+  type TEXT NOT NULL, declared_type TEXT, name TEXT, created_at INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL,
+  UNIQUE (doc_id, id))`
+
+interface FileRow {
+  id: string
+  type: string
+  declared_type: string | null
+  name: string | null
+  created_at: number
+  size: number
+}
+
+const FILE_COLUMNS = 'id, type, declared_type, name, created_at, size'
+
+function toFileMeta(row: FileRow): FileMeta {
+  return { id: row.id, type: row.type, declaredType: row.declared_type, name: row.name, createdAt: row.created_at, size: row.size }
+}
 
 interface VersionRow {
   id: string
@@ -160,6 +195,8 @@ export class SqliteStorage implements Storage {
       if (!hasTombstones) this.db.exec(TEMP_TOMBSTONES)
       const hasVersions = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'versions'`).get()
       if (!hasVersions) this.db.exec(TEMP_VERSIONS)
+      const hasFiles = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'`).get()
+      if (!hasFiles) this.db.exec(TEMP_FILES)
     } else {
       fs.mkdirSync(options.dataDir, { recursive: true })
       // First, so that a second server refuses before it touches the database at all.
@@ -220,6 +257,16 @@ export class SqliteStorage implements Storage {
       getVersionMeta: this.db.prepare<[string, string], VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions WHERE doc_id = ? AND id = ?`),
       deleteVersion: this.db.prepare(`DELETE FROM versions WHERE doc_id = ? AND id = ?`),
       deleteAllVersions: this.db.prepare(`DELETE FROM versions WHERE doc_id = ?`),
+      insertFile: this.db.prepare(
+        `INSERT INTO files (doc_id, id, type, declared_type, name, created_at, size, data)
+         VALUES (@docId, @id, @type, @declaredType, @name, @createdAt, @size, @data) ON CONFLICT (doc_id, id) DO NOTHING`,
+      ),
+      getFileMeta: this.db.prepare<[string, string], FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE doc_id = ? AND id = ?`),
+      getFile: this.db.prepare<[string, string], FileRow & { data: Buffer }>(
+        `SELECT ${FILE_COLUMNS}, data FROM files WHERE doc_id = ? AND id = ?`,
+      ),
+      listFiles: this.db.prepare<[string], FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE doc_id = ? ORDER BY seq`),
+      deleteAllFiles: this.db.prepare(`DELETE FROM files WHERE doc_id = ?`),
     }
     this.outbox = options.readonly ? null : new SqliteOutboxWriter(this.db)
   }
@@ -360,6 +407,7 @@ export class SqliteStorage implements Storage {
       this.statements.deleteUpdates.run(docId)
       this.statements.deleteSnapshot.run(docId)
       this.statements.deleteAllVersions.run(docId)
+      this.statements.deleteAllFiles.run(docId)
       const existed = this.statements.deleteDocument.run(docId).changes === 1
       if (existed) {
         this.statements.putTombstone.run(docId, now)
@@ -418,6 +466,35 @@ export class SqliteStorage implements Storage {
       for (const id of versionIds) removed += this.statements.deleteVersion.run(docId, id).changes
       return removed
     })()
+  }
+
+  async saveFile(docId: string, file: NewFile): Promise<{ meta: FileMeta; created: boolean }> {
+    return this.db.transaction(() => {
+      if (!this.statements.getDocument.get(docId)) throw new DocumentDeletedError(docId)
+      const created =
+        this.statements.insertFile.run({
+          docId,
+          id: file.id,
+          type: file.type,
+          declaredType: file.declaredType,
+          name: file.name,
+          createdAt: file.createdAt,
+          size: file.data.length,
+          data: file.data,
+        }).changes === 1
+      const row = this.statements.getFileMeta.get(docId, file.id)
+      if (!row) throw new Error(`file ${file.id} of ${docId} vanished while being saved`)
+      return { meta: toFileMeta(row), created }
+    })()
+  }
+
+  async getFile(docId: string, fileId: string): Promise<StoredFile | null> {
+    const row = this.statements.getFile.get(docId, fileId)
+    return row ? { ...toFileMeta(row), data: bytes(row.data) } : null
+  }
+
+  async listFiles(docId: string): Promise<FileMeta[]> {
+    return this.statements.listFiles.all(docId).map(toFileMeta)
   }
 
   async isDeleted(docId: string): Promise<boolean> {

@@ -23,6 +23,13 @@
  *   document already has an automatic version created at or after that time — checked and
  *   inserted atomically, so servers sharing a database never both save the same automatic
  *   version. `listVersions` is newest first (creation time, then save order).
+ * - Files (images uploaded into a document, server rules F1–F8) belong to their document too:
+ *   `saveFile` stores one for an existing document (DocumentDeletedError when it is deleted or
+ *   was never stored), keyed by its id; saving an id the document already has stores nothing
+ *   and answers the stored one (`created` false), so a content-derived id deduplicates.
+ *   `deleteDocument` removes the document's files in the same transaction; nothing else does
+ *   (compaction, versions and restores never touch them: a restored version's images still
+ *   load). `getFile` answers null for an unknown id or another document's file.
  * Revocations are not documents: they have a store of their own (revocation-store.ts).
  */
 /** `ensureDocument` on a deleted (tombstoned) document without `recreate`. */
@@ -111,6 +118,32 @@ export interface SaveVersionOptions {
   readonly skipIfAutomaticSince?: number
 }
 
+/** A file to store: `type` is what the server sniffed from the bytes, `declaredType` what the uploader said. */
+export interface NewFile {
+  readonly id: string
+  readonly type: string
+  readonly declaredType: string | null
+  readonly name: string | null
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+  readonly data: Uint8Array
+}
+
+/** A stored file without its bytes. */
+export interface FileMeta {
+  readonly id: string
+  readonly type: string
+  readonly declaredType: string | null
+  readonly name: string | null
+  readonly createdAt: number
+  /** Bytes of the data. */
+  readonly size: number
+}
+
+export interface StoredFile extends FileMeta {
+  readonly data: Uint8Array
+}
+
 export interface Storage {
   /** Stores a batch of updates (possibly for many documents) in one transaction. */
   append(batch: readonly PendingUpdate[], now: number): Promise<void>
@@ -146,6 +179,16 @@ export interface Storage {
   renameVersion(docId: string, versionId: string, name: string): Promise<VersionMeta | null>
   /** Removes these versions of the document (thinning); resolves with how many were removed. */
   deleteVersions(docId: string, versionIds: readonly string[]): Promise<number>
+  /**
+   * Stores a file of an existing document; when the document already has a file with this id,
+   * stores nothing and answers that one with `created` false. Rejects with DocumentDeletedError
+   * when the document is deleted or was never stored.
+   */
+  saveFile(docId: string, file: NewFile): Promise<{ meta: FileMeta; created: boolean }>
+  /** The file with its bytes; null when the document has no file with this id. */
+  getFile(docId: string, fileId: string): Promise<StoredFile | null>
+  /** The document's files without their bytes, oldest first. */
+  listFiles(docId: string): Promise<FileMeta[]>
   /**
    * Runs `fn` holding the document's seed lock across every process sharing this storage
    * (server/documents/seed-lock.ts). Only a backend several servers share has it (PostgreSQL);

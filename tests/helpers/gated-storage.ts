@@ -2,6 +2,7 @@ import type {
   CompactionResult,
   EnsureOptions,
   MergeUpdates,
+  NewFile,
   NewVersion,
   PendingUpdate,
   SaveVersionOptions,
@@ -117,6 +118,15 @@ export class GatedStorage implements Storage {
   }
   renameVersion(docId: string, versionId: string, name: string) {
     return this.inner.renameVersion(docId, versionId, name)
+  }
+  saveFile(docId: string, file: NewFile) {
+    return this.inner.saveFile(docId, file)
+  }
+  getFile(docId: string, fileId: string) {
+    return this.inner.getFile(docId, fileId)
+  }
+  listFiles(docId: string) {
+    return this.inner.listFiles(docId)
   }
   deleteVersions(docId: string, versionIds: readonly string[]) {
     return this.inner.deleteVersions(docId, versionIds)

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryStorage } from '../../server/storage/memory'
 import { PostgresStorage } from '../../server/storage/postgres'
 import { SqliteStorage } from '../../server/storage/sqlite'
-import { DocumentDeletedError, type NewVersion, type Storage } from '../../server/storage/storage'
+import { DocumentDeletedError, type NewFile, type NewVersion, type Storage } from '../../server/storage/storage'
 import { createTestDatabase, postgresAvailability } from '../helpers/postgres'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 
@@ -372,6 +372,80 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
       size: 3,
       state: u(10, 1, 2),
     })
+  })
+
+  const pngFile = (id: string, data: Uint8Array, createdAt = 1): NewFile => ({
+    id,
+    type: 'image/png',
+    declaredType: 'image/x-declared',
+    name: 'cat.png',
+    createdAt,
+    data,
+  })
+
+  it('[F5] saveFile stores a file of an existing document; getFile returns its bytes and types, listFiles its metadata', async () => {
+    await start()
+    await storage.ensureDocument('a', 1)
+    const data = u(137, 80, 78, 71, 1, 2, 3)
+    const saved = await storage.saveFile('a', pngFile('f1', data, 5))
+    expect(saved).toEqual({
+      created: true,
+      meta: { id: 'f1', type: 'image/png', declaredType: 'image/x-declared', name: 'cat.png', createdAt: 5, size: 7 },
+    })
+    data[0] = 0 // the stored copy is the backend's own
+    const got = await storage.getFile('a', 'f1')
+    expect(got?.data).toEqual(u(137, 80, 78, 71, 1, 2, 3))
+    expect({ ...got, data: undefined }).toEqual({ ...saved.meta, data: undefined })
+    await storage.saveFile('a', { ...pngFile('f2', u(9), 6), declaredType: null, name: null })
+    expect((await storage.listFiles('a')).map((f) => [f.id, f.declaredType, f.name])).toEqual([
+      ['f1', 'image/x-declared', 'cat.png'],
+      ['f2', null, null],
+    ])
+    expect(await storage.getFile('a', 'missing')).toBeNull()
+    expect(await storage.getFile('other', 'f1')).toBeNull()
+  })
+
+  it('[F5] saving an id the document already has stores nothing and answers the stored file', async () => {
+    await start()
+    await storage.ensureDocument('a', 1)
+    await storage.ensureDocument('b', 1)
+    await storage.saveFile('a', pngFile('same', u(1, 2), 1))
+    const again = await storage.saveFile('a', { ...pngFile('same', u(1, 2), 9), name: 'other.png' })
+    expect(again.created).toBe(false)
+    expect(again.meta.name).toBe('cat.png')
+    expect(again.meta.createdAt).toBe(1)
+    // The same id in another document is that document's own file.
+    expect((await storage.saveFile('b', pngFile('same', u(1, 2), 3))).created).toBe(true)
+    expect(await storage.listFiles('a')).toHaveLength(1)
+  })
+
+  it('[F6] files survive compaction and versions, are deleted with their document, and a deleted document gains none', async () => {
+    await start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    await storage.saveFile('a', pngFile('f1', u(7)))
+    await storage.compact('a', concat)
+    await storage.saveVersion('a', { id: 'v1', name: null, author: null, createdAt: 2, automatic: false, state: u(1) })
+    expect((await storage.getFile('a', 'f1'))?.data).toEqual(u(7))
+    expect(await storage.deleteDocument('a', 3)).toBe(true)
+    expect(await storage.getFile('a', 'f1')).toBeNull()
+    expect(await storage.listFiles('a')).toEqual([])
+    await expect(storage.saveFile('a', pngFile('f2', u(8)))).rejects.toBeInstanceOf(DocumentDeletedError)
+    await expect(storage.saveFile('never-stored', pngFile('f3', u(8)))).rejects.toBeInstanceOf(DocumentDeletedError)
+    // Re-created, the document starts without files.
+    await storage.ensureDocument('a', 4, { recreate: true })
+    expect(await storage.listFiles('a')).toEqual([])
+  })
+
+  it.runIf(persistent)('[F5] files survive closing and reopening', async () => {
+    await start()
+    if (!backend.reopen) throw new Error('unreachable: persistent backends reopen')
+    await storage.ensureDocument('a', 1)
+    const data = new Uint8Array(300_000).map((_, i) => i % 251)
+    await storage.saveFile('a', pngFile('big', data))
+    await storage.close()
+    const again = await backend.reopen()
+    open.push(again)
+    expect((await again.getFile('a', 'big'))?.data).toEqual(data)
   })
 
   it('ping answers while open', async () => {
