@@ -148,6 +148,22 @@ const SETTINGS = {
     schema: int(1024).default(10 * 1024 * 1024),
     description: 'Largest WebSocket message accepted; larger ones close the connection with 1009.',
   },
+  maxUploadBytes: {
+    flag: 'max-upload-bytes',
+    env: 'TANDEM_MAX_UPLOAD_BYTES',
+    schema: int(1024).default(10 * 1024 * 1024),
+    description: 'Largest image uploaded (or fetched from a URL) into a document; larger is refused with 413.',
+  },
+  filesAllowPrivate: {
+    flag: 'files-allow-private',
+    env: 'TANDEM_FILES_ALLOW_PRIVATE',
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+    description:
+      'Let the server fetch images by URL from loopback, private, link-local and CGNAT addresses (local use and tests; refused otherwise).',
+  },
   heartbeatMs: {
     flag: 'heartbeat-ms',
     env: 'TANDEM_HEARTBEAT_MS',

@@ -15,6 +15,7 @@ import { SeedLocks } from './documents/seed-lock'
 import { AdminApi } from './http/admin-api'
 import { clientAddressResolver } from './http/client-address'
 import { DocsApi } from './http/docs-api'
+import { FilesApi } from './http/files-api'
 import { type Fallbacks, HttpListener } from './http/listener'
 import { createHttpRoutes } from './http/router'
 import { TokenApi } from './http/token-api'
@@ -95,6 +96,9 @@ export interface TandemServer {
   /** Graceful stop: the shutdown sequence of `server/shutdown.ts`, run once. */
   close(): Promise<void>
 }
+
+/** Time a remote server has to send an image the files API was asked to fetch (F7). */
+const REMOTE_IMAGE_TIMEOUT_MS = 10_000
 
 function createTokenService(config: Config): TokenService | null {
   if (config.authSecret) return new TokenService({ kind: 'secret', secret: config.authSecret })
@@ -244,6 +248,14 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
       tokenApi,
       now,
       versionsApi: new VersionsApi({ storage, versions, auth }),
+      filesApi: new FilesApi({
+        storage,
+        auth,
+        now,
+        maxUploadBytes: config.maxUploadBytes,
+        allowPrivate: config.filesAllowPrivate,
+        fetchTimeoutMs: REMOTE_IMAGE_TIMEOUT_MS,
+      }),
       contentWriter: new ContentWriter({ rooms, seedLocks: new SeedLocks(storage) }),
     }),
     tokenApi,

@@ -56,6 +56,17 @@ export class Authenticator {
     return this.check(await this.tokens.verify(bearerToken(request)), docId, needed)
   }
 
+  /**
+   * For reading a document's file (server rule F4): the token from `Authorization: Bearer` or,
+   * because an <img> cannot send headers, from `?token=`. Only file reads take a query token:
+   * they change nothing, and every other call keeps tokens out of URLs.
+   */
+  async authorizeFileRead(request: IncomingMessage, docId: string): Promise<Identity | null> {
+    if (!this.tokens) return null
+    const query = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token')
+    return this.check(await this.tokens.verify(bearerToken(request) ?? query), docId, 'viewer')
+  }
+
   private check(identity: Identity, docId: string | null, needed: Role): Identity {
     if (this.revocations.isRevoked(identity, docId)) throw new AuthError('Revoked')
     if (docId !== null && !grantsDocument(identity.docs, docId)) throw new AuthError('WrongDocument')

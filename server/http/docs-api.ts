@@ -10,6 +10,7 @@ import type { RoomManager } from '../rooms/room-manager'
 import { DocumentDeletedError, type DocumentMeta, type Storage } from '../storage/storage'
 import { readContentBody } from './content-body'
 import { CONTENT_FORMATS, CONTENT_RENDERERS, isContentFormat, sendContent } from './content-formats'
+import type { FilesApi } from './files-api'
 import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
 import type { TokenApi } from './token-api'
 import type { VersionsApi } from './versions-api'
@@ -36,6 +37,7 @@ import type { VersionsApi } from './versions-api'
  *          …/content?ifEmpty=true only if the content is empty, else 409 NotEmpty: of racing
  *                                 seeds exactly one wins, across a cluster too
  *          /api/docs/<id>/versions…  the version history (versions-api.ts)
+ *          /api/docs/<id>/files…     images shown in the document (files-api.ts)
  * A deleted document stays deleted (L7): reads answer 404 like for any unknown id, creating
  * it again (PUT, or POST with its id) answers 410 Gone with reason "Deleted", and only
  * `PUT {"recreate": true}` brings it back, empty (201).
@@ -50,6 +52,7 @@ export interface DocsApiDeps {
   readonly auth: Authenticator
   readonly tokenApi: TokenApi
   readonly versionsApi: VersionsApi
+  readonly filesApi: FilesApi
   readonly contentWriter: ContentWriter
   readonly now: () => number
 }
@@ -110,6 +113,7 @@ export class DocsApi {
       return this.writeContent(req, res, url, id, mode, author)
     }
     if (sub === 'versions') return this.deps.versionsApi.handle(req, res, url, id, extra)
+    if (sub === 'files') return this.deps.filesApi.handle(req, res, url, id, extra)
     if (sub !== undefined) {
       if (sub !== 'links' || extra.length > 0) throw new HttpError(404, 'no such endpoint')
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /api/docs/<id>/links`)
