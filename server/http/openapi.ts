@@ -7,7 +7,11 @@
  * must answer 405. An endpoint that changes without this file changing fails that test.
  */
 
+import { IMAGE_TYPES } from '../files/sniff'
+
 type Schema = Record<string, unknown>
+
+const IMAGE_MEDIA_TYPES = [...IMAGE_TYPES]
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 
@@ -224,6 +228,21 @@ const schemas: Record<string, Schema> = {
       lastError: { type: ['string', 'null'] },
       nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
       finishedAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  UploadedFile: {
+    type: 'object',
+    required: ['id', 'url', 'type', 'size'],
+    additionalProperties: false,
+    properties: {
+      id: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_-]{32}$',
+        description: 'Derived from the bytes: the same image in one document is one file',
+      },
+      url: { type: 'string', description: 'Where it is served, relative to the server: /api/docs/{id}/files/{fileId}' },
+      type: { enum: IMAGE_MEDIA_TYPES, description: 'What the bytes are (sniffed), whatever the upload declared' },
+      size: { type: 'integer', minimum: 1 },
     },
   },
   RevocationResult: {
@@ -452,6 +471,64 @@ const paths: Record<string, Record<string, unknown>> = {
         ...authErrors,
         '404': errorResponse('No such document'),
         '409': errorResponse('View-only links need auth on, or this server cannot mint tokens'),
+      },
+    },
+  },
+  '/api/docs/{id}/files': {
+    parameters: [docIdParam],
+    post: {
+      operationId: 'uploadFile',
+      summary:
+        'Add an image to the document: its bytes as the body, or JSON {url} to have the server fetch one (F1, F7). ' +
+        'Accepted by what the bytes are (PNG, JPEG, GIF, WebP, AVIF), never by the declared type or name; SVG is refused',
+      parameters: [{ name: 'name', in: 'query', required: false, description: 'The file name, for downloads', schema: { type: 'string' } }],
+      requestBody: {
+        required: true,
+        content: {
+          ...Object.fromEntries(IMAGE_MEDIA_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+          'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['url'],
+              additionalProperties: false,
+              properties: {
+                url: { type: 'string', format: 'uri', description: 'http(s); loopback and private addresses refused by default' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': respond('The same image was already in the document', ref('UploadedFile')),
+        '201': respond('Stored (the document is created if missing)', ref('UploadedFile')),
+        '400': errorResponse('Empty body, bad JSON, or a URL that is not http(s) or points at a refused address (reason UrlRefused)'),
+        ...authErrors,
+        '410': errorResponse('The document was deleted (reason Deleted)'),
+        '413': errorResponse('Larger than TANDEM_MAX_UPLOAD_BYTES (default 10 MiB)'),
+        '415': errorResponse('The bytes are no accepted image (reason UnsupportedImage)'),
+        '502': errorResponse('{url}: the remote server did not answer 200 with the image in time'),
+      },
+    },
+  },
+  '/api/docs/{id}/files/{fileId}': {
+    parameters: [docIdParam, { name: 'fileId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } }],
+    get: {
+      operationId: 'getFile',
+      summary:
+        'The image, as the type its bytes are, with X-Content-Type-Options: nosniff, a sandboxing Content-Security-Policy ' +
+        'and immutable caching (F3). Any role reads; with auth on the token may also come as ?token= (for <img>, F4). HEAD too',
+      parameters: [
+        { name: 'token', in: 'query', required: false, description: 'The bearer token, for <img> tags', schema: { type: 'string' } },
+      ],
+      responses: {
+        '200': {
+          description: 'The image',
+          content: Object.fromEntries(IMAGE_MEDIA_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+        },
+        '304': { description: 'If-None-Match named its ETag' },
+        ...authErrors,
+        '404': errorResponse('No such file in this document'),
       },
     },
   },

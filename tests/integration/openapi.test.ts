@@ -35,6 +35,9 @@ interface Operation {
 
 type OpenApi = { openapi: string; info: { version: string }; paths: Record<string, Record<string, unknown>>; components: object }
 
+/** A 1×1 GIF: the smallest image the files API takes. */
+const GIF = Uint8Array.from(atob('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=='), (c) => c.charCodeAt(0))
+
 /** Example calls per operation id: the happy path and the documented failures worth proving. */
 const CALLS: Record<string, readonly Call[]> = {
   health: [{ path: '/healthz' }],
@@ -109,6 +112,22 @@ const CALLS: Record<string, readonly Call[]> = {
     { path: '/api/docs/oa-doc/links', body: { role: 'owner' } },
     { path: '/api/docs/oa-missing/links', body: { role: 'editor' } },
   ],
+  uploadFile: [
+    { path: '/api/docs/oa-doc/files?name=dot.gif', body: GIF, contentType: 'image/gif' },
+    { path: '/api/docs/oa-doc/files', body: GIF, contentType: 'image/gif' },
+    { path: '/api/docs/oa-doc/files', body: '<html><script>alert(1)</script>', contentType: 'image/png' },
+    { path: '/api/docs/oa-doc/files', body: new Uint8Array(0), contentType: 'image/png' },
+    { path: '/api/docs/oa-doc/files', body: new Uint8Array(11 * 1024 * 1024).fill(0x47), contentType: 'image/gif' },
+    { path: '/api/docs/oa-doc/files', body: { url: 'http://127.0.0.1:9/cat.png' } },
+    { path: '/api/docs/oa-gone/files', body: GIF, contentType: 'image/gif' },
+    { path: '/api/docs/oa-doc/files', body: GIF, contentType: 'image/gif', who: 'viewer' },
+  ],
+  getFile: [
+    { path: '/api/docs/oa-doc/files/{fileId}' },
+    { path: '/api/docs/oa-doc/files/{fileId}', ifNoneMatch: 'current' },
+    { path: '/api/docs/oa-doc/files/{fileId}', who: 'nobody' },
+    { path: '/api/docs/oa-doc/files/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+  ],
   listVersions: [{ path: '/api/docs/oa-doc/versions' }, { path: '/api/docs/oa-missing/versions' }],
   createVersion: [
     { path: '/api/docs/oa-doc/versions', body: { name: 'Named' } },
@@ -181,6 +200,7 @@ beforeAll(async () => {
   for (const id of ['oa-doc', 'oa-delete-me', 'oa-gone'])
     expect((await call('put', { path: `/api/docs/${id}`, body: {} })).status).toBe(201)
   expect((await call('delete', { path: '/api/docs/oa-gone' })).status).toBe(204)
+  made.fileId = ((await call('post', { path: '/api/docs/oa-doc/files', body: GIF, contentType: 'image/gif' })).json as { id: string }).id
   made.versionId = ((await call('post', { path: '/api/docs/oa-doc/versions', body: { name: 'First' } })).json as { id: string }).id
   for (const key of ['webhookId', 'spareWebhookId']) {
     const hook = await call('post', { path: '/api/admin/webhooks', who: 'admin', body: { url: 'http://127.0.0.1:9/hook' } })
@@ -196,17 +216,20 @@ afterAll(async () => {
 
 async function call(method: Method, { path, who = 'editor', body, contentType, accept, ifNoneMatch }: Call) {
   const headers: Record<string, string> = {}
-  if (ifNoneMatch) headers['if-none-match'] = (await fetch(`${running.httpUrl}${path}`)).headers.get('etag') ?? ''
   const token = tokens[who]
+  const concrete = path.replace(/\{(\w+)\}/g, (_, key: string) => made[key] ?? `{${key}}`)
+  if (ifNoneMatch) {
+    const current = await fetch(`${running.httpUrl}${concrete}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+    headers['if-none-match'] = current.headers.get('etag') ?? ''
+  }
   if (token) headers.authorization = `Bearer ${token}`
   if (accept) headers.accept = accept
-  let payload: string | undefined
+  let payload: string | Uint8Array | undefined
   if (body !== undefined) {
     headers['content-type'] = contentType ?? 'application/json'
-    payload = typeof body === 'string' ? body : JSON.stringify(body)
+    payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)
   }
-  const concrete = path.replace(/\{(\w+)\}/g, (_, key: string) => made[key] ?? `{${key}}`)
-  const res = await fetch(`${running.httpUrl}${concrete}`, { method: method.toUpperCase(), headers, body: payload })
+  const res = await fetch(`${running.httpUrl}${concrete}`, { method: method.toUpperCase(), headers, body: payload as BodyInit | undefined })
   const bytes = new Uint8Array(await res.arrayBuffer())
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim()
   const text = new TextDecoder().decode(bytes)
@@ -268,7 +291,8 @@ describe('the OpenAPI description (/api/openapi.json)', () => {
           mismatches.push(`${where}: media type ${res.type} not documented`)
           continue
         }
-        const value = res.type === 'application/json' ? res.json : res.type === 'application/octet-stream' ? undefined : res.text
+        const binary = res.type === 'application/octet-stream' || res.type.startsWith('image/')
+        const value = res.type === 'application/json' ? res.json : binary ? undefined : res.text
         const problem = value === undefined ? null : check(media.schema, value)
         if (problem) mismatches.push(`${where}: ${problem}`)
       }
