@@ -51,6 +51,14 @@ export {
   randomDocIdPart,
   type ShareLink,
 } from './docs-client'
+export {
+  createFilesClient,
+  type FilesClient,
+  type FilesClientOptions,
+  FileUploadError,
+  filesClientFor,
+  type UploadedFile,
+} from './files-client'
 export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, saveName, type TandemUser, USER_COLORS } from './identity'
 export { LAST_RESTORE_KEY, type LastRestore, observeLastRestore, readLastRestore } from './last-restore'
 export {

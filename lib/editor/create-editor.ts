@@ -1,5 +1,6 @@
 import { Editor } from '@tiptap/core'
 import { type ConnectionOptions, createConnection, type TandemConnection } from '../client/connection'
+import { filesClientFor } from '../client/files-client'
 import { tandemExtensions } from './extensions'
 
 export interface CollaborativeEditorOptions extends ConnectionOptions {
@@ -25,7 +26,12 @@ export function createCollaborativeEditor(options: CollaborativeEditorOptions): 
     element: options.element,
     editable: options.editable ?? true,
     autofocus: options.autofocus ?? false,
-    extensions: tandemExtensions({ doc: connection.doc, awareness: connection.awareness, user: connection.user }),
+    extensions: tandemExtensions({
+      doc: connection.doc,
+      awareness: connection.awareness,
+      user: connection.user,
+      files: filesClientFor(connection),
+    }),
   })
   let destroyed = false
   return {

@@ -3,10 +3,12 @@ import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
+import type { FilesClient } from '../client/files-client'
 import type { TandemUser } from '../client/identity'
 import { documentExtensions, documentSchema } from '../document/schema'
 import { CONTENT_FIELD } from '../protocol/document-fields'
 import { renderCaret, renderSelection } from './caret'
+import { TandemImages } from './image-upload'
 import { UndoNeutralTrailingNode } from './trailing-node'
 import { TandemUndoManager } from './undo'
 
@@ -14,6 +16,11 @@ export interface TandemExtensionOptions {
   doc: Y.Doc
   awareness: Awareness
   user: TandemUser
+  /**
+   * The document's files (lib/client/files-client.ts): with it, images can be pasted, dropped
+   * and picked (uploaded first) and load with the reader's token; without, images only show.
+   */
+  files?: FilesClient | null
 }
 
 /**
@@ -27,10 +34,11 @@ export interface TandemExtensionOptions {
  * Y.Doc: never pass `content` to a collaborative editor, or every client that opens the
  * document inserts it again.
  */
-export function tandemExtensions({ doc, awareness, user }: TandemExtensionOptions): Extensions {
+export function tandemExtensions({ doc, awareness, user, files = null }: TandemExtensionOptions): Extensions {
   return [
     ...documentExtensions({ trailingNode: false }),
     UndoNeutralTrailingNode,
+    TandemImages.configure({ files }),
     Collaboration.configure({
       document: doc,
       field: CONTENT_FIELD,

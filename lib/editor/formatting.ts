@@ -1,4 +1,5 @@
 import type { Editor } from '@tiptap/core'
+import { editorFiles, pickImage } from './image-upload'
 
 /**
  * The toolbar's actions, one list for the React toolbar and the DOM-only one (lib/mount): what
@@ -19,12 +20,13 @@ export type FormattingId =
   | 'orderedList'
   | 'blockquote'
   | 'codeBlock'
+  | 'image'
 
 export interface FormattingAction {
   id: FormattingId
   label: string
-  /** Tiptap notation: `Mod-Shift-8`. */
-  shortcut: string
+  /** Tiptap notation: `Mod-Shift-8`; absent when the action has none. */
+  shortcut?: string
   run(editor: Editor): void
   /** Absent: a command, not a toggle (no aria-pressed). */
   isActive?(editor: Editor): boolean
@@ -98,6 +100,15 @@ export const FORMATTING_GROUPS: readonly (readonly FormattingAction[])[] = [
       shortcut: 'Mod-Alt-c',
       run: (e) => e.chain().focus().toggleCodeBlock().run(),
       isActive: (e) => e.isActive('codeBlock'),
+    },
+  ],
+  [
+    {
+      id: 'image',
+      label: 'Image',
+      run: (e) => pickImage(e),
+      // Only where images can be uploaded (an editor given the document's files).
+      canRun: (e) => editorFiles(e) !== null,
     },
   ],
 ]

@@ -11,3 +11,4 @@ export {
   isApplePlatform,
   readFormattingState,
 } from './formatting'
+export { editorFiles, insertImageFiles, pickImage, TandemImages, type TandemImagesOptions } from './image-upload'

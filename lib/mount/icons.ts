@@ -21,6 +21,11 @@ export const ICONS = {
   ],
   blockquote: [path('M4 6v12'), path('M9 8h11M9 12h11M9 16h7')],
   codeBlock: [['rect', { x: '3', y: '4', width: '18', height: '16', rx: '2.5' }], path('m10 9.5-2.5 2.5 2.5 2.5M14 9.5l2.5 2.5-2.5 2.5')],
+  image: [
+    ['rect', { x: '3', y: '4', width: '18', height: '16', rx: '2.5' }],
+    ['circle', { cx: '9', cy: '9.5', r: '1.5' }],
+    path('m21 16-5-5-9 9'),
+  ],
   undo: [path('M9 14 4 9l5-5'), path('M4 9h10.5a5.5 5.5 0 0 1 0 11H11')],
   redo: [path('m15 14 5-5-5-5'), path('M20 9H9.5a5.5 5.5 0 0 0 0 11H13')],
 } satisfies Record<string, readonly IconShape[]>

@@ -27,6 +27,7 @@ const CONTENT: Record<FormattingId, () => Node> = {
   orderedList: () => icon(ICONS.orderedList),
   blockquote: () => icon(ICONS.blockquote),
   codeBlock: () => icon(ICONS.codeBlock),
+  image: () => icon(ICONS.image),
 }
 
 /**
@@ -45,8 +46,8 @@ export function createToolbar(editor: Editor): { element: HTMLElement; destroy()
         type: 'button',
         class: 'tandem-toolbar__button',
         'aria-label': action.label,
-        'aria-keyshortcuts': ariaKeyShortcuts(action.shortcut, apple),
-        title: `${action.label} (${formatShortcut(action.shortcut, apple)})`,
+        ...(action.shortcut ? { 'aria-keyshortcuts': ariaKeyShortcuts(action.shortcut, apple) } : {}),
+        title: action.shortcut ? `${action.label} (${formatShortcut(action.shortcut, apple)})` : action.label,
         tabindex: buttons.length === 0 ? '0' : '-1',
       })
       button.append(CONTENT[action.id]())

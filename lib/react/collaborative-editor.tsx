@@ -4,6 +4,7 @@ import type { Editor } from '@tiptap/core'
 import { EditorContent, useEditor } from '@tiptap/react'
 import { useEffect } from 'react'
 import type { TandemConnection } from '../client/connection'
+import { filesClientFor } from '../client/files-client'
 import { tandemExtensions } from '../editor/extensions'
 import { EditorToolbar } from './editor-toolbar'
 import { useSynced } from './hooks'
@@ -53,7 +54,12 @@ function BoundEditor({
       immediatelyRender: false,
       editable,
       autofocus,
-      extensions: tandemExtensions({ doc: connection.doc, awareness: connection.awareness, user: connection.user }),
+      extensions: tandemExtensions({
+        doc: connection.doc,
+        awareness: connection.awareness,
+        user: connection.user,
+        files: filesClientFor(connection),
+      }),
       editorProps: {
         attributes: { 'aria-label': label, 'aria-multiline': 'true', role: 'textbox', spellcheck: 'true' },
       },

@@ -9,6 +9,7 @@ import {
   BulletListIcon,
   CodeBlockIcon,
   CodeIcon,
+  ImageIcon,
   ItalicIcon,
   OrderedListIcon,
   QuoteIcon,
@@ -32,6 +33,7 @@ const CONTENT: Record<FormattingId, ReactNode> = {
   orderedList: <OrderedListIcon />,
   blockquote: <QuoteIcon />,
   codeBlock: <CodeBlockIcon />,
+  image: <ImageIcon />,
 }
 
 /**
@@ -83,8 +85,8 @@ export function EditorToolbar({ editor, className }: { editor: Editor | null; cl
                 data-active={pressed ? 'true' : undefined}
                 aria-pressed={pressed}
                 aria-label={action.label}
-                aria-keyshortcuts={ariaKeyShortcuts(action.shortcut, apple)}
-                title={`${action.label} (${formatShortcut(action.shortcut, apple)})`}
+                aria-keyshortcuts={action.shortcut ? ariaKeyShortcuts(action.shortcut, apple) : undefined}
+                title={action.shortcut ? `${action.label} (${formatShortcut(action.shortcut, apple)})` : action.label}
                 aria-disabled={!enabled || undefined}
                 tabIndex={tabIndex}
                 onMouseDown={(event) => event.preventDefault()}

@@ -156,3 +156,10 @@ export const FileIcon = () => (
     <path d="M14 3v5h5" />
   </Icon>
 )
+export const ImageIcon = () => (
+  <Icon>
+    <rect x="3" y="4" width="18" height="16" rx="2.5" />
+    <circle cx="9" cy="9.5" r="1.5" />
+    <path d="m21 16-5-5-9 9" />
+  </Icon>
+)
