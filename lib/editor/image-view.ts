@@ -119,6 +119,7 @@ export class ImageView implements NodeView {
     const { editor } = this.options
     if (pos === undefined || !editor.isEditable) return
     editor.view.dispatch(editor.state.tr.setNodeAttribute(pos, 'alt', alt === '' ? null : alt))
+    this.showAltButton()
     editor.chain().focus().setNodeSelection(pos).run()
   }
 }
