@@ -234,6 +234,37 @@ describe.each(backends)('files on $name', ({ database: usesDatabase }) => {
     expect(((await after.json()) as { reason: string }).reason).toBe('Deleted')
   })
 
+  it('[F6] restoring a version whose content shows an image brings the image back, loading', async () => {
+    const { url } = await uploadOk('files-history', JPEG, 'image/jpeg')
+    const auth = { authorization: `Bearer ${editor}` }
+    const withImage = { type: 'doc', content: [{ type: 'image', attrs: { src: url, alt: 'Before', title: null } }] }
+    const put = (body: unknown) =>
+      fetch(`${running.httpUrl}/api/docs/files-history/content`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    expect((await put(withImage)).status).toBe(200)
+    const saved = await fetch(`${running.httpUrl}/api/docs/files-history/versions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'with the picture' }),
+    })
+    const version = (await saved.json()) as { id: string }
+    expect((await put({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'No picture' }] }] })).status).toBe(200)
+    const restored = await fetch(`${running.httpUrl}/api/docs/files-history/versions/${version.id}/restore`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(restored.status).toBe(200)
+    const content = await (await read('/api/docs/files-history/content?format=markdown')).text()
+    expect(content).toContain(`![Before](${url})`)
+    const image = await read(url)
+    expect(image.status).toBe(200)
+    expect(new Uint8Array(await image.arrayBuffer())).toEqual(JPEG)
+  })
+
   it('[F7] {url} fetches a remote image (following a redirect) with the same checks and limit', async () => {
     const fetched = await upload('files-remote', JSON.stringify({ url: `${remoteUrl}/moved` }), 'application/json')
     expect(fetched.status).toBe(201)
