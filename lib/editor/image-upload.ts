@@ -1,5 +1,5 @@
 import { type Editor, Extension } from '@tiptap/core'
-import { Plugin, PluginKey, TextSelection } from '@tiptap/pm/state'
+import { NodeSelection, Plugin, PluginKey, Selection, TextSelection } from '@tiptap/pm/state'
 import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view'
 import type { FilesClient } from '../client/files-client'
 import { ImageView } from './image-view'
@@ -61,9 +61,21 @@ export async function insertImageFiles(editor: Editor, files: readonly File[], p
         uploaded.map((src) => ({ type: 'image', attrs: { src } })),
       )
       .run()
+    caretAfterInsertedImage(editor)
   }
   if (failures.length > 0) showError(editor.view, at, failures)
   return uploaded.length
+}
+
+/**
+ * Tiptap leaves the last inserted image selected; typing or pasting next would replace it. The
+ * caret goes to the text after it instead (the trailing paragraph, at the end of the document).
+ */
+function caretAfterInsertedImage(editor: Editor): void {
+  const { state, view } = editor
+  if (!(state.selection instanceof NodeSelection) || state.selection.node.type.name !== 'image') return
+  const after = Selection.near(state.doc.resolve(state.selection.to), 1)
+  if (after instanceof TextSelection) view.dispatch(state.tr.setSelection(after))
 }
 
 /**
@@ -223,15 +235,17 @@ function uploadsPlugin(editor: Editor): Plugin<DecorationSet> {
           if (!view.state.selection.empty) view.dispatch(view.state.tr.deleteSelection())
         }
         const files = [...(event.clipboardData?.files ?? [])]
-        if (files.length > 0) {
+        const html = event.clipboardData?.getData('text/html') ?? ''
+        const parsed = html ? new DOMParser().parseFromString(html, 'text/html') : null
+        // Office apps put a picture of the copied text beside its HTML: with text in the HTML,
+        // the HTML is what was copied. An image copied alone (HTML of just an <img>) is the file.
+        if (files.length > 0 && !parsed?.body.textContent?.trim()) {
           event.preventDefault()
           clearSelection()
           void insertImageFiles(editor, files)
           return true
         }
-        const html = event.clipboardData?.getData('text/html') ?? ''
-        if (!/<img/i.test(html)) return false
-        const parsed = new DOMParser().parseFromString(html, 'text/html')
+        if (!parsed || !/<img/i.test(html)) return false
         const client = editorFiles(editor)
         const foreign = [...parsed.querySelectorAll('img')].filter((img) => !client?.isOwnFile(img.getAttribute('src') ?? ''))
         if (foreign.length === 0) return false
