@@ -75,6 +75,7 @@ export {
   decodeTokenClaims,
   forgetAccessToken,
   loadAccessToken,
+  personIdFor,
   saveAccessToken,
   type TokenClaims,
   takeAccessToken,
