@@ -205,12 +205,12 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await ada.screenshot({ path: artifactPath('editor-toolbar.png') })
 
     // Share → Copy edit link copies the document's link (without ?name=) and says so. In open
-    // mode the view-only entry is disabled, with the server's explanation.
+    // mode the view-only entry is disabled, saying so in words for the person sharing.
     await ada.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
     await ada.getByTestId('share').click()
     await ada.getByTestId('share-menu').waitFor()
     await expect(ada.getByTestId('copy-view-link').isDisabled()).resolves.toBe(true)
-    await ada.getByTestId('view-link-hint').filter({ hasText: 'TANDEM_AUTH_SECRET' }).waitFor({ timeout: 15_000 })
+    await ada.getByTestId('view-link-hint').filter({ hasText: 'View-only links aren’t available on this server. Ask whoever runs it.' }).waitFor({ timeout: 15_000 })
     await ada.getByTestId('copy-edit-link').click()
     await ada.getByTestId('share').filter({ hasText: 'Link copied' }).waitFor({ timeout: 15_000 })
     await expect(ada.evaluate(() => navigator.clipboard.readText())).resolves.toBe(`${server.url}/d/${docId}`)
