@@ -210,7 +210,10 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await ada.getByTestId('share').click()
     await ada.getByTestId('share-menu').waitFor()
     await expect(ada.getByTestId('copy-view-link').isDisabled()).resolves.toBe(true)
-    await ada.getByTestId('view-link-hint').filter({ hasText: 'View-only links aren’t available on this server. Ask whoever runs it.' }).waitFor({ timeout: 15_000 })
+    await ada
+      .getByTestId('view-link-hint')
+      .filter({ hasText: 'View-only links aren’t available on this server. Ask whoever runs it.' })
+      .waitFor({ timeout: 15_000 })
     await ada.getByTestId('copy-edit-link').click()
     await ada.getByTestId('share').filter({ hasText: 'Link copied' }).waitFor({ timeout: 15_000 })
     await expect(ada.evaluate(() => navigator.clipboard.readText())).resolves.toBe(`${server.url}/d/${docId}`)
