@@ -158,6 +158,8 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
         className="tandem-button tandem-button--primary tandem-share"
         data-testid="share"
         data-state={flash ? 'copied' : 'idle'}
+        // Named even where narrow layouts hide the word and show only the icon.
+        aria-label={flash ? 'Link copied' : 'Share'}
         aria-haspopup="dialog"
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}

@@ -95,7 +95,8 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await grace.close()
     await waitForPresence(ada, (n) => !n.includes('Grace'), 10_000)
     console.log(`[e2e] a closed tab left the presence list after ${Date.now() - closedAt} ms`)
-    await ada.locator('[data-testid="activity"]', { hasText: 'Grace left' }).waitFor({ timeout: 15_000 })
+    // The feed says so once she stayed away for its grace period (15 s: a reload is no departure).
+    await ada.locator('[data-testid="activity"]', { hasText: 'Grace left' }).waitFor({ timeout: 40_000 })
 
     // The documents list shows the document under its title.
     const list = await ada.context().newPage()
