@@ -13,6 +13,7 @@ import {
   localCopyName,
   localCopyUserKey,
   peekLocalCopy,
+  personIdFor,
   roleCanWrite,
 } from 'tandem-editor'
 import {
@@ -111,7 +112,8 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   started.current = true
   if (!offline) lastCanEdit.current = canEdit
 
-  const user = { name: displayName, color: identity.color }
+  const sessionToken = state.status === 'granted' ? state.token : null
+  const user = { name: displayName, color: identity.color, id: personIdFor({ sessionToken, browserId: identity.id }) }
   return (
     <TandemDocProvider docId={docId} user={user} access={access} localCopy={{ userKey }}>
       <Workspace

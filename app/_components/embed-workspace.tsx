@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react'
 import { bindEmbedBridge, createEmbedBridge, detectHostOrigin, type EmbedBridge } from '../../lib/client/embed-bridge'
 import { embedContent } from '../../lib/client/embed-content'
 import { localCopyUserKey } from '../../lib/client/local-copy'
+import { personIdFor } from '../../lib/client/tokens'
 import { roleCanWrite } from '../../lib/protocol/access'
 import type { EmbedOrigins } from '../../lib/protocol/embed-messages'
 import {
@@ -117,7 +118,11 @@ export function EmbedWorkspace({
   return (
     <TandemDocProvider
       docId={docId}
-      user={{ name, color: hostUser?.color ?? identity.color }}
+      user={{
+        name,
+        color: hostUser?.color ?? identity.color,
+        id: personIdFor({ sessionToken: state.status === 'granted' ? state.token : null, browserId: identity.id }),
+      }}
       access={access}
       localCopy={localCopy ? { userKey: localCopyUserKey({ accessToken: accessToken ?? null, browserId: identity.id }) } : false}
     >

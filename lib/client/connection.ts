@@ -6,9 +6,10 @@ import { messageAuth, messageSync, WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { CloseCode } from '../protocol/close-codes'
 import { isValidDocId, TITLE_FIELD } from '../protocol/document-fields'
-import { type ActivityEntry, ActivityLog } from './activity'
+import { type ActivityEntry, ActivityLog, type ActivityLogOptions } from './activity'
+import { chooseColor } from './color-assignment'
 import { bindDocAccess, type DocAccess } from './doc-access'
-import { distinctColor, type TandemUser } from './identity'
+import type { TandemUser } from './identity'
 import { observeLastRestore } from './last-restore'
 import {
   createRetrier,
@@ -90,6 +91,8 @@ export interface ConnectionOptions {
   localCopy?: boolean | LocalCopyOptions
   /** Ask before the page closes while changes are neither on the server nor on the device (default true). */
   guardUnload?: boolean
+  /** How long someone must be gone before the activity feed says they left (see activity.ts). */
+  activity?: Pick<ActivityLogOptions, 'leaveGraceMs'>
 }
 
 export interface TandemConnection {
@@ -151,22 +154,24 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   const doc = options.doc ?? new Y.Doc()
   const awareness = new Awareness(doc)
   let user = options.user
-  setLocalUser(awareness, user)
-  /**
-   * Two people must not look alike: when someone who was here first (lower client id; a
-   * deterministic tie-break, so only one side moves) wears our colour, we show the next free
-   * one. The same name in another tab is the same person, and keeps the same colour.
-   */
+  // When this tab opened the document: who came first keeps their colour (color-assignment.ts).
+  const since = (options.liveness?.clock ?? systemClock).now()
   let shownColor = user.color
+  const publishUser = () => setLocalUser(awareness, { ...user, color: shownColor }, since)
+  publishUser()
+  const personKey = () => (user.id ? `id:${user.id}` : `client:${awareness.clientID}`)
+  /** Two people must not look alike; the tabs of one person must (see color-assignment.ts). */
   const avoidColorClash = (list: readonly Peer[]) => {
-    const others = list.filter((peer) => !peer.isLocal && peer.name !== user.name)
-    const clash = others.some((peer) => peer.clientId < awareness.clientID && peer.color.toLowerCase() === shownColor.toLowerCase())
-    if (!clash) return
-    const taken = new Set(others.filter((peer) => peer.clientId < awareness.clientID).map((peer) => peer.color.toLowerCase()))
-    const next = distinctColor(user.color, taken)
+    const next = chooseColor({
+      personKey: personKey(),
+      clientId: awareness.clientID,
+      preferred: user.color,
+      shown: shownColor,
+      peers: list,
+    })
     if (next === shownColor) return
     shownColor = next
-    setLocalUser(awareness, { name: user.name, color: next })
+    publishUser()
   }
 
   const initialToken = options.access ? options.access.token : options.token
@@ -188,7 +193,11 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   const peers = new Signal<Peer[]>(readPeers(awareness))
   const closedReason = new Signal<ClosedReason | null>(null)
   const permissionDenied = new Signal<string | null>(null)
-  const activityLog = new ActivityLog()
+  const activityLog = new ActivityLog({
+    ...(options.liveness?.clock ? { clock: options.liveness.clock } : {}),
+    ...(options.activity?.leaveGraceMs !== undefined ? { leaveGraceMs: options.activity.leaveGraceMs } : {}),
+    onChange: () => activity.set(activityLog.list),
+  })
   const activity = new Signal<readonly ActivityEntry[]>(activityLog.list)
   const tracker = new SaveTracker()
   const disposers: Array<() => void> = []
@@ -311,8 +320,23 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
     const local = awareness.getLocalState()
     if (local !== null) awareness.setLocalState(local)
   }
+  /**
+   * The provider drops the others' presence when our socket closes but keeps the clock it last
+   * saw for each; after we reconnect, the server hands us their states at those same clocks,
+   * which awareness ignores as old news, so everyone idle would look gone until their next
+   * renewal (up to 15 s), and the feed would call it leaving. Forgetting the clocks of the
+   * clients no longer shown lets their states in again as soon as they arrive.
+   */
+  const forgetRemoteClocks = () => {
+    for (const clientId of [...awareness.meta.keys()]) {
+      if (clientId !== awareness.clientID && !awareness.states.has(clientId)) awareness.meta.delete(clientId)
+    }
+  }
   const onStatus = ({ status: s }: { status: 'connected' | 'disconnected' | 'connecting' }) => {
-    if (s === 'connected') announceAgain()
+    if (s === 'connected') {
+      forgetRemoteClocks()
+      announceAgain()
+    }
     status.set(nextStatus(status.value, s === 'connected' ? 'open' : s === 'connecting' ? 'attempt' : 'close'))
   }
   const onConnectionClose = () => status.set(nextStatus(status.value, 'close'))
@@ -342,7 +366,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   if (typeof window !== 'undefined') {
     const onPageHide = () => removeAwarenessStates(awareness, [doc.clientID], 'page hidden')
     const onPageShow = (event: PageTransitionEvent) => {
-      if (event.persisted) setLocalUser(awareness, { name: user.name, color: shownColor })
+      if (event.persisted) publishUser()
     }
     window.addEventListener('pagehide', onPageHide)
     window.addEventListener('pageshow', onPageShow)
@@ -535,10 +559,11 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
       return user
     },
     setUser(next: TandemUser) {
+      const colorChanged = next.color !== user.color
       user = next
-      shownColor = next.color
+      if (colorChanged) shownColor = next.color
       // Merge into the existing state so the caret's `cursor` field survives a rename.
-      setLocalUser(awareness, next)
+      publishUser()
       avoidColorClash(readPeers(awareness))
     },
     setToken,
@@ -550,6 +575,7 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
       if (destroyed) return
       destroyed = true
       if (resyncTimer !== null) clearTimeout(resyncTimer)
+      activityLog.dispose()
       for (const dispose of disposers.splice(0)) dispose()
       tabSync?.destroy()
       localCopy?.destroy()

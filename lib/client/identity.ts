@@ -1,3 +1,7 @@
+import { colorForSeed } from './palette'
+
+export { colorForSeed, USER_COLORS } from './palette'
+
 /**
  * Who the local user is: a display name and a stable colour. The colour is derived from a
  * random id persisted per browser profile, so it survives renames and reloads, and two people
@@ -8,6 +12,12 @@ export interface TandemUser {
   name: string
   /** `#rrggbb`: the caret extension accepts nothing else (other values render transparent). */
   color: string
+  /**
+   * Who this is across tabs and renames (the browser profile's id, or the token's user id):
+   * tabs with one id are one person in "People here" and the activity feed. Without it, each
+   * connection counts as a person of its own.
+   */
+  id?: string
 }
 
 /** The minimal slice of `Storage` identity needs; pass `window.localStorage` or a Map-backed fake. */
@@ -19,55 +29,6 @@ export interface KeyValueStore {
 export const MAX_NAME_LENGTH = 40
 const NAME_KEY = 'tandem:name'
 const ID_KEY = 'tandem:user-id'
-
-/**
- * Twelve hues, each dark enough that white label text on it keeps a contrast of at least
- * 4.5:1 (WCAG AA), spread around the wheel so two people rarely look alike.
- */
-export const USER_COLORS: readonly string[] = [
-  '#d03a2f', // red
-  '#b45309', // orange
-  '#8a6d00', // mustard
-  '#4d7c0f', // lime
-  '#2f855a', // green
-  '#0b7285', // teal
-  '#0369a1', // sky
-  '#2563eb', // blue
-  '#4d5bb8', // indigo
-  '#6d28d9', // violet
-  '#a21caf', // fuchsia
-  '#be185d', // magenta
-]
-
-/** FNV-1a: a tiny, stable string hash (not for security). */
-function hash(text: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
-
-export function colorForSeed(seed: string): string {
-  return USER_COLORS[hash(seed) % USER_COLORS.length] ?? '#2b6cb0'
-}
-
-/**
- * The colour to show in a document where `taken` colours are already worn by others: the
- * preferred one when free, else the next free one in the palette (the preferred one if all
- * are taken). Two people in a document then never share a caret colour.
- */
-export function distinctColor(preferred: string, taken: ReadonlySet<string>): string {
-  const wanted = preferred.toLowerCase()
-  if (!taken.has(wanted)) return preferred
-  const start = USER_COLORS.indexOf(wanted)
-  for (let step = 1; step <= USER_COLORS.length; step++) {
-    const candidate = USER_COLORS[(Math.max(start, 0) + step) % USER_COLORS.length]!
-    if (!taken.has(candidate)) return candidate
-  }
-  return preferred
-}
 
 /** Trims, collapses whitespace, strips control characters and caps the length; null if empty. */
 export function normalizeName(raw: string | null | undefined): string | null {

@@ -83,6 +83,7 @@ export {
   decodeTokenClaims,
   forgetAccessToken,
   loadAccessToken,
+  personIdFor,
   saveAccessToken,
   type TokenClaims,
   takeAccessToken,

@@ -3,31 +3,43 @@ import type { TandemUser } from './identity'
 
 /**
  * Presence lives in awareness, never in the document. Every client publishes
- * `{ user: { name, color } }` (the shape CollaborationCaret reads); the caret plugin adds its
- * own `cursor` field next to it.
+ * `{ user: { name, color, id?, since } }` (CollaborationCaret reads name and colour; the caret
+ * plugin adds its own `cursor` field next to it):
+ * - `id` says who the person is across their tabs: the browser profile's identity, or with auth
+ *   on the token's user id (the server writes it, Z4). Names say nothing: two people may share
+ *   one, and one person may rename.
+ * - `since` is when this tab opened the document (its clock); who was here first keeps their
+ *   colour when two people would look alike (see color-assignment.ts).
  */
 export interface Peer {
   clientId: number
+  /** Who this connection belongs to: `id:<user id>`, or `client:<clientId>` for clients that publish no id. */
+  personKey: string
   name: string
   color: string
+  /** When this connection opened the document (0 when it did not say). */
+  since: number
   isLocal: boolean
 }
 
 const FALLBACK_COLOR = '#718096'
+const MAX_ID_LENGTH = 256
 
-export function setLocalUser(awareness: Awareness, user: TandemUser): void {
-  awareness.setLocalStateField('user', { name: user.name, color: user.color })
+export function setLocalUser(awareness: Awareness, user: TandemUser, since: number): void {
+  awareness.setLocalStateField('user', { name: user.name, color: user.color, ...(user.id ? { id: user.id } : {}), since })
 }
 
-function readUser(state: unknown): { name: string; color: string } | null {
+function readUser(state: unknown): { name: string; color: string; id: string | null; since: number } | null {
   if (typeof state !== 'object' || state === null) return null
   const user = (state as { user?: unknown }).user
   if (typeof user !== 'object' || user === null) return null
-  const { name, color } = user as { name?: unknown; color?: unknown }
+  const { name, color, id, since } = user as { name?: unknown; color?: unknown; id?: unknown; since?: unknown }
   if (typeof name !== 'string' || name.trim() === '') return null
   return {
     name: name.slice(0, 80),
     color: typeof color === 'string' && /^#[0-9a-fA-F]{6}$/.test(color) ? color : FALLBACK_COLOR,
+    id: typeof id === 'string' && id !== '' && id.length <= MAX_ID_LENGTH ? id : null,
+    since: typeof since === 'number' && Number.isFinite(since) ? since : 0,
   }
 }
 
@@ -37,11 +49,13 @@ export function readPeers(awareness: Awareness): Peer[] {
   const peers: Peer[] = []
   for (const [clientId, state] of awareness.getStates()) {
     const user = readUser(state)
-    if (user) peers.push({ clientId, ...user, isLocal: clientId === local })
+    if (!user) continue
+    const { id, ...shown } = user
+    peers.push({ clientId, personKey: id === null ? `client:${clientId}` : `id:${id}`, ...shown, isLocal: clientId === local })
   }
   return peers.sort((a, b) => {
     if (a.isLocal !== b.isLocal) return a.isLocal ? -1 : 1
-    return a.name.localeCompare(b.name) || a.clientId - b.clientId
+    return a.name.localeCompare(b.name) || a.since - b.since || a.clientId - b.clientId
   })
 }
 
@@ -49,7 +63,15 @@ function samePeers(a: readonly Peer[], b: readonly Peer[]): boolean {
   if (a.length !== b.length) return false
   return a.every((p, i) => {
     const q = b[i]
-    return q !== undefined && p.clientId === q.clientId && p.name === q.name && p.color === q.color && p.isLocal === q.isLocal
+    return (
+      q !== undefined &&
+      p.clientId === q.clientId &&
+      p.personKey === q.personKey &&
+      p.name === q.name &&
+      p.color === q.color &&
+      p.since === q.since &&
+      p.isLocal === q.isLocal
+    )
   })
 }
 
@@ -70,28 +92,45 @@ export function subscribePeers(awareness: Awareness, listener: (peers: Peer[]) =
 }
 
 /**
- * One entry per person rather than per tab: clients with the same name and colour (the same
- * browser profile) are folded together.
+ * One entry per person rather than per tab: connections with the same person key (one browser
+ * profile, or one signed-in user) are folded together, whatever their names say. The person
+ * shows the name and colour of their tab that opened the document first (the local tab when
+ * it is one of them: that is the name this reader just chose).
  */
 export interface Person {
   key: string
   name: string
   color: string
+  /** When the person's first open tab opened the document. */
+  since: number
   isLocal: boolean
   clientIds: number[]
 }
 
 export function groupPeople(peers: readonly Peer[]): Person[] {
   const people = new Map<string, Person>()
-  for (const peer of peers) {
-    const key = `${peer.name}\u0000${peer.color}`
-    const existing = people.get(key)
+  const byArrival = [...peers].sort((a, b) => Number(b.isLocal) - Number(a.isLocal) || a.since - b.since || a.clientId - b.clientId)
+  for (const peer of byArrival) {
+    const existing = people.get(peer.personKey)
     if (existing) {
       existing.clientIds.push(peer.clientId)
+      existing.since = Math.min(existing.since, peer.since)
       existing.isLocal ||= peer.isLocal
     } else {
-      people.set(key, { key, name: peer.name, color: peer.color, isLocal: peer.isLocal, clientIds: [peer.clientId] })
+      people.set(peer.personKey, {
+        key: peer.personKey,
+        name: peer.name,
+        color: peer.color,
+        since: peer.since,
+        isLocal: peer.isLocal,
+        clientIds: [peer.clientId],
+      })
     }
   }
-  return [...people.values()]
+  // In the order of `peers` (the local person first, then by name).
+  const firstSeen = new Map<string, number>()
+  peers.forEach((peer, index) => {
+    if (!firstSeen.has(peer.personKey)) firstSeen.set(peer.personKey, index)
+  })
+  return [...people.values()].sort((a, b) => (firstSeen.get(a.key) ?? 0) - (firstSeen.get(b.key) ?? 0))
 }

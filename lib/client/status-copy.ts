@@ -1,3 +1,4 @@
+import { CloseCode } from '../protocol/close-codes'
 import type { SaveState } from './connection'
 import type { ConnectionStatus } from './status'
 
@@ -14,8 +15,47 @@ export const STATUS_HINT: Record<ConnectionStatus, string> = {
   offline: 'No connection: retrying in the background',
 }
 
-export function closedHint(closed: { reason: string } | null, status: ConnectionStatus): string {
-  return closed ? `Disconnected by the server${closed.reason ? `: ${closed.reason}` : ''}` : STATUS_HINT[status]
+/**
+ * How the server ended the session for good (a final close, see connection.ts), or null while
+ * it has not. A deleted document is not "Offline": nothing is retrying, and nothing will save.
+ */
+export type Ending = 'deleted' | 'no-access' | 'closed'
+
+export function endingOf(closed: { code: number } | null): Ending | null {
+  if (closed === null) return null
+  if (closed.code === CloseCode.DocumentDeleted.code) return 'deleted'
+  if (closed.code === CloseCode.Unauthorized.code || closed.code === CloseCode.Forbidden.code) return 'no-access'
+  return 'closed'
+}
+
+export const ENDING_LABEL: Record<Ending, string> = {
+  deleted: 'Deleted',
+  'no-access': 'No access',
+  closed: 'Disconnected',
+}
+
+/** The badge's word: the session's ending when there is one, else the connection's state. */
+export function statusLabel(status: ConnectionStatus, closed: { code: number } | null): string {
+  const ending = endingOf(closed)
+  return ending ? ENDING_LABEL[ending] : STATUS_LABEL[status]
+}
+
+export function closedHint(closed: { code: number; reason: string } | null, status: ConnectionStatus): string {
+  switch (endingOf(closed)) {
+    case 'deleted':
+      return 'This document was deleted'
+    case 'no-access':
+      return 'You no longer have access to this document'
+    case 'closed':
+      return `Disconnected by the server${closed?.reason ? `: ${closed.reason}` : ''}`
+    default:
+      return STATUS_HINT[status]
+  }
+}
+
+/** Whether to show where the changes are: not for a deleted document (they are nowhere now). */
+export function showsSaveState(closed: { code: number } | null): boolean {
+  return endingOf(closed) !== 'deleted'
 }
 
 export function saveLabel(state: SaveState, pending: number): string {

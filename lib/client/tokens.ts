@@ -125,3 +125,12 @@ export function takeAccessToken(win: TokenPageWindow = window): string | null {
   }
   return loadAccessToken(store)
 }
+
+/**
+ * The id this tab publishes as `user.id`. With auth on, the server writes the token's user id
+ * into every presence it relays (Z4), so the tab must say the same of itself to be folded with
+ * the person's other tabs; in open mode the browser profile's id is the person.
+ */
+export function personIdFor({ sessionToken, browserId }: { sessionToken: string | null; browserId: string }): string {
+  return (sessionToken ? decodeTokenClaims(sessionToken)?.sub : undefined) ?? browserId
+}

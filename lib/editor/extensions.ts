@@ -47,9 +47,17 @@ export function tandemExtensions({ doc, awareness, user, files = null }: TandemE
     CollaborationCaret.configure({
       // The caret extension only reads `.awareness` from its provider.
       provider: { awareness },
-      user: { name: user.name, color: user.color },
+      // The extension writes this object into awareness when the editor mounts: hand it what
+      // the connection already publishes (colour chosen against the others', person id, since)
+      // so mounting an editor does not undo it.
+      user: publishedUser(awareness) ?? { name: user.name, color: user.color },
       render: renderCaret,
       selectionRender: renderSelection,
     }),
   ]
+}
+
+function publishedUser(awareness: Awareness): Record<string, unknown> | null {
+  const user: unknown = awareness.getLocalState()?.user
+  return typeof user === 'object' && user !== null ? { ...(user as Record<string, unknown>) } : null
 }

@@ -1,5 +1,5 @@
 import type { TandemConnection } from '../client/connection'
-import { closedHint, SAVE_HINT, STATUS_LABEL, saveLabel } from '../client/status-copy'
+import { closedHint, endingOf, SAVE_HINT, saveLabel, showsSaveState, statusLabel } from '../client/status-copy'
 import { el } from './dom'
 
 /** ConnectionStatusBadge without React: `[data-testid="connection-status"][data-status]`. */
@@ -11,9 +11,13 @@ export function createStatusBadge(connection: TandemConnection): { element: HTML
   ])
   const render = () => {
     const status = connection.status.value
+    const closed = connection.closedReason.value
     badge.dataset.status = status
-    badge.title = closedHint(connection.closedReason.value, status)
-    label.textContent = STATUS_LABEL[status]
+    const ending = endingOf(closed)
+    if (ending) badge.dataset.ending = ending
+    else delete badge.dataset.ending
+    badge.title = closedHint(closed, status)
+    label.textContent = statusLabel(status, closed)
   }
   render()
   const stops = [connection.status.subscribe(render), connection.closedReason.subscribe(render)]
@@ -40,6 +44,7 @@ export function createSaveIndicator(connection: TandemConnection, delayMs = 500)
     indicator.className = `tandem-save tandem-save--${shown}`
     indicator.title = SAVE_HINT[shown]
     indicator.textContent = saveLabel(shown, pending)
+    indicator.hidden = !showsSaveState(connection.closedReason.value)
   }
   const onSaveState = () => {
     const raw = connection.saveState.value
@@ -55,7 +60,11 @@ export function createSaveIndicator(connection: TandemConnection, delayMs = 500)
     render()
   }
   render()
-  const stops = [connection.saveState.subscribe(onSaveState), connection.pendingChanges.subscribe(render)]
+  const stops = [
+    connection.saveState.subscribe(onSaveState),
+    connection.pendingChanges.subscribe(render),
+    connection.closedReason.subscribe(render),
+  ]
   return {
     element: indicator,
     destroy() {

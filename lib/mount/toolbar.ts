@@ -51,6 +51,9 @@ export function createToolbar(editor: Editor): { element: HTMLElement; destroy()
         tabindex: buttons.length === 0 ? '0' : '-1',
       })
       button.append(CONTENT[action.id]())
+      // Shown text ("H1") comes first in the name, as in the React toolbar (WCAG 2.5.3).
+      const shownText = button.textContent?.trim()
+      if (shownText) button.setAttribute('aria-label', `${shownText} ${action.label}`)
       button.addEventListener('mousedown', (event) => event.preventDefault())
       button.addEventListener('click', () => {
         if (readFormattingState(editor)[action.id].enabled) action.run(editor)

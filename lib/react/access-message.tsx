@@ -104,10 +104,7 @@ export function AccessMessage({
           <h2 className="tandem-access__howto-title">How to get access</h2>
           <ul>
             <li>Ask someone who uses this server to share a document link with you.</li>
-            <li>
-              Running this server? With <code>TANDEM_AUTH_SECRET</code> set, run this and open the link it prints:
-              <code className="tandem-access__command">npm run token -- --sub you --name "Your Name" --docs '*'</code>
-            </li>
+            <li>Running this server yourself? Its README (Security) shows how to make your first link.</li>
           </ul>
         </div>
       )}

@@ -15,6 +15,8 @@ function describe(entry: ActivityEntry): string {
       return `${entry.name} joined`
     case 'left':
       return `${entry.name} left`
+    case 'renamed':
+      return `${entry.previousName} is now ${entry.name}`
     case 'offline':
       return 'You went offline'
     case 'online':
@@ -33,7 +35,7 @@ function restoredVersion(entry: ActivityEntry): string {
   return entry.version ? `the version of ${formatMomentTime(entry.version.createdAt)}` : 'a version'
 }
 
-/** Who joined and who left (and who restored a version), newest first, with times. */
+/** Who joined, left, renamed themselves or restored a version, newest first, with times. */
 export function ActivityFeed({ limit = 20 }: { limit?: number }) {
   const entries = useActivity()
   // Times are rendered on the client only (locale and time zone are the reader's).

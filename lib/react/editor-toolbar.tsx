@@ -37,6 +37,15 @@ const CONTENT: Record<FormattingId, ReactNode> = {
 }
 
 /**
+ * A button that shows text ("H1") is named with that text first ("H1 Heading 1"): people who
+ * steer by voice say what they see (WCAG 2.5.3, label in name). Icon buttons keep their label.
+ */
+function nameWithVisibleText(label: string, content: ReactNode): string {
+  const props = typeof content === 'object' && content !== null && 'props' in content ? (content.props as { children?: unknown }) : null
+  return typeof props?.children === 'string' ? `${props.children} ${label}` : label
+}
+
+/**
  * Formatting toolbar. One tab stop (the toolbar pattern): arrow keys, Home and End move
  * between buttons. Buttons keep the editor's selection (no focus steal on mouse down) and
  * report their state with aria-pressed. The buttons are lib/editor/formatting.ts's.
@@ -84,7 +93,7 @@ export function EditorToolbar({ editor, className }: { editor: Editor | null; cl
                 className="tandem-toolbar__button"
                 data-active={pressed ? 'true' : undefined}
                 aria-pressed={pressed}
-                aria-label={action.label}
+                aria-label={nameWithVisibleText(action.label, CONTENT[action.id])}
                 aria-keyshortcuts={action.shortcut ? ariaKeyShortcuts(action.shortcut, apple) : undefined}
                 title={action.shortcut ? `${action.label} (${formatShortcut(action.shortcut, apple)})` : action.label}
                 aria-disabled={!enabled || undefined}

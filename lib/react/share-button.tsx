@@ -56,10 +56,17 @@ function formatDay(iso: string | null): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric', year: 'numeric' })
 }
 
-function sentence(text: string): string {
-  const trimmed = text.trim()
-  if (!trimmed) return trimmed
-  return trimmed[0]!.toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.')
+/**
+ * Words for the person sharing, never the server's own message (that one is for whoever runs
+ * the server: it names settings and endpoints).
+ */
+export const VIEW_ONLY_UNAVAILABLE = 'View-only links aren’t available on this server. Ask whoever runs it.'
+
+function linkErrorMessage(error: unknown): string {
+  if (!(error instanceof DocsApiError)) return 'Couldn’t reach the server to make a link. Check your connection and try again.'
+  if (error.status === 409) return 'This server can’t make links. Ask whoever runs it.'
+  if (error.status === 401 || error.status === 403) return 'You can’t make links for this document.'
+  return 'Couldn’t make a link. Try again.'
 }
 
 type Result =
@@ -81,7 +88,7 @@ export interface ShareButtonProps {
 /**
  * Share (`[data-testid="share"]`) opens a small menu: "Copy edit link" and "Copy view-only
  * link", each made by the server (`POST /api/docs/<id>/links`) and copied as an absolute URL.
- * In open mode the view-only entry is disabled with the server's explanation.
+ * On a server without sign-in (open mode) the view-only entry is disabled and says so in plain words.
  */
 export function ShareButton({ docId, auth = false, token, baseUrl, client: given }: ShareButtonProps) {
   const tokenRef = useRef(token)
@@ -95,7 +102,6 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
   const [busy, setBusy] = useState<LinkRole | null>(null)
   const [result, setResult] = useState<Result | null>(null)
   const [flash, setFlash] = useState(false)
-  const [openModeNote, setOpenModeNote] = useState<string | null>(null)
   const rootRef = useRef<HTMLDivElement>(null)
   const buttonRef = useRef<HTMLButtonElement>(null)
   const firstItemRef = useRef<HTMLButtonElement>(null)
@@ -118,19 +124,6 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
     onOpen: () => firstItemRef.current?.focus(),
   })
 
-  // In open mode the server explains why there are no view-only links; ask it once.
-  useEffect(() => {
-    if (!open || auth || openModeNote !== null) return
-    let live = true
-    client.createLink(docId, 'viewer').then(
-      () => live && setOpenModeNote(''),
-      (error: unknown) => live && setOpenModeNote(error instanceof DocsApiError && error.status === 409 ? error.message : ''),
-    )
-    return () => {
-      live = false
-    }
-  }, [open, auth, openModeNote, client, docId])
-
   const copy = async (role: LinkRole) => {
     if (busy) return
     setBusy(role)
@@ -149,13 +142,12 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
         setResult({ kind: 'manual', role, url: text })
       }
     } catch (error) {
-      setResult({ kind: 'error', message: error instanceof Error ? sentence(error.message) : 'Could not make a link.' })
+      setResult({ kind: 'error', message: linkErrorMessage(error) })
     } finally {
       setBusy(null)
     }
   }
 
-  const viewOnlyNote = openModeNote ? sentence(openModeNote) : 'View-only links need the server to run with auth.'
   const copiedRole = result?.kind === 'copied' ? result.role : null
 
   return (
@@ -166,6 +158,8 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
         className="tandem-button tandem-button--primary tandem-share"
         data-testid="share"
         data-state={flash ? 'copied' : 'idle'}
+        // Named even where narrow layouts hide the word and show only the icon.
+        aria-label={flash ? 'Link copied' : 'Share'}
         aria-haspopup="dialog"
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
@@ -207,7 +201,7 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
             <span className="tandem-share-option__text">
               <span className="tandem-share-option__label">{busy === 'viewer' ? 'Making link…' : 'Copy view-only link'}</span>
               <span className="tandem-share-option__hint" id={viewHintId} data-testid="view-link-hint">
-                {auth ? 'Can read and see who’s here, but not edit' : viewOnlyNote}
+                {auth ? 'Can read and see who’s here, but not edit' : VIEW_ONLY_UNAVAILABLE}
               </span>
             </span>
           </button>
@@ -239,7 +233,7 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
           <p className="tandem-popover__foot">
             {auth
               ? 'Each link carries its own access and stops working when it expires. People who open one choose the name others see.'
-              : 'Auth is off on this server: anyone with the link can edit.'}
+              : 'Anyone with the link can open and edit this document.'}
           </p>
         </div>
       )}

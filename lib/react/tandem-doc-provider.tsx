@@ -55,10 +55,11 @@ export function TandemDocProvider({ docId, user, serverUrl, token, access, local
   }, [docId, serverUrl, token, access, copyKey])
 
   useEffect(() => {
-    if (connection && (connection.user.name !== user.name || connection.user.color !== user.color)) {
-      connection.setUser({ name: user.name, color: user.color })
+    const current = connection?.user
+    if (connection && current && (current.name !== user.name || current.color !== user.color || current.id !== user.id)) {
+      connection.setUser({ name: user.name, color: user.color, ...(user.id ? { id: user.id } : {}) })
     }
-  }, [connection, user.name, user.color])
+  }, [connection, user.name, user.color, user.id])
 
   return <TandemDocContext.Provider value={connection}>{children}</TandemDocContext.Provider>
 }

@@ -173,8 +173,9 @@ describe('connection wrapper against the real server', () => {
     b.destroy()
     await waitFor(a.peers, (p) => p.length === 1, 1_000)
     expect(Date.now() - leftAt).toBeLessThan(1_000)
-    await waitFor(a.activity, (entries) => entries.some((e) => e.kind === 'left' && e.name === 'Robert'))
-  })
+    // The feed says "left" once the default 15-second grace period has passed (a reload is no departure).
+    await waitFor(a.activity, (entries) => entries.some((e) => e.kind === 'left' && e.name === 'Robert'), 40_000)
+  }, 60_000)
 
   it('offline when nothing answers; with no local copy (Node has no IndexedDB) changes are "not saved"', async () => {
     const port = await freePort()

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { ActivityLog } from '../../lib/client/activity'
 import { LAST_RESTORE_KEY, type LastRestore, observeLastRestore, readLastRestore } from '../../lib/client/last-restore'
+import { systemClock } from '../../lib/client/liveness'
 import { HISTORY_FIELD } from '../../lib/protocol/document-fields'
 
 const restore = (overrides: Partial<LastRestore> = {}): LastRestore => ({
@@ -25,7 +26,7 @@ function remoteRestore(doc: Y.Doc, record: unknown): void {
 /** A log wired to a Y.Doc the way the connection wires it. */
 function setup() {
   let now = 1_000
-  const log = new ActivityLog(() => now)
+  const log = new ActivityLog({ clock: { ...systemClock, now: () => now } })
   const doc = new Y.Doc()
   const stop = observeLastRestore(doc, (record) => log.setLastRestore(record))
   const restores = () => log.list.filter((e) => e.kind === 'restored')

@@ -99,14 +99,3 @@ describe('small helpers', () => {
     expect(collabUrlFromLocation({ protocol: 'http:', host: 'localhost:3000' })).toBe('ws://localhost:3000/collab')
   })
 })
-
-describe('distinct colours', () => {
-  it('keeps the preferred colour when free and takes the next free one otherwise', async () => {
-    const { distinctColor, USER_COLORS } = await import('../../lib/client/identity')
-    const [first, second, third] = USER_COLORS as [string, string, string]
-    expect(distinctColor(first, new Set())).toBe(first)
-    expect(distinctColor(first, new Set([first]))).toBe(second)
-    expect(distinctColor(first, new Set([first, second]))).toBe(third)
-    expect(distinctColor(first, new Set(USER_COLORS))).toBe(first)
-  })
-})

@@ -195,18 +195,18 @@ describe('embed bridge: reports a connection', () => {
     const doc = new Y.Doc()
     const status = new Signal<EmbedConnectionStatus>('connecting')
     const saveState = new Signal<SaveState>('saved')
-    const peers = new Signal<Peer[]>([{ clientId: 1, name: 'Ada', color: '#2563eb', isLocal: true }])
+    const peers = new Signal<Peer[]>([{ clientId: 1, personKey: 'id:ada', name: 'Ada', color: '#2563eb', since: 0, isLocal: true }])
     const unbind = bindEmbedBridge(bridge, { doc, status, saveState, peers })
     status.set('connected')
     saveState.set('saving')
     saveState.set('offline')
     peers.set([
-      { clientId: 1, name: 'Ada', color: '#2563eb', isLocal: true },
-      { clientId: 2, name: 'Ada', color: '#2563eb', isLocal: false },
+      { clientId: 1, personKey: 'id:ada', name: 'Ada', color: '#2563eb', since: 0, isLocal: true },
+      { clientId: 2, personKey: 'id:ada', name: 'Ada', color: '#2563eb', since: 0, isLocal: false },
     ])
     peers.set([
-      { clientId: 1, name: 'Ada', color: '#2563eb', isLocal: true },
-      { clientId: 3, name: 'Bob', color: '#2f855a', isLocal: false },
+      { clientId: 1, personKey: 'id:ada', name: 'Ada', color: '#2563eb', since: 0, isLocal: true },
+      { clientId: 3, personKey: 'id:bob', name: 'Bob', color: '#2f855a', since: 0, isLocal: false },
     ])
     doc.getText('t').insert(0, 'a')
     doc.getText('t').insert(1, 'b')
