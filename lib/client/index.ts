@@ -48,8 +48,12 @@ export {
   DocsApiError,
   type DocsClient,
   type DocsClientOptions,
+  type FoundDoc,
+  type ListedDoc,
   randomDocIdPart,
+  type SearchSnippet,
   type ShareLink,
+  type SnippetHighlight,
 } from './docs-client'
 export { colorForSeed, type KeyValueStore, type LocalIdentity, loadIdentity, saveName, type TandemUser, USER_COLORS } from './identity'
 export { LAST_RESTORE_KEY, type LastRestore, observeLastRestore, readLastRestore } from './last-restore'
