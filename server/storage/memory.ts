@@ -110,6 +110,7 @@ export class MemoryStorage implements Storage {
 
   async searchDocuments(terms: readonly string[]): Promise<ListedDocument[]> {
     this.assertOpen()
+    if (terms.length === 0) return []
     const matches = [...this.docs.values()].filter((doc) => terms.every((term) => doc.digest?.searchText.includes(term)))
     return matches.map(listed).sort((a, b) => b.updatedAt - a.updatedAt)
   }
