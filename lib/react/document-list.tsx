@@ -528,12 +528,6 @@ function DocumentRow({
             <span className="tandem-doclist__title" data-untitled={doc.title.trim() ? undefined : 'true'}>
               {displayTitle(doc)}
             </span>
-            <span className="tandem-doclist__meta" data-testid="doc-edited">
-              <time dateTime={doc.updatedAt} title={Number.isNaN(edited.getTime()) ? undefined : edited.toLocaleString()}>
-                Edited {formatRelativeTime(doc.updatedAt, now)}
-              </time>
-              {doc.lastEditor ? ` by ${doc.lastEditor}` : ''}
-            </span>
             {'snippet' in doc && doc.snippet ? (
               <span className="tandem-doclist__preview tandem-doclist__preview--snippet" data-testid="doc-snippet">
                 <SnippetText snippet={doc.snippet} />
@@ -543,6 +537,12 @@ function DocumentRow({
                 {doc.preview}
               </span>
             ) : null}
+            <span className="tandem-doclist__meta" data-testid="doc-edited">
+              <time dateTime={doc.updatedAt} title={Number.isNaN(edited.getTime()) ? undefined : edited.toLocaleString()}>
+                Edited {formatRelativeTime(doc.updatedAt, now)}
+              </time>
+              {doc.lastEditor ? ` by ${doc.lastEditor}` : ''}
+            </span>
           </a>
           {canManage && (
             <div className="tandem-doclist__actions">
