@@ -10,6 +10,7 @@ import { Cluster, type ClusterOptions } from './cluster/cluster'
 import { RedisBus } from './cluster/redis-bus'
 import type { Config } from './config'
 import { ContentWriter } from './documents/content-writer'
+import { DocumentDigests } from './documents/digests'
 import { tandemRoomPolicy } from './documents/room-policy'
 import { SeedLocks } from './documents/seed-lock'
 import { AdminApi } from './http/admin-api'
@@ -80,6 +81,8 @@ export interface TandemServer {
   readonly metrics: Metrics
   readonly auth: Authenticator
   readonly versions: VersionService
+  /** Keeps the documents list's previews, search text and last editors (after edits settle). */
+  readonly digests: DocumentDigests
   /** This server's part in a cluster (TANDEM_REDIS_URL), null alone. */
   readonly cluster: Cluster | null
   /**
@@ -180,7 +183,10 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     policy: tandemRoomPolicy,
     now,
     replication: cluster,
-    onCommitted: (docId) => versions.documentChanged(docId),
+    onCommitted: (docId, editor) => {
+      versions.documentChanged(docId)
+      digests.changed(docId, editor)
+    },
   })
   const versions = new VersionService({
     storage,
@@ -191,6 +197,8 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     intervalMs: config.versionIntervalMs,
     events: versionEventsToWebhooks(webhooks, logger, deps.versionEvents),
   })
+
+  const digests = new DocumentDigests({ storage, scheduler, now, logger })
 
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
   const auth = new Authenticator(createTokenService(config), revocations, config.allowedOrigins)
@@ -311,6 +319,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     metrics,
     auth,
     versions,
+    digests,
     cluster,
     webhooks,
     handleRequest,
@@ -318,11 +327,14 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     async listen(fallbacks = {}) {
       await revocations.load()
       await webhooks?.start()
+      // Digests missing or lost to a crash, and those of a database from before digests.
+      digests.catchUp()
       return listener.listen(fallbacks)
     },
     async close() {
       // No automatic version starts once the shutdown has begun; one being saved finishes first.
       await versions.stop()
+      await digests.stop()
       await close()
     },
   }

@@ -5,7 +5,6 @@ import {
   CloseCode,
   collabUrlFromLocation,
   creatablePrefix,
-  createDocsClient,
   type DocAccess,
   decodeTokenClaims,
   type LocalCopyInfo,
@@ -60,17 +59,6 @@ export function DocWorkspace({ docId, nameOverride }: { docId: string; nameOverr
   const role = state.status === 'open' ? 'editor' : state.status === 'granted' ? state.role : null
   // Offline, the role last seen online (kept with the local copy) decides; the server checks again.
   const canEdit = state.status === 'unreachable' ? lastCanEdit.current : roleCanWrite(role)
-
-  // Opening a link to a document that does not exist yet creates it (idempotent PUT); only
-  // editors may, and with auth on the session token authorises it.
-  useEffect(() => {
-    if (!canEdit || !access) return
-    createDocsClient({ token: () => access.token })
-      .ensure(docId)
-      .catch(() => {
-        // The sync connection reports trouble on its own; the list entry can follow later.
-      })
-  }, [docId, canEdit, access])
 
   if (state.status === 'denied') return <AccessPage reason={state.reason} />
   if (!identity || !access || !userKey || state.status === 'checking') return <Shell />

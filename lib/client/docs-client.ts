@@ -6,6 +6,31 @@ export interface DocMeta {
   updatedAt: string
 }
 
+/** A document as `GET /api/docs` lists it. */
+export interface ListedDoc extends DocMeta {
+  /** Who made the last change, when known. */
+  lastEditor: string | null
+  /** The start of the text (not the title), one line; null until the server has computed it. */
+  preview: string | null
+}
+
+/** Part of a snippet that matched a search word (offsets into `text`, UTF-16 code units). */
+export interface SnippetHighlight {
+  start: number
+  length: number
+}
+
+/** A line of a document's text around the first match of a search, as plain text. */
+export interface SearchSnippet {
+  text: string
+  highlights: SnippetHighlight[]
+}
+
+/** A document `GET /api/docs?q=` found; `snippet` is null when only the title matched. */
+export interface FoundDoc extends ListedDoc {
+  snippet: SearchSnippet | null
+}
+
 export class DocsApiError extends Error {
   constructor(
     readonly status: number,
@@ -38,7 +63,10 @@ export interface DocsClientOptions {
 }
 
 export interface DocsClient {
-  list(): Promise<DocMeta[]>
+  /** Every document worth a row, most recently edited first. */
+  list(): Promise<ListedDoc[]>
+  /** The documents whose title or text contains every word of `query` (case-insensitive). */
+  search(query: string, init?: { signal?: AbortSignal }): Promise<FoundDoc[]>
   create(title?: string): Promise<DocMeta>
   get(id: string): Promise<DocMeta | null>
   /** Idempotent: creates the document when it does not exist yet. */
@@ -77,9 +105,15 @@ export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
     return token ? { authorization: `Bearer ${token}` } : {}
   }
 
-  async function request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; data: T | null }> {
+  async function request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ status: number; data: T | null }> {
     const response = await doFetch(`${base}/api/docs${path}`, {
       method,
+      ...(signal ? { signal } : {}),
       headers: {
         accept: 'application/json',
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -132,7 +166,11 @@ export function createDocsClient(options: DocsClientOptions = {}): DocsClient {
 
   return {
     async list() {
-      const { data } = await request<{ documents?: DocMeta[] }>('GET', '')
+      const { data } = await request<{ documents?: ListedDoc[] }>('GET', '')
+      return Array.isArray(data?.documents) ? data.documents : []
+    },
+    async search(query, init = {}) {
+      const { data } = await request<{ documents?: FoundDoc[] }>('GET', `?q=${encodeURIComponent(query)}`, undefined, init.signal)
       return Array.isArray(data?.documents) ? data.documents : []
     },
     async create(title) {

@@ -48,8 +48,12 @@ export {
   DocsApiError,
   type DocsClient,
   type DocsClientOptions,
+  type FoundDoc,
+  type ListedDoc,
   randomDocIdPart,
+  type SearchSnippet,
   type ShareLink,
+  type SnippetHighlight,
 } from './docs-client'
 export {
   createFilesClient,

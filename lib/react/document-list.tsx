@@ -1,11 +1,30 @@
 'use client'
 
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { createDocsClient, type DocMeta, DocsApiError, type DocsClient, randomDocIdPart } from '../client/docs-client'
+import {
+  createDocsClient,
+  type DocMeta,
+  DocsApiError,
+  type DocsClient,
+  type FoundDoc,
+  type ListedDoc,
+  randomDocIdPart,
+  type SearchSnippet,
+} from '../client/docs-client'
 import { formatRelativeTime } from '../client/relative-time'
 import { MAX_TITLE_LENGTH } from '../protocol/document-fields'
 
-type Load = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ready'; docs: DocMeta[] }
+type Load = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ready'; docs: ListedDoc[] }
+
+/** What the server answered for the current search words (null: nothing asked or answered yet). */
+type ContentSearch =
+  | { state: 'idle' }
+  | { state: 'searching'; query: string }
+  | { state: 'done'; query: string; docs: FoundDoc[] }
+  | { state: 'failed'; query: string }
+
+/** Typing pauses this long before the server is asked to search the text. */
+const SEARCH_DEBOUNCE_MS = 250
 
 export interface DocumentListProps {
   client?: DocsClient
@@ -33,6 +52,55 @@ export interface DocumentListProps {
 }
 
 const displayTitle = (doc: DocMeta) => doc.title.trim() || 'Untitled'
+
+/** The words of a search, lowercased as the server compares them. */
+function searchWords(query: string): string[] {
+  return [
+    ...new Set(
+      query
+        .toLowerCase()
+        .split(/\s+/u)
+        .filter((word) => word !== ''),
+    ),
+  ]
+}
+
+/** Whether the title holds every word: the list filters by title at once, without the server. */
+function titleMatches(doc: DocMeta, words: readonly string[]): boolean {
+  const title = doc.title.toLowerCase()
+  return words.every((word) => title.includes(word))
+}
+
+/**
+ * The rows a search shows: what the server found in titles and text, and the title matches of
+ * the list already loaded (at once, and in case the server's text of a document is a moment
+ * behind), most recently edited first.
+ */
+function searchRows(docs: readonly ListedDoc[], words: readonly string[], found: readonly FoundDoc[] | null): FoundDoc[] {
+  const rows = new Map<string, FoundDoc>()
+  for (const doc of found ?? []) rows.set(doc.id, doc)
+  for (const doc of docs) {
+    if (!rows.has(doc.id) && titleMatches(doc, words)) rows.set(doc.id, { ...doc, snippet: null })
+  }
+  return [...rows.values()].sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))
+}
+
+/** A snippet with its matches in <mark>: built from text nodes, so nothing in it is markup. */
+function SnippetText({ snippet }: { snippet: SearchSnippet }) {
+  const { text } = snippet
+  const parts: Array<string | { mark: string; at: number }> = []
+  let at = 0
+  const highlights = (Array.isArray(snippet.highlights) ? snippet.highlights : [])
+    .filter((h) => Number.isInteger(h.start) && Number.isInteger(h.length) && h.length > 0)
+    .sort((a, b) => a.start - b.start)
+  for (const { start, length } of highlights) {
+    if (start < at || start + length > text.length) continue
+    parts.push(text.slice(at, start), { mark: text.slice(start, start + length), at: start })
+    at = start + length
+  }
+  parts.push(text.slice(at))
+  return <>{parts.map((part) => (typeof part === 'string' ? part : <mark key={part.at}>{part.mark}</mark>))}</>
+}
 
 /** Ticks every 30 s so "5 minutes ago" stays true while the page is open. */
 function useNow(): number {
@@ -62,6 +130,9 @@ export function DocumentList({
   const [creating, setCreating] = useState(false)
   const [notice, setNotice] = useState<string | null>(null)
   const [confirming, setConfirming] = useState<DocMeta | null>(null)
+  const [query, setQuery] = useState('')
+  const [contentSearch, setContentSearch] = useState<ContentSearch>({ state: 'idle' })
+  const searchInput = useRef<HTMLInputElement>(null)
   const now = useNow()
   const [onDevice, setOnDevice] = useState<Array<{ docId: string; title: string }>>([])
   const failed = load.state === 'error'
@@ -108,6 +179,37 @@ export function DocumentList({
     return () => document.removeEventListener('visibilitychange', onVisible)
   }, [refresh])
 
+  // The text is searched by the server once typing pauses; a newer query aborts an older one.
+  const words = useMemo(() => searchWords(query), [query])
+  const wordsKey = words.join(' ')
+  useEffect(() => {
+    if (wordsKey === '') {
+      setContentSearch({ state: 'idle' })
+      return
+    }
+    const controller = new AbortController()
+    setContentSearch((current) =>
+      current.state === 'done' && current.query === wordsKey ? current : { state: 'searching', query: wordsKey },
+    )
+    const timer = setTimeout(() => {
+      client.search(wordsKey, { signal: controller.signal }).then(
+        (docs) => setContentSearch({ state: 'done', query: wordsKey, docs }),
+        () => {
+          if (!controller.signal.aborted) setContentSearch({ state: 'failed', query: wordsKey })
+        },
+      )
+    }, SEARCH_DEBOUNCE_MS)
+    return () => {
+      clearTimeout(timer)
+      controller.abort()
+    }
+  }, [client, wordsKey])
+
+  const clearSearch = () => {
+    setQuery('')
+    searchInput.current?.focus()
+  }
+
   const create = async (event: FormEvent) => {
     event.preventDefault()
     if (creating) return
@@ -131,7 +233,12 @@ export function DocumentList({
     try {
       const updated = await client.rename(doc.id, title)
       setLoad((current) =>
-        current.state === 'ready' ? { state: 'ready', docs: current.docs.map((d) => (d.id === doc.id ? updated : d)) } : current,
+        current.state === 'ready'
+          ? { state: 'ready', docs: current.docs.map((d) => (d.id === doc.id ? { ...d, ...updated } : d)) }
+          : current,
+      )
+      setContentSearch((current) =>
+        current.state === 'done' ? { ...current, docs: current.docs.map((d) => (d.id === doc.id ? { ...d, ...updated } : d)) } : current,
       )
     } catch (error) {
       setNotice(error instanceof Error ? `Could not rename: ${error.message}` : 'Could not rename')
@@ -144,12 +251,30 @@ export function DocumentList({
     try {
       await client.remove(doc.id)
       setLoad((current) => (current.state === 'ready' ? { state: 'ready', docs: current.docs.filter((d) => d.id !== doc.id) } : current))
+      setContentSearch((current) =>
+        current.state === 'done' ? { ...current, docs: current.docs.filter((d) => d.id !== doc.id) } : current,
+      )
       setNotice(`Deleted “${displayTitle(doc)}”.`)
       onDeleted?.(doc.id)
     } catch (error) {
       setNotice(error instanceof Error ? `Could not delete: ${error.message}` : 'Could not delete')
     }
   }
+
+  const searching = words.length > 0
+  const found = contentSearch.state === 'done' && contentSearch.query === wordsKey ? contentSearch.docs : null
+  const rows: ReadonlyArray<ListedDoc | FoundDoc> =
+    load.state !== 'ready' ? [] : searching ? searchRows(load.docs, words, found) : load.docs
+  const textPending = searching && found === null && contentSearch.state !== 'failed'
+  const searchStatus = !searching
+    ? ''
+    : textPending
+      ? 'Searching titles and text…'
+      : contentSearch.state === 'failed'
+        ? `${rows.length === 1 ? '1 title matches' : `${rows.length} titles match`}; the text could not be searched (server unreachable).`
+        : rows.length === 0
+          ? 'No documents match'
+          : `${rows.length === 1 ? '1 document matches' : `${rows.length} documents match`}`
 
   return (
     <section className="tandem-doclist" aria-labelledby="doclist-heading">
@@ -177,8 +302,61 @@ export function DocumentList({
         <h2 id="doclist-heading" className="tandem-doclist__heading">
           Documents
         </h2>
-        {load.state === 'ready' && load.docs.length > 0 && <span className="tandem-doclist__count">{load.docs.length}</span>}
+        {load.state === 'ready' && load.docs.length > 0 && (
+          <span className="tandem-doclist__count">
+            {load.docs.length}
+            <span className="tandem-visually-hidden"> documents</span>
+          </span>
+        )}
       </div>
+
+      {load.state === 'ready' && load.docs.length > 0 && (
+        <search className="tandem-doclist__search">
+          <label htmlFor="doc-search" className="tandem-visually-hidden">
+            Search documents
+          </label>
+          <svg className="tandem-doclist__search-icon" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
+            <circle cx="8.5" cy="8.5" r="5.5" fill="none" stroke="currentColor" strokeWidth="2" />
+            <path d="m13 13 4.5 4.5" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+          </svg>
+          <input
+            ref={searchInput}
+            id="doc-search"
+            type="search"
+            className="tandem-input tandem-doclist__search-input"
+            placeholder="Search documents"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={200}
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Escape' && query !== '') {
+                event.preventDefault()
+                setQuery('')
+              }
+            }}
+            aria-describedby="doc-search-status"
+            data-testid="doc-search"
+          />
+          {query !== '' && (
+            <button
+              type="button"
+              className="tandem-doclist__search-clear"
+              onClick={clearSearch}
+              aria-label="Clear search"
+              data-testid="doc-search-clear"
+            >
+              <svg viewBox="0 0 20 20" aria-hidden="true" focusable="false">
+                <path d="m5 5 10 10M15 5 5 15" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+              </svg>
+            </button>
+          )}
+        </search>
+      )}
+      <p id="doc-search-status" className="tandem-doclist__search-status" role="status" aria-live="polite" data-testid="doc-search-status">
+        {searchStatus}
+      </p>
 
       <p className="tandem-doclist__notice" role="status" aria-live="polite">
         {notice}
@@ -237,9 +415,19 @@ export function DocumentList({
         </div>
       )}
 
-      {load.state === 'ready' && load.docs.length > 0 && (
-        <ul className="tandem-doclist__list" data-testid="doc-list">
-          {load.docs.map((doc) => (
+      {load.state === 'ready' && searching && rows.length === 0 && !textPending && (
+        <div className="tandem-empty" data-testid="no-match">
+          <p className="tandem-empty__title">No documents match</p>
+          <p className="tandem-empty__text">Nothing has “{query.trim()}” in its title or text.</p>
+          <button type="button" className="tandem-button" onClick={clearSearch}>
+            Clear search
+          </button>
+        </div>
+      )}
+
+      {load.state === 'ready' && rows.length > 0 && (
+        <ul className="tandem-doclist__list" data-testid="doc-list" aria-busy={textPending || undefined}>
+          {rows.map((doc) => (
             <DocumentRow
               key={doc.id}
               doc={doc}
@@ -266,7 +454,7 @@ function DocumentRow({
   onRename,
   onDelete,
 }: {
-  doc: DocMeta
+  doc: ListedDoc | FoundDoc
   href: string
   now: number
   canManage: boolean
@@ -340,10 +528,20 @@ function DocumentRow({
             <span className="tandem-doclist__title" data-untitled={doc.title.trim() ? undefined : 'true'}>
               {displayTitle(doc)}
             </span>
-            <span className="tandem-doclist__meta">
+            {'snippet' in doc && doc.snippet ? (
+              <span className="tandem-doclist__preview tandem-doclist__preview--snippet" data-testid="doc-snippet">
+                <SnippetText snippet={doc.snippet} />
+              </span>
+            ) : doc.preview ? (
+              <span className="tandem-doclist__preview" data-testid="doc-preview">
+                {doc.preview}
+              </span>
+            ) : null}
+            <span className="tandem-doclist__meta" data-testid="doc-edited">
               <time dateTime={doc.updatedAt} title={Number.isNaN(edited.getTime()) ? undefined : edited.toLocaleString()}>
                 Edited {formatRelativeTime(doc.updatedAt, now)}
               </time>
+              {doc.lastEditor ? ` by ${doc.lastEditor}` : ''}
             </span>
           </a>
           {canManage && (

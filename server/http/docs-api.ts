@@ -7,17 +7,19 @@ import type { Authenticator } from '../auth/authenticator'
 import type { Identity } from '../auth/claims'
 import type { ContentWriter, WriteMode } from '../documents/content-writer'
 import type { RoomManager } from '../rooms/room-manager'
-import { DocumentDeletedError, type DocumentMeta, type Storage } from '../storage/storage'
+import { DocumentDeletedError, type DocumentMeta, type ListedDocument, type Storage } from '../storage/storage'
 import { readContentBody } from './content-body'
 import { CONTENT_FORMATS, CONTENT_RENDERERS, isContentFormat, sendContent } from './content-formats'
 import type { FilesApi } from './files-api'
 import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
+import { isListed, MAX_SEARCH_RESULTS, searchTerms, snippetOf } from './search'
 import type { TokenApi } from './token-api'
 import type { VersionsApi } from './versions-api'
 
 /**
  * The documents REST API:
- *   GET    /api/docs             list, most recently edited first
+ *   GET    /api/docs             list, most recently edited first (L8), with lastEditor and preview
+ *          /api/docs?q=<words>   search titles and text, with a snippet around the first match (L9)
  *   POST   /api/docs             create {title?, id?}                  → 201
  *   GET    /api/docs/<id>        metadata (JSON), or content with ?format=text|markdown|html
  *   PUT    /api/docs/<id>        create if missing {title?, recreate?} → 201 | 200 (410 if deleted)
@@ -71,6 +73,11 @@ function toJson(meta: DocumentMeta) {
   }
 }
 
+/** A list row: the metadata, who edited last and the start of the text (null: not known yet). */
+function toListJson(doc: ListedDocument) {
+  return { ...toJson(doc), lastEditor: doc.lastEditor, preview: doc.preview }
+}
+
 function newDocId(): string {
   return randomBytes(9).toString('base64url')
 }
@@ -96,7 +103,7 @@ export class DocsApi {
   private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const rest = url.pathname.slice('/api/docs'.length)
     if (rest === '' || rest === '/') {
-      if (req.method === 'GET') return this.list(req, res)
+      if (req.method === 'GET') return this.list(req, res, url)
       if (req.method === 'POST') return this.create(req, res)
       throw new HttpError(405, `${req.method} is not allowed on /api/docs`)
     }
@@ -138,11 +145,24 @@ export class DocsApi {
     }
   }
 
-  private async list(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * The list (L8: documents with neither a title nor content are left out), or with `?q=` the
+   * documents whose title or text contains every word of it, each with a snippet of its text
+   * around the first match (L9).
+   */
+  private async list(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const identity = await this.deps.auth.authorizeRequest(req, null, 'viewer')
-    const documents = await this.deps.storage.listDocuments()
-    const visible = identity ? documents.filter((doc) => grantsDocument(identity.docs, doc.id)) : documents
-    sendJson(res, 200, { documents: visible.map(toJson) })
+    const visible = (doc: ListedDocument) => isListed(doc) && (!identity || grantsDocument(identity.docs, doc.id))
+    const q = url.searchParams.get('q')
+    const terms = q === null ? [] : searchTerms(q)
+    if (terms.length === 0) {
+      const documents = await this.deps.storage.listDocuments()
+      return sendJson(res, 200, { documents: documents.filter(visible).map(toListJson) })
+    }
+    const found = (await this.deps.storage.searchDocuments(terms)).filter(visible).slice(0, MAX_SEARCH_RESULTS)
+    const texts = await this.deps.storage.documentTexts(found.map((doc) => doc.id))
+    const documents = found.map((doc) => ({ ...toListJson(doc), snippet: snippetOf(texts.get(doc.id) ?? '', terms) }))
+    sendJson(res, 200, { documents })
   }
 
   private async create(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -113,10 +113,52 @@ const schemas: Record<string, Schema> = {
     additionalProperties: false,
     properties: { id: { type: 'string' }, title: { type: 'string' }, createdAt: isoTime, updatedAt: isoTime },
   },
+  ListedDocument: {
+    type: 'object',
+    required: ['id', 'title', 'createdAt', 'updatedAt', 'lastEditor', 'preview'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string' },
+      title: { type: 'string' },
+      createdAt: isoTime,
+      updatedAt: isoTime,
+      lastEditor: {
+        type: ['string', 'null'],
+        description: "Who made the last change (the token's name, or the name shown to others in open mode); null when unknown",
+      },
+      preview: {
+        type: ['string', 'null'],
+        description:
+          'The start of the text (not the title) on one line, at most 140 characters and "…"; null until computed (seconds after an edit)',
+      },
+      snippet: {
+        description: 'Only with ?q=: a line of the text around the first match, null when only the title matched',
+        oneOf: [{ type: 'null' }, ref('SearchSnippet')],
+      },
+    },
+  },
+  SearchSnippet: {
+    type: 'object',
+    required: ['text', 'highlights'],
+    additionalProperties: false,
+    properties: {
+      text: { type: 'string', description: 'Plain text (never markup), "…" where it was cut' },
+      highlights: {
+        type: 'array',
+        description: 'Where the search words occur in text (UTF-16 offsets, as JavaScript strings index)',
+        items: {
+          type: 'object',
+          required: ['start', 'length'],
+          additionalProperties: false,
+          properties: { start: { type: 'integer', minimum: 0 }, length: { type: 'integer', minimum: 1 } },
+        },
+      },
+    },
+  },
   DocumentList: {
     type: 'object',
     required: ['documents'],
-    properties: { documents: { type: 'array', items: ref('Document') } },
+    properties: { documents: { type: 'array', items: ref('ListedDocument') } },
   },
   ProseMirrorDoc: {
     type: 'object',
@@ -349,8 +391,23 @@ const paths: Record<string, Record<string, unknown>> = {
   '/api/docs': {
     get: {
       operationId: 'listDocuments',
-      summary: 'Documents, most recently edited first (with auth on: only those the token grants)',
-      responses: { '200': respond('The list', ref('DocumentList')), '401': authErrors['401'] },
+      summary:
+        'Documents, most recently edited first, without those that have neither a title nor content (with auth on: only those the token grants); with ?q= a search',
+      parameters: [
+        {
+          name: 'q',
+          in: 'query',
+          required: false,
+          description:
+            'Search words (at most 200 characters, 10 words): documents whose title or text contains every word, case-insensitively, each with a snippet; at most 50, most recently edited first',
+          schema: { type: 'string', maxLength: 200 },
+        },
+      ],
+      responses: {
+        '200': respond('The list', ref('DocumentList')),
+        '400': errorResponse('q too long or too many words'),
+        '401': authErrors['401'],
+      },
     },
     post: {
       operationId: 'createDocument',

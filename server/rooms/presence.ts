@@ -19,6 +19,8 @@ interface ClientPresence {
  */
 export class RoomPresence {
   private readonly clients = new Map<number, ClientPresence>()
+  /** The name each connection last announced (`user.name`), for "edited by" in open mode. */
+  private readonly names = new WeakMap<object, string>()
 
   /** Applies validated entries from `owner`; returns the client ids whose state changed. */
   apply(entries: readonly AwarenessEntry[], owner: object): number[] {
@@ -35,8 +37,17 @@ export class RoomPresence {
         owner: isRemoval ? null : owner,
       })
       changed.push(entry.clientId)
+      // Already parsed by the decoder: reading the name costs nothing more.
+      const user = entry.state?.user
+      const name = typeof user === 'object' && user !== null ? (user as { name?: unknown }).name : undefined
+      if (typeof name === 'string' && name !== '') this.names.set(owner, name)
     }
     return changed
+  }
+
+  /** The name `owner` (a connection) last announced in its presence, if any. */
+  nameOf(owner: object): string | undefined {
+    return this.names.get(owner)
   }
 
   /**

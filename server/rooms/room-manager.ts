@@ -34,8 +34,11 @@ export interface RoomManagerOptions {
   readonly now?: () => number
   /** Keeps documents in step with the other servers of a cluster (server/cluster); none alone. */
   readonly replication?: Replication | null
-  /** A change made on this server was stored (automatic versions listen here). */
-  readonly onCommitted?: (docId: string) => void
+  /**
+   * A change made on this server was stored (automatic versions and the list's digests listen
+   * here); `editor` names who made the newest change applied, when known (Room.lastEditor).
+   */
+  readonly onCommitted?: (docId: string, editor: string | undefined) => void
 }
 
 type RoomEntry =
@@ -78,7 +81,7 @@ export class RoomManager {
       onLogGrown: (room) => {
         if (room.storedLogLength >= this.options.compactAfterUpdates) this.compact(room.docId)
       },
-      onCommitted: (room) => this.options.onCommitted?.(room.docId),
+      onCommitted: (room) => this.options.onCommitted?.(room.docId, room.lastEditor),
     }
   }
 

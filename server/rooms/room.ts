@@ -96,6 +96,12 @@ export class Room implements MessageSink, ReplicaTarget {
   private readonly repairRequested = new Set<Connection>()
   /** When a client last sent anything (scheduler clock), for least-recently-used unloading. */
   lastActivity: number
+  /**
+   * Who made the newest change applied here: the token's name, else the name the client shows
+   * in its presence (open mode); undefined when unknown (a REST write in open mode). Read by
+   * the documents list's digest after the commit (server/documents/digests.ts).
+   */
+  lastEditor: string | undefined
 
   constructor(options: RoomOptions) {
     this.docId = options.docId
@@ -216,7 +222,9 @@ export class Room implements MessageSink, ReplicaTarget {
       return this.breakRoom()
     }
     const identity = connection.info.identity
-    this.commit(update, undefined, identity ? (identity.name ?? identity.userId) : undefined)
+    const author = identity ? (identity.name ?? identity.userId) : undefined
+    this.lastEditor = author ?? this.presence.nameOf(connection)
+    this.commit(update, undefined, author)
   }
 
   /**
@@ -255,6 +263,7 @@ export class Room implements MessageSink, ReplicaTarget {
       this.doc.off('update', collect)
     }
     if (updates.length === 0) return Promise.resolve()
+    this.lastEditor = author
     return new Promise((resolve) => this.commit(Y.mergeUpdates(updates), resolve, author))
   }
 

@@ -1,9 +1,11 @@
 import {
   type CompactionResult,
   DocumentDeletedError,
+  type DocumentDigest,
   type DocumentMeta,
   type EnsureOptions,
   type FileMeta,
+  type ListedDocument,
   type MergeUpdates,
   type NewFile,
   type NewVersion,
@@ -24,10 +26,21 @@ interface MemoryDocument {
   versions: StoredVersion[]
   /** Save order. */
   files: Map<string, StoredFile>
+  digest: StoredDigest | null
 }
 
 function withoutData({ data: _data, ...meta }: StoredFile): FileMeta {
   return meta
+}
+
+interface StoredDigest extends DocumentDigest {
+  readonly lastEditor: string | undefined
+  readonly digestedAt: number
+}
+
+function listed(doc: MemoryDocument): ListedDocument {
+  const digest = doc.digest
+  return { ...doc.meta, preview: digest?.preview ?? null, lastEditor: digest?.lastEditor ?? null, hasContent: digest?.hasContent ?? null }
 }
 
 function withoutState({ state: _state, ...meta }: StoredVersion): VersionMeta {
@@ -89,7 +102,9 @@ export class MemoryStorage implements Storage {
     }
     const existing = this.docs.get(docId)
     if (existing) return { meta: existing.meta, created: false }
-    return { meta: this.upsert(docId, now).meta, created: true }
+    const doc = this.upsert(docId, now)
+    doc.digest = { preview: '', text: '', searchText: '', hasContent: false, lastEditor: undefined, digestedAt: now }
+    return { meta: doc.meta, created: true }
   }
 
   async getDocument(docId: string): Promise<DocumentMeta | null> {
@@ -97,9 +112,42 @@ export class MemoryStorage implements Storage {
     return this.docs.get(docId)?.meta ?? null
   }
 
-  async listDocuments(): Promise<DocumentMeta[]> {
+  async listDocuments(): Promise<ListedDocument[]> {
     this.assertOpen()
-    return [...this.docs.values()].map((d) => d.meta).sort((a, b) => b.updatedAt - a.updatedAt)
+    return [...this.docs.values()].map(listed).sort((a, b) => b.updatedAt - a.updatedAt)
+  }
+
+  async searchDocuments(terms: readonly string[]): Promise<ListedDocument[]> {
+    this.assertOpen()
+    if (terms.length === 0) return []
+    const matches = [...this.docs.values()].filter((doc) => terms.every((term) => doc.digest?.searchText.includes(term)))
+    return matches.map(listed).sort((a, b) => b.updatedAt - a.updatedAt)
+  }
+
+  async documentTexts(docIds: readonly string[]): Promise<Map<string, string>> {
+    this.assertOpen()
+    const texts = new Map<string, string>()
+    for (const id of docIds) {
+      const digest = this.docs.get(id)?.digest
+      if (digest) texts.set(id, digest.text)
+    }
+    return texts
+  }
+
+  async saveDigest(docId: string, digest: DocumentDigest, now: number): Promise<boolean> {
+    this.assertOpen()
+    const doc = this.docs.get(docId)
+    if (!doc) return false
+    doc.digest = { ...digest, lastEditor: digest.lastEditor ?? doc.digest?.lastEditor, digestedAt: now }
+    return true
+  }
+
+  async staleDigests(limit: number): Promise<string[]> {
+    this.assertOpen()
+    return [...this.docs.values()]
+      .filter((doc) => doc.digest === null || doc.digest.digestedAt < doc.meta.updatedAt)
+      .slice(0, limit)
+      .map((doc) => doc.meta.id)
   }
 
   async deleteDocument(docId: string, now: number): Promise<boolean> {
@@ -201,7 +249,14 @@ export class MemoryStorage implements Storage {
   private upsert(docId: string, now: number): MemoryDocument {
     let doc = this.docs.get(docId)
     if (!doc) {
-      doc = { meta: { id: docId, title: '', createdAt: now, updatedAt: now }, snapshot: null, updates: [], versions: [], files: new Map() }
+      doc = {
+        meta: { id: docId, title: '', createdAt: now, updatedAt: now },
+        snapshot: null,
+        updates: [],
+        versions: [],
+        files: new Map(),
+        digest: null,
+      }
       this.docs.set(docId, doc)
     }
     return doc

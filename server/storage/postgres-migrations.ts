@@ -170,6 +170,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'document digests',
+    // What the documents list shows and searches (storage.ts DocumentDigest), apart from the
+    // documents row the commit path updates. Search is a substring test (strpos) on the
+    // JavaScript-lowercased text: no index, a scan of this table, which is what a substring
+    // needs (a trigram index would want the pg_trgm extension, which a plain database owner
+    // may not be allowed to create; a tsvector matches whole words only).
+    sql: `
+      CREATE TABLE digests (
+        doc_id text PRIMARY KEY,
+        preview text NOT NULL,
+        body text NOT NULL,
+        search text NOT NULL,
+        has_content boolean NOT NULL,
+        last_editor text,
+        digested_at bigint NOT NULL
+      );
+    `,
+  },
 ]
 
 /**

@@ -4,9 +4,11 @@ import { DOC_LOCK, migrate, VERSION_LOCK } from './postgres-migrations'
 import {
   type CompactionResult,
   DocumentDeletedError,
+  type DocumentDigest,
   type DocumentMeta,
   type EnsureOptions,
   type FileMeta,
+  type ListedDocument,
   type MergeUpdates,
   type NewFile,
   type NewVersion,
@@ -70,6 +72,18 @@ interface MetaRow {
 
 function toMeta(row: MetaRow): DocumentMeta {
   return { id: row.id, title: row.title, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) }
+}
+
+interface ListedRow extends MetaRow {
+  preview: string | null
+  last_editor: string | null
+  has_content: boolean | null
+}
+
+const LISTED_COLUMNS = 'd.id, d.title, d.created_at, d.updated_at, g.preview, g.last_editor, g.has_content'
+
+function toListed(row: ListedRow): ListedDocument {
+  return { ...toMeta(row), preview: row.preview, lastEditor: row.last_editor, hasContent: row.has_content }
 }
 
 interface VersionRow {
@@ -337,7 +351,15 @@ export class PostgresStorage implements SequencedStorage {
          ON CONFLICT (id) DO NOTHING`,
         [docId, now, startSeq],
       )
-      if (inserted.rowCount === 1) await writeEvent(client, docId, 'document.created', now)
+      if (inserted.rowCount === 1) {
+        await writeEvent(client, docId, 'document.created', now)
+        // Created empty: the list knows there is nothing in it without computing a digest.
+        await client.query(
+          `INSERT INTO digests (doc_id, preview, body, search, has_content, last_editor, digested_at) VALUES ($1, '', '', '', false, NULL, $2)
+           ON CONFLICT (doc_id) DO UPDATE SET preview = '', body = '', search = '', has_content = false, last_editor = NULL, digested_at = $2`,
+          [docId, now],
+        )
+      }
       const row = await client.query<MetaRow>('SELECT id, title, created_at, updated_at FROM documents WHERE id = $1', [docId])
       const meta = row.rows[0]
       if (!meta) throw new Error(`document ${docId} vanished while being created`)
@@ -350,9 +372,55 @@ export class PostgresStorage implements SequencedStorage {
     return rows[0] ? toMeta(rows[0]) : null
   }
 
-  async listDocuments(): Promise<DocumentMeta[]> {
-    const { rows } = await this.pool.query<MetaRow>('SELECT id, title, created_at, updated_at FROM documents ORDER BY updated_at DESC, id')
-    return rows.map(toMeta)
+  async listDocuments(): Promise<ListedDocument[]> {
+    const { rows } = await this.pool.query<ListedRow>(
+      `SELECT ${LISTED_COLUMNS} FROM documents AS d LEFT JOIN digests AS g ON g.doc_id = d.id ORDER BY d.updated_at DESC, d.id`,
+    )
+    return rows.map(toListed)
+  }
+
+  async searchDocuments(terms: readonly string[]): Promise<ListedDocument[]> {
+    if (terms.length === 0) return []
+    // strpos on the JavaScript-lowercased text: a plain substring test (see migration 7).
+    const { rows } = await this.pool.query<ListedRow>(
+      `SELECT ${LISTED_COLUMNS} FROM documents AS d JOIN digests AS g ON g.doc_id = d.id
+       WHERE (SELECT bool_and(strpos(g.search, term) > 0) FROM unnest($1::text[]) AS term)
+       ORDER BY d.updated_at DESC, d.id`,
+      [terms],
+    )
+    return rows.map(toListed)
+  }
+
+  async documentTexts(docIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ doc_id: string; body: string }>('SELECT doc_id, body FROM digests WHERE doc_id = ANY($1)', [
+      docIds,
+    ])
+    return new Map(rows.map((row) => [row.doc_id, row.body]))
+  }
+
+  async saveDigest(docId: string, digest: DocumentDigest, now: number): Promise<boolean> {
+    return this.transaction(async (client) => {
+      // Ordered with a deletion (which holds the lock exclusively), so no digest outlives its document.
+      await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [DOC_LOCK, docId])
+      const { rowCount } = await client.query(
+        `INSERT INTO digests (doc_id, preview, body, search, has_content, last_editor, digested_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM documents WHERE id = $1)
+         ON CONFLICT (doc_id) DO UPDATE SET preview = excluded.preview, body = excluded.body, search = excluded.search,
+           has_content = excluded.has_content, last_editor = coalesce(excluded.last_editor, digests.last_editor),
+           digested_at = excluded.digested_at`,
+        [docId, digest.preview, digest.text, digest.searchText, digest.hasContent, digest.lastEditor ?? null, now],
+      )
+      return rowCount === 1
+    })
+  }
+
+  async staleDigests(limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT d.id FROM documents AS d LEFT JOIN digests AS g ON g.doc_id = d.id
+       WHERE g.doc_id IS NULL OR g.digested_at < d.updated_at ORDER BY d.updated_at DESC LIMIT $1`,
+      [limit],
+    )
+    return rows.map((row) => row.id)
   }
 
   async deleteDocument(docId: string, now: number): Promise<boolean> {
@@ -365,6 +433,7 @@ export class PostgresStorage implements SequencedStorage {
       await client.query('DELETE FROM snapshots WHERE doc_id = $1', [docId])
       await client.query('DELETE FROM versions WHERE doc_id = $1', [docId])
       await client.query('DELETE FROM files WHERE doc_id = $1', [docId])
+      await client.query('DELETE FROM digests WHERE doc_id = $1', [docId])
       await client.query(
         `INSERT INTO tombstones (doc_id, deleted_at, last_seq) VALUES ($1, $2, $3)
          ON CONFLICT (doc_id) DO UPDATE SET deleted_at = excluded.deleted_at, last_seq = excluded.last_seq`,

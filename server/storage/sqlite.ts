@@ -7,9 +7,11 @@ import type { SqliteConnection } from './sqlite-revocation-store'
 import {
   type CompactionResult,
   DocumentDeletedError,
+  type DocumentDigest,
   type DocumentMeta,
   type EnsureOptions,
   type FileMeta,
+  type ListedDocument,
   type MergeUpdates,
   type NewFile,
   type NewVersion,
@@ -47,6 +49,30 @@ interface MetaRow {
   created_at: number
   updated_at: number
 }
+
+interface ListedRow extends MetaRow {
+  preview: string | null
+  last_editor: string | null
+  has_content: number | null
+}
+
+/**
+ * The documents list's view of each document (storage.ts DocumentDigest), in a table of its
+ * own: the commit path rewrites the documents row, and should not rewrite the text with it.
+ * A file from before it gains it on open (CREATE TABLE IF NOT EXISTS); its documents get
+ * digests computed at start (staleDigests).
+ */
+const DIGESTS_TABLE = `CREATE TABLE IF NOT EXISTS digests (
+  doc_id TEXT PRIMARY KEY,
+  preview TEXT NOT NULL,
+  body TEXT NOT NULL,
+  search TEXT NOT NULL,
+  has_content INTEGER NOT NULL,
+  last_editor TEXT,
+  digested_at INTEGER NOT NULL
+)`
+
+const LISTED_COLUMNS = 'd.id, d.title, d.created_at, d.updated_at, g.preview, g.last_editor, g.has_content'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS documents (
@@ -95,6 +121,7 @@ CREATE TABLE IF NOT EXISTS files (
   data BLOB NOT NULL,
   UNIQUE (doc_id, id)
 );
+${DIGESTS_TABLE};
 `
 
 /**
@@ -102,6 +129,8 @@ CREATE TABLE IF NOT EXISTS files (
  * empty temporary table of the same shape lets the same statements run (nothing is deleted).
  */
 const TEMP_TOMBSTONES = `CREATE TEMP TABLE IF NOT EXISTS tombstones (doc_id TEXT PRIMARY KEY, deleted_at INTEGER NOT NULL)`
+/** Likewise for a file written before digests existed. */
+const TEMP_DIGESTS = DIGESTS_TABLE.replace('CREATE TABLE', 'CREATE TEMP TABLE')
 /** Likewise for a file written before versions existed. */
 const TEMP_VERSIONS = `CREATE TEMP TABLE IF NOT EXISTS versions (seq INTEGER PRIMARY KEY, doc_id TEXT NOT NULL,
   id TEXT NOT NULL, name TEXT, author_name TEXT, author_id TEXT, created_at INTEGER NOT NULL,
@@ -172,6 +201,17 @@ function toMeta(row: MetaRow): DocumentMeta {
   return { id: row.id, title: row.title, createdAt: row.created_at, updatedAt: row.updated_at }
 }
 
+function toListed(row: ListedRow): ListedDocument {
+  return {
+    ...toMeta(row),
+    preview: row.preview,
+    lastEditor: row.last_editor,
+    hasContent: row.has_content === null ? null : row.has_content === 1,
+  }
+}
+
+const EMPTY_DIGEST_ROW = { preview: '', body: '', search: '', hasContent: 0, lastEditor: null }
+
 /**
  * The embedded default: one SQLite file in WAL mode through better-sqlite3. Every call runs
  * synchronously inside one transaction, so a batch append is a single commit and a compaction
@@ -197,6 +237,8 @@ export class SqliteStorage implements Storage {
       if (!hasVersions) this.db.exec(TEMP_VERSIONS)
       const hasFiles = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'files'`).get()
       if (!hasFiles) this.db.exec(TEMP_FILES)
+      const hasDigests = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'digests'`).get()
+      if (!hasDigests) this.db.exec(TEMP_DIGESTS)
     } else {
       fs.mkdirSync(options.dataDir, { recursive: true })
       // First, so that a second server refuses before it touches the database at all.
@@ -222,7 +264,22 @@ export class SqliteStorage implements Storage {
         `INSERT INTO documents (id, title, created_at, updated_at) VALUES (?, '', ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
       getDocument: this.db.prepare<[string], MetaRow>(`SELECT * FROM documents WHERE id = ?`),
-      listDocuments: this.db.prepare<[], MetaRow>(`SELECT * FROM documents ORDER BY updated_at DESC, id`),
+      listDocuments: this.db.prepare<[], ListedRow>(
+        `SELECT ${LISTED_COLUMNS} FROM documents AS d LEFT JOIN digests AS g ON g.doc_id = d.id ORDER BY d.updated_at DESC, d.id`,
+      ),
+      getText: this.db.prepare<[string], { body: string }>(`SELECT body FROM digests WHERE doc_id = ?`),
+      putDigest: this.db.prepare(
+        `INSERT INTO digests (doc_id, preview, body, search, has_content, last_editor, digested_at)
+         SELECT @id, @preview, @body, @search, @hasContent, @lastEditor, @now WHERE EXISTS (SELECT 1 FROM documents WHERE id = @id)
+         ON CONFLICT (doc_id) DO UPDATE SET preview = excluded.preview, body = excluded.body, search = excluded.search,
+           has_content = excluded.has_content, last_editor = coalesce(excluded.last_editor, digests.last_editor),
+           digested_at = excluded.digested_at`,
+      ),
+      staleDigests: this.db.prepare<[number], { id: string }>(
+        `SELECT d.id FROM documents AS d LEFT JOIN digests AS g ON g.doc_id = d.id
+         WHERE g.doc_id IS NULL OR g.digested_at < d.updated_at ORDER BY d.updated_at DESC LIMIT ?`,
+      ),
+      deleteDigest: this.db.prepare(`DELETE FROM digests WHERE doc_id = ?`),
       getSnapshot: this.db.prepare<[string], { data: Buffer }>(`SELECT data FROM snapshots WHERE doc_id = ?`),
       getUpdates: this.db.prepare<[string], { seq: number; data: Buffer }>(`SELECT seq, data FROM updates WHERE doc_id = ? ORDER BY seq`),
       putSnapshot: this.db.prepare(
@@ -382,7 +439,11 @@ export class SqliteStorage implements Storage {
         this.statements.clearTombstone.run(docId)
       }
       const created = this.statements.insertDocument.run(docId, now, now).changes === 1
-      if (created) this.outbox?.event(docId, 'document.created', now)
+      if (created) {
+        this.outbox?.event(docId, 'document.created', now)
+        // Created empty: the list knows there is nothing in it without computing a digest.
+        this.statements.putDigest.run({ id: docId, ...EMPTY_DIGEST_ROW, now })
+      }
       const row = this.statements.getDocument.get(docId)
       if (!row) throw new Error(`document ${docId} vanished while being created`)
       return { meta: toMeta(row), created }
@@ -395,9 +456,55 @@ export class SqliteStorage implements Storage {
     return row ? toMeta(row) : null
   }
 
-  async listDocuments(): Promise<DocumentMeta[]> {
+  async listDocuments(): Promise<ListedDocument[]> {
     this.flushTouches()
-    return this.statements.listDocuments.all().map(toMeta)
+    return this.statements.listDocuments.all().map(toListed)
+  }
+
+  /** One prepared search per number of terms (a query has a handful at most). */
+  private readonly searches = new Map<number, Database.Statement<string[], ListedRow>>()
+
+  async searchDocuments(terms: readonly string[]): Promise<ListedDocument[]> {
+    if (terms.length === 0) return []
+    this.flushTouches()
+    let statement = this.searches.get(terms.length)
+    if (!statement) {
+      // instr is a plain substring test on the stored lowercase text (JavaScript lowercased it,
+      // so it is right beyond ASCII, unlike SQLite's own LIKE and lower()).
+      const where = terms.map(() => 'instr(g.search, ?) > 0').join(' AND ')
+      statement = this.db.prepare<string[], ListedRow>(
+        `SELECT ${LISTED_COLUMNS} FROM documents AS d JOIN digests AS g ON g.doc_id = d.id WHERE ${where} ORDER BY d.updated_at DESC, d.id`,
+      )
+      this.searches.set(terms.length, statement)
+    }
+    return statement.all(...terms).map(toListed)
+  }
+
+  async documentTexts(docIds: readonly string[]): Promise<Map<string, string>> {
+    const texts = new Map<string, string>()
+    for (const id of docIds) {
+      const row = this.statements.getText.get(id)
+      if (row) texts.set(id, row.body)
+    }
+    return texts
+  }
+
+  async saveDigest(docId: string, digest: DocumentDigest, now: number): Promise<boolean> {
+    const row = {
+      id: docId,
+      preview: digest.preview,
+      body: digest.text,
+      search: digest.searchText,
+      hasContent: digest.hasContent ? 1 : 0,
+      lastEditor: digest.lastEditor ?? null,
+      now,
+    }
+    return this.statements.putDigest.run(row).changes === 1
+  }
+
+  async staleDigests(limit: number): Promise<string[]> {
+    this.flushTouches()
+    return this.statements.staleDigests.all(limit).map((row) => row.id)
   }
 
   async deleteDocument(docId: string, now: number): Promise<boolean> {
@@ -408,6 +515,7 @@ export class SqliteStorage implements Storage {
       this.statements.deleteSnapshot.run(docId)
       this.statements.deleteAllVersions.run(docId)
       this.statements.deleteAllFiles.run(docId)
+      this.statements.deleteDigest.run(docId)
       const existed = this.statements.deleteDocument.run(docId).changes === 1
       if (existed) {
         this.statements.putTombstone.run(docId, now)

@@ -30,6 +30,11 @@
  *   `deleteDocument` removes the document's files in the same transaction; nothing else does
  *   (compaction, versions and restores never touch them: a restored version's images still
  *   load). `getFile` answers null for an unknown id or another document's file.
+ * - A digest (what the documents list shows and searches: preview, plain text, last editor,
+ *   whether there is content) belongs to its document: `saveDigest` writes it only for an
+ *   existing document, `deleteDocument` removes it in the same transaction, and a document
+ *   `ensureDocument` creates starts with an empty one (no content). It lives apart from the
+ *   documents row, so the commit path never rewrites the text (see DocumentDigest).
  * Revocations are not documents: they have a store of their own (revocation-store.ts).
  */
 /** `ensureDocument` on a deleted (tombstoned) document without `recreate`. */
@@ -54,6 +59,30 @@ export interface DocumentMeta {
   /** Milliseconds since the epoch. */
   readonly createdAt: number
   readonly updatedAt: number
+}
+
+/**
+ * What the documents list knows of a document's content, computed off the commit path (after
+ * edits settle, server/documents/digests.ts) and stored beside the document.
+ */
+export interface DocumentDigest {
+  /** The start of the plain text, whitespace collapsed (at most PREVIEW_LENGTH characters). */
+  readonly preview: string
+  /** The whole plain text (for search snippets). */
+  readonly text: string
+  /** The title and text lowercased, what search matches against. */
+  readonly searchText: string
+  /** Whether the content is more than empty paragraphs. */
+  readonly hasContent: boolean
+  /** Who made the last change the digest covers; undefined keeps the stored name. */
+  readonly lastEditor?: string | undefined
+}
+
+/** A document as the list shows it: metadata and its digest (null: none computed yet). */
+export interface ListedDocument extends DocumentMeta {
+  readonly preview: string | null
+  readonly lastEditor: string | null
+  readonly hasContent: boolean | null
 }
 
 export interface PendingUpdate {
@@ -155,8 +184,22 @@ export interface Storage {
    */
   ensureDocument(docId: string, now: number, options?: EnsureOptions): Promise<{ meta: DocumentMeta; created: boolean }>
   getDocument(docId: string): Promise<DocumentMeta | null>
-  /** Every document, most recently updated first. */
-  listDocuments(): Promise<DocumentMeta[]>
+  /** Every document with its digest, most recently updated first. */
+  listDocuments(): Promise<ListedDocument[]>
+  /**
+   * The documents whose stored search text (lowercased title and text) contains every one of
+   * `terms` (lowercase, non-empty), most recently updated first.
+   */
+  searchDocuments(terms: readonly string[]): Promise<ListedDocument[]>
+  /** The stored plain text of each of these documents that has a digest. */
+  documentTexts(docIds: readonly string[]): Promise<Map<string, string>>
+  /** Stores the digest of an existing document (false, nothing stored, when there is none). */
+  saveDigest(docId: string, digest: DocumentDigest, now: number): Promise<boolean>
+  /**
+   * Up to `limit` documents with no digest, or one older than their last update (a digest lost
+   * to a crash, a database from before digests existed): the server computes them at start.
+   */
+  staleDigests(limit: number): Promise<string[]>
   /**
    * Removes a document and all its data and leaves a tombstone stamped `now`; false (and no
    * tombstone, an existing one unchanged) when the document did not exist.

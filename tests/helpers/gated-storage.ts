@@ -1,5 +1,6 @@
 import type {
   CompactionResult,
+  DocumentDigest,
   EnsureOptions,
   MergeUpdates,
   NewFile,
@@ -98,6 +99,18 @@ export class GatedStorage implements Storage {
   }
   listDocuments() {
     return this.inner.listDocuments()
+  }
+  searchDocuments(terms: readonly string[]) {
+    return this.inner.searchDocuments(terms)
+  }
+  documentTexts(docIds: readonly string[]) {
+    return this.inner.documentTexts(docIds)
+  }
+  saveDigest(docId: string, digest: DocumentDigest, now: number) {
+    return this.inner.saveDigest(docId, digest, now)
+  }
+  staleDigests(limit: number) {
+    return this.inner.staleDigests(limit)
   }
   deleteDocument(docId: string, now: number) {
     return this.inner.deleteDocument(docId, now)

@@ -52,7 +52,12 @@ const CALLS: Record<string, readonly Call[]> = {
     { path: '/api/tokens', body: { docId: 'oa-doc', unknown: 1 } },
     { path: '/api/tokens', body: { docId: 'oa-doc' }, who: 'stranger' },
   ],
-  listDocuments: [{ path: '/api/docs' }, { path: '/api/docs', who: 'nobody' }],
+  listDocuments: [
+    { path: '/api/docs' },
+    { path: '/api/docs?q=description' },
+    { path: `/api/docs?q=${'x'.repeat(201)}` },
+    { path: '/api/docs', who: 'nobody' },
+  ],
   createDocument: [
     { path: '/api/docs', body: { title: 'From the description' } },
     { path: '/api/docs', body: { id: 'oa-doc' } },

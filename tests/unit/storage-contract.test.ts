@@ -86,6 +86,72 @@ describe.each(backends)('storage contract: $name', ({ make, persistent }) => {
     expect(await storage.load('missing')).toEqual({ snapshot: null, updates: [] })
   })
 
+  const digest = (text: string, title = '', lastEditor?: string) => ({
+    preview: text.slice(0, 140),
+    text,
+    searchText: `${title}\n${text}`.toLowerCase(),
+    hasContent: text !== '',
+    lastEditor,
+  })
+
+  it('[L8][L9] digests: only for existing documents, listed beside them, kept editor, stale until recomputed', async () => {
+    await start()
+    expect(await storage.saveDigest('missing', digest('x'), 1)).toBe(false)
+    expect(await storage.listDocuments()).toEqual([])
+    await storage.append([{ docId: 'typed', update: u(1) }], 10)
+    // Created by an append: no digest yet, so nothing is known (and it is stale).
+    expect(await storage.listDocuments()).toMatchObject([{ id: 'typed', preview: null, lastEditor: null, hasContent: null }])
+    expect(await storage.staleDigests(10)).toEqual(['typed'])
+    // Created explicitly: empty, and known to be.
+    await storage.ensureDocument('made', 20)
+    expect((await storage.listDocuments()).find((d) => d.id === 'made')).toMatchObject({ preview: '', hasContent: false })
+    expect(await storage.staleDigests(10)).toEqual(['typed'])
+
+    expect(await storage.saveDigest('typed', digest('Hello World', 'Greeting', 'Ada'), 10)).toBe(true)
+    expect(await storage.staleDigests(10)).toEqual([])
+    // A digest without an editor (recomputed at start) keeps the one stored.
+    expect(await storage.saveDigest('typed', digest('Hello World again', 'Greeting'), 10)).toBe(true)
+    expect((await storage.listDocuments()).find((d) => d.id === 'typed')).toMatchObject({
+      preview: 'Hello World again',
+      lastEditor: 'Ada',
+      hasContent: true,
+    })
+    await storage.append([{ docId: 'typed', update: u(2) }], 11)
+    expect(await storage.staleDigests(10)).toEqual(['typed'])
+    expect(await storage.documentTexts(['typed', 'made', 'missing'])).toEqual(
+      new Map([
+        ['typed', 'Hello World again'],
+        ['made', ''],
+      ]),
+    )
+    if (persistent && backend.reopen) {
+      await storage.close()
+      open.splice(open.indexOf(storage), 1)
+      const again = await backend.reopen()
+      open.push(again)
+      expect((await again.listDocuments()).find((d) => d.id === 'typed')).toMatchObject({ lastEditor: 'Ada', preview: 'Hello World again' })
+    }
+  })
+
+  it('[L9] search matches every term as a substring of the search text; deletion removes the digest', async () => {
+    await start()
+    await storage.append([{ docId: 'a', update: u(1) }], 1)
+    await storage.append([{ docId: 'b', update: u(1) }], 2)
+    await storage.saveDigest('a', digest('The Zebra crossing', 'Plans'), 3)
+    await storage.saveDigest('b', digest('zebras and straße', 'Other'), 3)
+    expect((await storage.searchDocuments(['zebra'])).map((d) => d.id)).toEqual(['b', 'a'])
+    expect((await storage.searchDocuments(['zebra', 'plans'])).map((d) => d.id)).toEqual(['a'])
+    expect((await storage.searchDocuments(['straße'])).map((d) => d.id)).toEqual(['b'])
+    expect(await storage.searchDocuments(['zebra', 'nowhere'])).toEqual([])
+    expect(await storage.searchDocuments([])).toEqual([])
+    await storage.deleteDocument('a', 4)
+    expect((await storage.searchDocuments(['zebra'])).map((d) => d.id)).toEqual(['b'])
+    expect(await storage.documentTexts(['a'])).toEqual(new Map())
+    // Re-created, it starts empty again.
+    await storage.ensureDocument('a', 5, { recreate: true })
+    expect((await storage.listDocuments()).find((d) => d.id === 'a')).toMatchObject({ preview: '', hasContent: false, lastEditor: null })
+  })
+
   it('append keeps its own copy of the bytes', async () => {
     await start()
     const bytes = u(1, 2, 3)

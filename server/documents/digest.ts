@@ -1,0 +1,42 @@
+import * as Y from 'yjs'
+import { isContentEmpty, toText } from '../../lib/document'
+import { TITLE_FIELD } from '../../lib/protocol'
+import type { DocumentDigest, StoredDocument } from '../storage/storage'
+
+/** Characters of plain text a list row previews. */
+export const PREVIEW_LENGTH = 140
+
+/** Whitespace (newlines between blocks included) collapsed to single spaces, trimmed. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/gu, ' ').trim()
+}
+
+/** At most `length` characters (code points, so no emoji is cut in half), with "…" when cut. */
+export function clip(text: string, length: number): string {
+  const chars = Array.from(text)
+  return chars.length <= length ? text : `${chars.slice(0, length).join('').trimEnd()}…`
+}
+
+/**
+ * What the list shows and searches of a document: its text (not the title) as one previewable
+ * line, the whole text for snippets, and the lowercased title and text for search. JavaScript
+ * lowercases (full Unicode), so the databases only compare substrings.
+ */
+export function digestOf(doc: Y.Doc): Omit<DocumentDigest, 'lastEditor'> {
+  const text = toText(doc)
+  const title = doc.getText(TITLE_FIELD).toString()
+  return {
+    preview: clip(oneLine(text), PREVIEW_LENGTH),
+    text,
+    searchText: `${title}\n${text}`.toLowerCase(),
+    hasContent: !isContentEmpty(doc),
+  }
+}
+
+/** The Y.Doc of what storage holds (snapshot and the log after it). */
+export function storedDoc(stored: StoredDocument): Y.Doc {
+  const doc = new Y.Doc({ gc: true })
+  const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : [...stored.updates]
+  if (parts.length > 0) Y.applyUpdate(doc, Y.mergeUpdates(parts))
+  return doc
+}

@@ -1,0 +1,127 @@
+import type { Log } from '../rooms/log'
+import type { Cancel, Scheduler } from '../scheduler'
+import type { Storage } from '../storage/storage'
+import { digestOf, storedDoc } from './digest'
+
+/** A document's digest is computed once its edits pause this long… */
+export const DIGEST_QUIET_MS = 2_000
+/** …or once its first change not yet digested is this old, however busy it is. */
+export const DIGEST_MAX_DELAY_MS = 10_000
+/** Stale digests the start-up catch-up asks storage for at a time. */
+const CATCH_UP_BATCH = 50
+
+export interface DocumentDigestsOptions {
+  readonly storage: Storage
+  readonly scheduler: Scheduler
+  /** Wall-clock milliseconds (what storage stamps updates with). */
+  readonly now: () => number
+  readonly logger: Log
+}
+
+interface Due {
+  /** scheduler.now() of the first change this digest will cover. */
+  readonly firstChange: number
+  editor: string | undefined
+  cancel: Cancel
+}
+
+/**
+ * Keeps each document's digest (list preview, search text, last editor, whether it has
+ * content; storage.ts DocumentDigest) up to date off the commit path: a stored change marks the
+ * document, and the digest is computed from what storage holds once edits pause (or at the
+ * latest DIGEST_MAX_DELAY_MS after the first change), one document at a time. Timers live in
+ * memory; a digest lost to a stop or a crash is older than its document's last update, and
+ * `catchUp` (run at start) recomputes those — all but the editor's name, which only an edit brings.
+ */
+export class DocumentDigests {
+  private readonly due = new Map<string, Due>()
+  /** Digests run one after another: a later run of a document never loses to an earlier one. */
+  private queue: Promise<void> = Promise.resolve()
+  private stopped = false
+
+  constructor(private readonly options: DocumentDigestsOptions) {}
+
+  /** A change of the document, made by `editor` when known, was stored. */
+  changed(docId: string, editor: string | undefined): void {
+    if (this.stopped) return
+    const { scheduler } = this.options
+    const now = scheduler.now()
+    const previous = this.due.get(docId)
+    previous?.cancel()
+    const firstChange = previous?.firstChange ?? now
+    const wait = Math.max(0, Math.min(DIGEST_QUIET_MS, firstChange + DIGEST_MAX_DELAY_MS - now))
+    const entry: Due = {
+      firstChange,
+      editor: editor ?? previous?.editor,
+      cancel: scheduler.delay(wait, () => this.run(docId), { keepAlive: false }),
+    }
+    this.due.set(docId, entry)
+  }
+
+  /** Documents with a digest waiting (for tests and inspection). */
+  get pending(): number {
+    return this.due.size
+  }
+
+  /** Resolves when every digest started so far is stored. */
+  settled(): Promise<void> {
+    return this.queue
+  }
+
+  /** Recomputes, in the background, every digest older than its document (see the class note). */
+  catchUp(): void {
+    this.enqueue(async () => {
+      const tried = new Set<string>()
+      while (!this.stopped) {
+        // Each document once: one whose digest cannot be computed stays stale, and is skipped.
+        const stale = (await this.options.storage.staleDigests(CATCH_UP_BATCH)).filter((id) => !tried.has(id))
+        if (stale.length === 0) return
+        for (const docId of stale) {
+          tried.add(docId)
+          await this.compute(docId, undefined).catch((err: unknown) => this.warn(err, docId))
+        }
+      }
+    })
+  }
+
+  /**
+   * Computes the digests still waiting right away (so a restart keeps who edited last), waits
+   * for them, and takes no more changes.
+   */
+  async stop(): Promise<void> {
+    for (const [docId, entry] of [...this.due]) {
+      entry.cancel()
+      this.run(docId)
+    }
+    this.stopped = true
+    this.due.clear()
+    await this.queue
+  }
+
+  private run(docId: string): void {
+    const entry = this.due.get(docId)
+    // Removed first: a change stored while this one runs schedules the next.
+    this.due.delete(docId)
+    this.enqueue(() => this.compute(docId, entry?.editor).catch((err: unknown) => this.warn(err, docId)))
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(task).catch((err: unknown) => this.warn(err))
+  }
+
+  private warn(err: unknown, docId?: string): void {
+    this.options.logger.warn({ err, docId }, 'could not update a document digest')
+  }
+
+  private async compute(docId: string, editor: string | undefined): Promise<void> {
+    // Stamped before reading: an update stored meanwhile is newer, so its digest counts as stale.
+    const at = this.options.now()
+    const stored = await this.options.storage.load(docId)
+    const doc = storedDoc(stored)
+    try {
+      await this.options.storage.saveDigest(docId, { ...digestOf(doc), lastEditor: editor }, at)
+    } finally {
+      doc.destroy()
+    }
+  }
+}
