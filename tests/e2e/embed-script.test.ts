@@ -4,6 +4,7 @@ import path from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FORMATTING_GROUPS } from '../../lib/editor/formatting'
 import { type AppServer, freePort, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
 import { uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
@@ -159,7 +160,7 @@ describe.skipIf(!availability.run)('the editor from a script tag (/embed.js, Chr
       const notes = embedded.locator('#notes')
       await notes.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 20_000 })
       await notes.locator('.tandem-editor[data-synced="true"] .ProseMirror[role="textbox"]').waitFor({ timeout: 15_000 })
-      expect(await notes.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(13)
+      expect(await notes.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(FORMATTING_GROUPS.flat().length)
       await notes.locator('[data-testid="presence-user"] .tandem-avatar').first().waitFor({ timeout: 15_000 })
       const look = await embedded.evaluate(() => ({
         stylesheets: [...document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')].map((link) => link.href),

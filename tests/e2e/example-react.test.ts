@@ -4,6 +4,7 @@ import type http from 'node:http'
 import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FORMATTING_GROUPS } from '../../lib/editor/formatting'
 import { type AppServer, freePort, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
 import { uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
@@ -115,7 +116,7 @@ describe.skipIf(!availability.run)('examples/react built from the packed tandem-
       await example.getByRole('heading', { name: docId }).waitFor({ timeout: 15_000 })
       await example.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 15_000 })
       await example.locator('.tandem-editor[data-synced="true"] .ProseMirror[role="textbox"]').waitFor({ timeout: 15_000 })
-      expect(await example.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(13)
+      expect(await example.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(FORMATTING_GROUPS.flat().length)
       // The package's stylesheet, themed by the example's own CSS.
       const accent = await example.evaluate(() =>
         getComputedStyle(document.querySelector('.notes') as HTMLElement).getPropertyValue('--tandem-accent'),

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { build } from 'esbuild'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FORMATTING_GROUPS } from '../../lib/editor/formatting'
 import { type AppServer, freePort, startAppServer } from '../helpers/app-server'
 import { artifactPath, browserAvailability, launchChromium } from '../helpers/browser'
 import { uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
@@ -139,7 +140,7 @@ describe.skipIf(!availability.run)('mountTandem in a page of another app (Chromi
       // The whole editor: status, "Saved", people, toolbar, text, styled by the package's CSS.
       await mounted.locator('.tandem-mount [data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 15_000 })
       await mounted.locator('.tandem-editor[data-synced="true"] .ProseMirror[role="textbox"]').waitFor({ timeout: 15_000 })
-      expect(await mounted.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(13)
+      expect(await mounted.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(FORMATTING_GROUPS.flat().length)
       const look = await mounted.evaluate(() => {
         const root = document.querySelector('.tandem-mount') as HTMLElement
         const toolbar = document.querySelector('.tandem-toolbar') as HTMLElement

@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { FORMATTING_GROUPS } from '../../lib/editor/formatting'
 import { type MountedTandem, mountTandem } from '../../lib/mount'
 import { type RunningServer, startServer } from '../helpers/server'
 import { waitFor } from '../helpers/wait'
@@ -46,7 +47,9 @@ describe('mountTandem', () => {
     expect(root).not.toBeNull()
     expect(root?.style.getPropertyValue('--tandem-accent')).toBe('#e11d48')
     expect(root?.style.getPropertyValue('--tandem-surface-2')).toBe('#fafafa')
-    expect(element.querySelectorAll('.tandem-toolbar button.tandem-toolbar__button')).toHaveLength(13)
+    // One button per toolbar action (lib/editor/formatting.ts), the Image button included.
+    expect(element.querySelectorAll('.tandem-toolbar button.tandem-toolbar__button')).toHaveLength(FORMATTING_GROUPS.flat().length)
+    expect(element.querySelector('.tandem-toolbar button[aria-label="Image"]')).not.toBeNull()
     expect(element.querySelector('.tandem-editor > .tandem-editor__surface > .ProseMirror')?.getAttribute('aria-label')).toBe('Notes')
 
     const status = () => element.querySelector<HTMLElement>('[data-testid="connection-status"]')
