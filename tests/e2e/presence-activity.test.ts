@@ -111,6 +111,12 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
       throw new Error(`${error.message}: ${JSON.stringify(colors)}`)
     })
     await waitForFeed(ada, (entries) => entries.filter((e) => e === 'Sam joined').length === 2, 'two Sams joined')
+    // The feed shows each Sam in the colour "People here" shows them in.
+    const samColors = colors.filter(([name]) => name === 'Sam').map(([, color]) => color)
+    const joinedDots = await ada
+      .locator('[data-testid="activity"] li', { hasText: 'Sam joined' })
+      .evaluateAll((items) => items.map((item) => getComputedStyle(item.querySelector('.tandem-activity__dot') as Element).backgroundColor))
+    expect(new Set(joinedDots)).toEqual(new Set(samColors))
 
     step('four people in four colours, two Sams joined')
     // Carets: everyone writes somewhere, so the screenshots show them with their names.
