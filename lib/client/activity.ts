@@ -29,6 +29,11 @@ export interface ActivityEntry {
   /** The person concerned; absent for entries about the local user's connection. */
   name?: string
   color?: string
+  /**
+   * Who the entry is about (their person key), for entries about people present: their entries
+   * take the colour they wear now, so the feed and "People here" match.
+   */
+  person?: string
   /** For `renamed`: the name before. */
   previousName?: string
   /** For `restored`: the version put back. */
@@ -143,10 +148,10 @@ export class ActivityLog {
         .filter((person) => !person.isLocal)
         .map((person) => [person.key, person]),
     )
-    const before = this.entries.length
+    const before = this.entries
     if (this.known === null) {
       this.push({ kind: 'you-joined' })
-      for (const person of current.values()) this.push({ kind: 'here', name: person.name, color: person.color })
+      for (const person of current.values()) this.push({ kind: 'here', name: person.name, color: person.color, person: person.key })
       this.known = current
       return true
     }
@@ -156,9 +161,13 @@ export class ActivityLog {
     }
     for (const [key, person] of current) {
       const previous = this.known.get(key)
-      if (!previous) this.push({ kind: 'joined', name: person.name, color: person.color })
-      else if (previous.name !== person.name) {
-        this.push({ kind: 'renamed', name: person.name, previousName: previous.name, color: person.color })
+      if (!previous) this.push({ kind: 'joined', name: person.name, color: person.color, person: key })
+      else {
+        // A colour changes when two people would look alike (color-assignment.ts): not news.
+        if (previous.color !== person.color) this.recolor(key, person.color)
+        if (previous.name !== person.name) {
+          this.push({ kind: 'renamed', name: person.name, previousName: previous.name, color: person.color, person: key })
+        }
       }
       this.known.set(key, person)
       const missing = this.missing.get(key)
@@ -172,7 +181,7 @@ export class ActivityLog {
       const timer = this.clock.setTimeout(() => this.confirmLeave(key), this.leaveGraceMs)
       this.missing.set(key, { since: this.clock.now(), timer })
     }
-    return this.entries.length !== before
+    return this.entries !== before
   }
 
   private confirmLeave(key: string): void {
@@ -181,8 +190,12 @@ export class ActivityLog {
     this.missing.delete(key)
     if (!missing || !person || !this.trusted) return
     this.known?.delete(key)
-    this.push({ kind: 'left', name: person.name, color: person.color }, missing.since)
+    this.push({ kind: 'left', name: person.name, color: person.color, person: key }, missing.since)
     this.onChange()
+  }
+
+  private recolor(key: string, color: string): void {
+    this.entries = this.entries.map((entry) => (entry.person === key ? { ...entry, color } : entry))
   }
 
   /** Newest first by time (a departure is dated when the person went missing); bounded. */

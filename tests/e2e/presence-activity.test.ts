@@ -28,7 +28,7 @@ async function openAs(base: string, name: string, docId: string): Promise<Page> 
   const page = await context.newPage()
   page.on('pageerror', (error) => console.error(`[${name}] page error:`, error.message))
   await page.goto(`${base}/d/${docId}?name=${encodeURIComponent(name)}`)
-  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 20_000 })
+  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 45_000 })
   await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 20_000 })
   return page
 }
@@ -62,6 +62,10 @@ async function waitForFeed(page: Page, predicate: (entries: string[]) => boolean
   return entries
 }
 
+const started = Date.now()
+/** Progress with elapsed time: on a busy machine, it shows where the time went. */
+const step = (what: string) => console.log(`[people e2e] ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`)
+
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
 }
@@ -86,10 +90,12 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
     const ada = await openAs(`http://127.0.0.1:${proxy.port}`, 'Ada Lovelace', docId)
     await ada.locator('.ProseMirror').click()
     await ada.keyboard.type('Agenda for the launch.\nBudget and dates.\nWho does what.')
+    step('Ada is in')
     const grace = await openAs(server.url, 'Grace Hopper', docId)
     const samA = await openAs(server.url, 'Sam', docId)
     const samB = await openAs(server.url, 'Sam', docId)
 
+    step('everyone is in')
     // Two people called Sam: two entries, and everyone in a colour of their own.
     await waitForPresence(ada, (names) => names.filter((n) => n === 'Sam').length === 2 && names.includes('Grace Hopper'), 20_000)
     await waitForPresence(samA, (names) => names.filter((n) => n === 'Sam').length === 2, 20_000)
@@ -105,7 +111,14 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
       throw new Error(`${error.message}: ${JSON.stringify(colors)}`)
     })
     await waitForFeed(ada, (entries) => entries.filter((e) => e === 'Sam joined').length === 2, 'two Sams joined')
+    // The feed shows each Sam in the colour "People here" shows them in.
+    const samColors = colors.filter(([name]) => name === 'Sam').map(([, color]) => color)
+    const joinedDots = await ada
+      .locator('[data-testid="activity"] li', { hasText: 'Sam joined' })
+      .evaluateAll((items) => items.map((item) => getComputedStyle(item.querySelector('.tandem-activity__dot') as Element).backgroundColor))
+    expect(new Set(joinedDots)).toEqual(new Set(samColors))
 
+    step('four people in four colours, two Sams joined')
     // Carets: everyone writes somewhere, so the screenshots show them with their names.
     for (const [page, line, words] of [
       [grace, 1, ' (Grace)'],
@@ -122,6 +135,7 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
     }
     await waitForEditorText(ada, '(Sam B)')
     await ada.locator('.collaboration-carets__label', { hasText: 'Sam' }).first().waitFor({ timeout: 15_000 })
+    step('carets shown')
     for (const scheme of ['light', 'dark'] as const) {
       await ada.emulateMedia({ colorScheme: scheme })
       for (const width of [1280, 390]) {
@@ -137,6 +151,7 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
     await ada.emulateMedia({ colorScheme: 'light' })
     await ada.setViewportSize({ width: 1280, height: 800 })
 
+    step('screenshots taken')
     // Ada's own network fails loudly and comes back: she goes offline and online, and the
     // people who were there all along neither left nor joined.
     proxy.refuse()
@@ -145,6 +160,7 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
     await ada.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 30_000 })
     await waitForPresence(ada, (names) => names.filter((n) => n === 'Sam').length === 2 && names.includes('Grace Hopper'), 20_000)
 
+    step('Ada reconnected and sees everyone again')
     // One Sam really leaves. The feed says so after its grace period (15 s), once: by then any
     // false departure from Ada's reconnect, which came earlier, would have shown too.
     await samB.context().close()
@@ -159,10 +175,11 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
     expect(graceFeed.filter((e) => e === 'Sam left')).toHaveLength(1)
     await waitForPresence(ada, (names) => names.filter((n) => n === 'Sam').length === 1)
 
+    step('departure reported')
     // A deleted document says so, and never "Saved".
     expect((await fetch(`${server.url}/api/docs/${docId}`, { method: 'DELETE' })).status).toBe(204)
     await ada.locator('[data-testid="connection-status"][data-ending="deleted"]', { hasText: 'Deleted' }).waitFor({ timeout: 20_000 })
     await expect(ada.getByTestId('save-state').count()).resolves.toBe(0)
     await shoot(ada, 'doc-deleted-1280-light')
-  }, 240_000)
+  }, 600_000)
 })

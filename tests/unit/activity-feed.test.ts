@@ -101,6 +101,17 @@ describe('activity feed: who is who', () => {
     expect(feed()).toEqual([['you-joined', null]])
   })
 
+  it('a person’s entries take the colour they wear now (colours move when two people would look alike)', () => {
+    const { log, feed } = setup()
+    open(log, [me])
+    const sam = tab('id:sam', 'Sam', { color: '#d807a7' })
+    log.setPeers([me, sam])
+    const before = feed()
+    expect(log.setPeers([me, { ...sam, color: '#178703' }])).toBe(true)
+    expect(feed()).toEqual(before)
+    expect(log.list[0]).toMatchObject({ kind: 'joined', name: 'Sam', color: '#178703', person: 'id:sam' })
+  })
+
   it('a rename is a rename, not a departure and an arrival', () => {
     const { log, manual, feed } = setup()
     const ada = tab('id:ada', 'Ada')
