@@ -19,8 +19,9 @@ export interface DocumentDigestsOptions {
 }
 
 interface Due {
-  /** scheduler.now() of the first change this digest will cover. */
+  /** scheduler.now() of the first change this digest will cover, and of the newest. */
   readonly firstChange: number
+  lastChange: number
   editor: string | undefined
   cancel: Cancel
 }
@@ -41,21 +42,35 @@ export class DocumentDigests {
 
   constructor(private readonly options: DocumentDigestsOptions) {}
 
-  /** A change of the document, made by `editor` when known, was stored. */
+  /**
+   * A change of the document, made by `editor` when known, was stored. Called on every commit,
+   * so it only notes the time: the one timer of a document checks, when it fires, whether
+   * edits went on meanwhile and waits the rest (no timer is replaced per keystroke).
+   */
   changed(docId: string, editor: string | undefined): void {
     if (this.stopped) return
-    const { scheduler } = this.options
-    const now = scheduler.now()
-    const previous = this.due.get(docId)
-    previous?.cancel()
-    const firstChange = previous?.firstChange ?? now
-    const wait = Math.max(0, Math.min(DIGEST_QUIET_MS, firstChange + DIGEST_MAX_DELAY_MS - now))
-    const entry: Due = {
-      firstChange,
-      editor: editor ?? previous?.editor,
-      cancel: scheduler.delay(wait, () => this.run(docId), { keepAlive: false }),
+    const now = this.options.scheduler.now()
+    const entry = this.due.get(docId)
+    if (entry) {
+      entry.lastChange = now
+      if (editor !== undefined) entry.editor = editor
+      return
     }
-    this.due.set(docId, entry)
+    this.due.set(docId, { firstChange: now, lastChange: now, editor, cancel: this.wake(docId, DIGEST_QUIET_MS) })
+  }
+
+  private wake(docId: string, ms: number): Cancel {
+    return this.options.scheduler.delay(ms, () => this.check(docId), { keepAlive: false })
+  }
+
+  /** The timer fired: compute the digest if edits paused (or waited long enough), else wait on. */
+  private check(docId: string): void {
+    const entry = this.due.get(docId)
+    if (!entry) return
+    const dueAt = Math.min(entry.lastChange + DIGEST_QUIET_MS, entry.firstChange + DIGEST_MAX_DELAY_MS)
+    const wait = dueAt - this.options.scheduler.now()
+    if (wait > 0) entry.cancel = this.wake(docId, wait)
+    else this.run(docId)
   }
 
   /** Documents with a digest waiting (for tests and inspection). */

@@ -37,12 +37,12 @@ async function newPage(label: string, width = 1280, colorScheme: Scheme = 'light
 }
 
 async function live(page: Page) {
-  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 20_000 })
-  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 20_000 })
+  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 60_000 })
+  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 60_000 })
 }
 
 async function saved(page: Page) {
-  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 20_000 })
+  await page.locator('[data-testid="save-state"][data-state="saved"]').waitFor({ timeout: 60_000 })
 }
 
 async function listedIds(): Promise<string[]> {
@@ -71,7 +71,7 @@ async function homeWithPreview(page: Page, docId: string): Promise<void> {
     async () => {
       await page.goto(server.url)
       const row = page.locator(`[data-testid="doc-row"][data-doc-id="${docId}"]`)
-      await page.getByTestId('doc-list').waitFor({ timeout: 20_000 })
+      await page.getByTestId('doc-list').waitFor({ timeout: 60_000 })
       return (await row.getByTestId('doc-preview').count()) > 0
     },
     `the preview of ${docId} in the list`,
@@ -149,7 +149,7 @@ describe.skipIf(!availability.run)('the documents list in Chromium', () => {
     // "zebra" is only in the text: the server finds it, and the snippet marks it.
     const search = page.getByLabel('Search documents')
     await search.fill('ZEBRA river')
-    await page.getByTestId('doc-search-status').filter({ hasText: '1 document matches' }).waitFor({ timeout: 15_000 })
+    await page.getByTestId('doc-search-status').filter({ hasText: '1 document matches' }).waitFor({ timeout: 30_000 })
     await expect(page.getByTestId('doc-row').count()).resolves.toBe(1)
     await expect(row.getByTestId('doc-snippet').locator('mark').allTextContents()).resolves.toEqual(['zebra', 'river'])
 
@@ -157,7 +157,7 @@ describe.skipIf(!availability.run)('the documents list in Chromium', () => {
     await search.fill('quarterly')
     await page.getByTestId('doc-row').filter({ hasText: 'Quarterly plan' }).waitFor()
     await search.fill('okapi')
-    await page.getByTestId('no-match').waitFor({ timeout: 15_000 })
+    await page.getByTestId('no-match').waitFor({ timeout: 30_000 })
     await expect(page.getByTestId('doc-search-status').textContent()).resolves.toBe('No documents match')
     await page.getByTestId('doc-search-clear').focus()
     await page.keyboard.press('Enter')
@@ -169,7 +169,7 @@ describe.skipIf(!availability.run)('the documents list in Chromium', () => {
     await server.stop({ keepData: true })
     server = await startAppServer({ dataDir, port: server.port })
     await page.goto(server.url)
-    await row.getByTestId('doc-preview').waitFor({ timeout: 20_000 })
+    await row.getByTestId('doc-preview').waitFor({ timeout: 60_000 })
     await expect(row.getByTestId('doc-edited').textContent()).resolves.toMatch(/by Ada$/)
   }, 240_000)
 
@@ -178,12 +178,12 @@ describe.skipIf(!availability.run)('the documents list in Chromium', () => {
       for (const width of [1280, 390]) {
         const page = await newPage(`${scheme}-${width}`, width, scheme)
         await page.goto(server.url)
-        await page.getByTestId('doc-list').waitFor({ timeout: 20_000 })
+        await page.getByTestId('doc-list').waitFor({ timeout: 60_000 })
         await page.getByTestId('doc-preview').first().waitFor()
         expect(await contrastViolations(page)).toEqual([])
         await page.screenshot({ path: path.join(SHOTS, `list-${width}-${scheme}.png`), fullPage: true, animations: 'disabled' })
         await page.getByLabel('Search documents').fill('bread')
-        await page.getByTestId('doc-snippet').first().waitFor({ timeout: 15_000 })
+        await page.getByTestId('doc-snippet').first().waitFor({ timeout: 30_000 })
         expect(await contrastViolations(page)).toEqual([])
         await page.screenshot({ path: path.join(SHOTS, `search-${width}-${scheme}.png`), fullPage: true, animations: 'disabled' })
         // Every control of the list shows where keyboard focus is.

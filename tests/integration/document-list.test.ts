@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DIGEST_QUIET_MS } from '../../server/documents/digests'
 import { connectSynced, type TestClient } from '../helpers/clients'
-import { ManualClock } from '../helpers/manual-clock'
+import { advanceSettled, ManualClock } from '../helpers/manual-clock'
 import { createTestDatabase, postgresAvailability, type TestDatabase } from '../helpers/postgres'
 import { type RunningServer, startServer } from '../helpers/server'
 import { makeTempDir, removeDir } from '../helpers/temp-dir'
 import { signToken, TEST_SECRET } from '../helpers/tokens'
 import { waitFor } from '../helpers/wait'
+import { startReceiver } from '../helpers/webhook-receiver'
 
 /**
  * The documents list and search (L8, L9) on the real server, on SQLite and on PostgreSQL, with
@@ -167,8 +168,16 @@ describe.each(backends)('documents list and search on $name', (backend) => {
     await server.server.digests.settled()
   }
 
-  it.runIf(backend.available)('[L8] opening a new id and leaving stores nothing; the first write creates the document', async () => {
-    const server = await start(await newStore())
+  it.runIf(backend.available)('[L8][W1] opening a new id and leaving stores nothing; the first write creates the document', async () => {
+    const hooks = await startReceiver(0, () => BASE + clock.now())
+    const server = await start(await newStore(), {
+      webhookUrl: hooks.url,
+      webhookSecret: 'whsec_dGVzdC1zZWNyZXQtZm9yLWxpc3Qtd2ViaG9va3M=',
+      webhookAllowPrivate: 'true',
+      webhookTimeoutMs: '15000',
+    })
+    const webhooks = server.server.webhooks
+    if (!webhooks) throw new Error('webhooks need durable storage')
     const looker = await open(server, 'just-looking', 'Ada')
     looker.destroy()
     expect(await list(server)).toEqual([])
@@ -182,6 +191,12 @@ describe.each(backends)('documents list and search on $name', (backend) => {
     await waitFor(async () => (await api(server, '/api/docs/first-write')).status === 200, 'the first keystroke to create the document')
     // Listed at once (its digest is not computed yet, so nothing says it is empty).
     expect((await list(server)).map((doc) => doc.id)).toEqual(['first-write'])
+    // The append that created it announced it; the id only looked at never was.
+    for (let step = 0; step < 30 && hooks.of('document.created').length === 0; step++) {
+      await advanceSettled(clock, 1_000, () => webhooks.settled())
+    }
+    expect(hooks.of('document.created').map((hook) => hook.payload.data.documentId)).toEqual(['first-write'])
+    await hooks.close()
   })
 
   it.runIf(backend.available)('[L9] preview and last editor appear once edits settle; sorted by last edit', async () => {
