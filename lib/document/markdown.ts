@@ -100,14 +100,14 @@ export function nodeToMarkdown(node: Node): string {
   return serializer.serialize(withVerbatimValuesEscaped(node.toJSON() as JSONContent, node.type.schema))
 }
 
-/** An image's `![alt](src "title")`, escaped like a link's; `[`, `]` and `\` in the alt text too. */
+/** An image's `![alt](src "title")`, escaped like a link's; brackets in the alt text too. */
 function imageAttrsEscaped(attrs: Record<string, unknown>): Record<string, unknown> {
   const { src, title, alt } = attrs
   return {
     ...attrs,
     ...(typeof src === 'string' ? { src: linkDestination(src) } : {}),
     ...(typeof title === 'string' ? { title: linkTitle(title) } : {}),
-    ...(typeof alt === 'string' ? { alt: alt.replace(/[[\]\\]/g, '\\$&') } : {}),
+    ...(typeof alt === 'string' ? { alt: alt.replace(/[[\]]/g, '\\$&') } : {}),
   }
 }
 
