@@ -30,7 +30,7 @@ const markdownPasteKey = new PluginKey('tandemMarkdownPaste')
  * Markdown pasted as plain text (a clipboard with no text/html, as from a text editor or a
  * terminal) becomes formatting: it is read by the same reader as imported Markdown files
  * (lib/document's markdownToJSON: tables, checklists, links with only safe addresses) and
- * inserted as a paste, its first and last blocks joining the text around the cursor. Inside a
+ * inserted as a paste, a first or last paragraph joining the text around the cursor. Inside a
  * code block, or when the clipboard has HTML (another editor's formatting, tables included,
  * which ProseMirror's own HTML paste reads), the paste is left to the editor.
  */
@@ -51,7 +51,9 @@ export const MarkdownPaste = Extension.create({
             let slice: Slice
             try {
               const doc = view.state.schema.nodeFromJSON(markdownToJSON(text))
-              slice = Slice.maxOpen(doc.content)
+              // Open at a paragraph or heading, so its text joins the text around the cursor;
+              // closed at a list, quote or table, which arrives whole.
+              slice = new Slice(doc.content, doc.firstChild?.isTextblock ? 1 : 0, doc.lastChild?.isTextblock ? 1 : 0)
             } catch {
               // Too deeply nested to read (InvalidContentError): paste it as text instead.
               return false
