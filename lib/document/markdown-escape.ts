@@ -63,6 +63,16 @@ export function escapeUnderlineDelimiters(text: string): string {
   return text.replace(/^\+|\+$|\+(?=\+)|(?<=\+)\+/g, '\\+')
 }
 
+/** `==` is Tiptap's highlight syntax, escaped the same way as `++` (see above). */
+export function escapeHighlightDelimiters(text: string): string {
+  return text.replace(/^=|=$|=(?==)|(?<==)=/g, '\\=')
+}
+
+/** A `|` in a table cell's text would end the cell; GFM reads `\|` as the character. */
+export function escapeTableCellPipes(text: string): string {
+  return text.replace(/\|/g, '\\|')
+}
+
 function longestBacktickRun(text: string): number {
   return Math.max(0, ...Array.from(text.matchAll(/`+/g), (match) => match[0].length))
 }

@@ -6,7 +6,9 @@ import { docToNode } from './content'
 import {
   codeSpanText,
   escapeHeading,
+  escapeHighlightDelimiters,
   escapeParagraph,
+  escapeTableCellPipes,
   escapeUnderlineDelimiters,
   fencedCodeBlock,
   linkDestination,
@@ -22,6 +24,8 @@ import { documentExtensions } from './schema'
 class EscapingMarkdownSerializer extends MarkdownManager {
   /** Whether the list item being rendered belongs to a bullet list. */
   private inBulletItem = false
+  /** Whether the text being rendered is in a table cell. */
+  private inTableCell = false
 
   constructor() {
     super({ extensions: documentExtensions() })
@@ -29,7 +33,12 @@ class EscapingMarkdownSerializer extends MarkdownManager {
     // this is the only place that sees text before marks are added around it.
     const internals = this as unknown as { escapeMarkdownSyntax?: (text: string) => string }
     const escapeInline = internals.escapeMarkdownSyntax
-    if (escapeInline) internals.escapeMarkdownSyntax = (text) => escapeUnderlineDelimiters(escapeInline.call(this, text))
+    if (escapeInline) {
+      internals.escapeMarkdownSyntax = (text) => {
+        const escaped = escapeHighlightDelimiters(escapeUnderlineDelimiters(escapeInline.call(this, text)))
+        return this.inTableCell ? escapeTableCellPipes(escaped) : escaped
+      }
+    }
   }
 
   override renderNodeToMarkdown(
@@ -47,6 +56,14 @@ class EscapingMarkdownSerializer extends MarkdownManager {
       }
       case 'heading':
         return escapeHeading(render())
+      case 'table': {
+        this.inTableCell = true
+        try {
+          return render()
+        } finally {
+          this.inTableCell = false
+        }
+      }
       case 'listItem': {
         const outer = this.inBulletItem
         this.inBulletItem = parentNode?.type === 'bulletList'
@@ -83,9 +100,20 @@ export function nodeToMarkdown(node: Node): string {
   return serializer.serialize(withVerbatimValuesEscaped(node.toJSON() as JSONContent, node.type.schema))
 }
 
+/** An image's `![alt](src "title")`, escaped like a link's; brackets in the alt text too. */
+function imageAttrsEscaped(attrs: Record<string, unknown>): Record<string, unknown> {
+  const { src, title, alt } = attrs
+  return {
+    ...attrs,
+    ...(typeof src === 'string' ? { src: linkDestination(src) } : {}),
+    ...(typeof title === 'string' ? { title: linkTitle(title) } : {}),
+    ...(typeof alt === 'string' ? { alt: alt.replace(/[[\]]/g, '\\$&') } : {}),
+  }
+}
+
 /**
  * Tiptap writes some values into the Markdown verbatim: the text of a code span between single
- * backticks, and a link's href and title. They are escaped in the JSON before serializing.
+ * backticks, a link's href and title, and an image's source, title and alt text. They are escaped in the JSON before serializing.
  */
 function withVerbatimValuesEscaped(node: JSONContent, schema: Schema): JSONContent {
   const marks = node.marks?.map((mark) => {
@@ -100,10 +128,12 @@ function withVerbatimValuesEscaped(node: JSONContent, schema: Schema): JSONConte
       },
     }
   })
+  const image = node.type === 'image' && node.attrs ? imageAttrsEscaped(node.attrs) : undefined
   const isCode = node.marks?.some((mark) => schema.marks[mark.type]?.spec.code) ?? false
   return {
     ...node,
     ...(marks ? { marks } : {}),
+    ...(image ? { attrs: image } : {}),
     ...(isCode && node.text !== undefined ? { text: codeSpanText(node.text) } : {}),
     ...(node.content ? { content: node.content.map((child) => withVerbatimValuesEscaped(child, schema)) } : {}),
   }

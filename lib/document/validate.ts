@@ -1,6 +1,7 @@
 import type { JSONContent } from '@tiptap/core'
 import { Node, type Schema } from '@tiptap/pm/model'
 import { InvalidContentError } from './content-error'
+import { findUnsafeUrl } from './safe-urls'
 import { documentSchema } from './schema'
 
 /**
@@ -13,13 +14,15 @@ export const MAX_CONTENT_DEPTH = 100
  * ProseMirror JSON (`{type: 'doc', content: [...]}`) as a node of the document schema, checked
  * the way the editor would need it: every node and mark type known, every node holding only
  * what its type allows. Anything else throws InvalidContentError naming the first problem and
- * its place (`doc.content[2].content[0]`); nothing is softened, so what is accepted is what was
- * sent. A document with no content at all is read as one empty paragraph.
+ * its place (`doc.content[2].content[0]`), as does a link or image to an address that is not
+ * safe (see safe-urls.ts); nothing is softened, so what is accepted is what was sent. A document with no content at all is read as one empty paragraph.
  */
 export function contentFromJSON(json: unknown, schema: Schema = documentSchema()): Node {
   if (!isObject(json) || json.type !== 'doc')
     throw new InvalidContentError('content must be a ProseMirror document: {"type": "doc", "content": [...]}')
   checkShape(json, schema, 'doc', 0)
+  const unsafe = findUnsafeUrl(json)
+  if (unsafe) throw new InvalidContentError(unsafe)
   // The schema wants a block at least; an empty document is what an editor shows for one.
   const filled = Array.isArray(json.content) && json.content.length > 0 ? json : { ...json, content: [{ type: 'paragraph' }] }
   let node: Node

@@ -9,6 +9,7 @@ import { documentExtensions, documentSchema } from '../document/schema'
 import { CONTENT_FIELD } from '../protocol/document-fields'
 import { renderCaret, renderSelection } from './caret'
 import { TandemImages } from './image-upload'
+import { MarkdownPaste } from './markdown-paste'
 import { UndoNeutralTrailingNode } from './trailing-node'
 import { TandemUndoManager } from './undo'
 
@@ -30,7 +31,8 @@ export interface TandemExtensionOptions {
  * history off; it runs on a TandemUndoManager (see ./undo.ts): only this writer's own changes,
  * never a collaborator's text, steps of about a word or a pause. StarterKit's trailing paragraph
  * is replaced by one that never counts as an undo step of its own (see ./trailing-node.ts), or
- * it would empty the redo history. Content always comes from the
+ * it would empty the redo history. Markdown pasted as plain text becomes formatting (see
+ * ./markdown-paste.ts). Content always comes from the
  * Y.Doc: never pass `content` to a collaborative editor, or every client that opens the
  * document inserts it again.
  */
@@ -39,6 +41,7 @@ export function tandemExtensions({ doc, awareness, user, files = null }: TandemE
     ...documentExtensions({ trailingNode: false }),
     UndoNeutralTrailingNode,
     TandemImages.configure({ files }),
+    MarkdownPaste,
     Collaboration.configure({
       document: doc,
       field: CONTENT_FIELD,

@@ -1,3 +1,5 @@
+import type { IconShape } from '../editor/icon-shapes'
+
 /** A tiny element builder: the DOM-only UI has no framework and no innerHTML of outside text. */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -36,4 +38,4 @@ export function icon(shapes: readonly IconShape[]): SVGSVGElement {
   return svg
 }
 
-export type IconShape = readonly ['path' | 'circle' | 'rect', Record<string, string>]
+export type { IconShape } from '../editor/icon-shapes'

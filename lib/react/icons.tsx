@@ -1,5 +1,6 @@
 /** Inline stroke icons (24×24 grid, currentColor); no icon font or network request. */
 import type { ReactNode } from 'react'
+import { ICON_SHAPES, type IconName } from '../editor/icon-shapes'
 
 function Icon({ children }: { children: ReactNode }) {
   return (
@@ -163,3 +164,16 @@ export const ImageIcon = () => (
     <path d="m21 16-5-5-9 9" />
   </Icon>
 )
+
+/** One of the toolbar's newer icons, drawn from the shapes it shares with lib/mount. */
+export function ShapeIcon({ name }: { name: IconName }) {
+  return (
+    <Icon>
+      {ICON_SHAPES[name].map(([tag, attributes], index) => {
+        const Tag = tag
+        // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list of shapes, never reordered
+        return <Tag key={index} {...attributes} />
+      })}
+    </Icon>
+  )
+}

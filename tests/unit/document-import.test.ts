@@ -47,6 +47,8 @@ const EVERYTHING = docOf(
     ' ',
     text('under', { type: 'underline' }),
     ' ',
+    text('marked', { type: 'highlight' }),
+    ' ',
     text('code', { type: 'code' }),
     ' ',
     text('link', { type: 'link', attrs: { href: 'https://example.com/' } }),
@@ -58,6 +60,22 @@ const EVERYTHING = docOf(
   { type: 'blockquote', content: [paragraph('quoted')] },
   { type: 'codeBlock', attrs: { language: 'ts' }, content: [text('const x = 1')] },
   { type: 'horizontalRule' },
+  { type: 'paragraph', attrs: { textAlign: 'center' }, content: [text('centred')] },
+  {
+    type: 'taskList',
+    content: [
+      { type: 'taskItem', attrs: { checked: true }, content: [paragraph('done')] },
+      { type: 'taskItem', attrs: { checked: false }, content: [paragraph('to do')] },
+    ],
+  },
+  {
+    type: 'table',
+    content: [
+      { type: 'tableRow', content: [{ type: 'tableHeader', content: [paragraph('head')] }] },
+      { type: 'tableRow', content: [{ type: 'tableCell', content: [paragraph('cell')] }] },
+    ],
+  },
+  { type: 'image', attrs: { src: 'https://example.com/a.png', alt: 'a' } },
 )
 
 function written(json: JSONContent): Y.Doc {
@@ -95,6 +113,55 @@ describe('ProseMirror JSON in', () => {
   })
 })
 
+describe('ProseMirror JSON in: addresses', () => {
+  const linked = (href: unknown) => docOf(paragraph(text('x', { type: 'link', attrs: { href } as Record<string, unknown> })))
+  const pictured = (src: unknown) => docOf({ type: 'image', attrs: { src } as Record<string, unknown> })
+
+  it.each([
+    'javascript:alert(1)',
+    'JavaScript:alert(1)',
+    ' javascript:alert(1)',
+    'java\tscript:alert(1)',
+    'vbscript:msgbox',
+    'data:text/html;base64,PHNjcmlwdD4=',
+    'file:///etc/passwd',
+    '',
+  ])('a link to %j is refused with its place', (href) => {
+    expect(() => contentFromJSON(linked(href))).toThrow(
+      new InvalidContentError(
+        `doc.content[0].content[0].marks[0]: a link's "href" must be an http(s), mailto, tel or relative address, not ${JSON.stringify(href)}`,
+      ),
+    )
+  })
+
+  it.each([
+    'https://example.com/a?b#c',
+    'http://x',
+    'mailto:a@b.c',
+    'tel:+123',
+    '/docs/1',
+    '../up',
+    '#anchor',
+    '?q=1',
+    'page.html',
+    '//cdn.example.com/x',
+  ])('a link to %j is accepted', (href) => {
+    expect(docToJSON(written(linked(href)))).toEqual(normalized(linked(href)))
+  })
+
+  it('an image must load over http(s) or from a relative address', () => {
+    for (const src of ['data:image/png;base64,AAAA', 'javascript:alert(1)', 'file:///x.png', 'blob:https://x/1', '']) {
+      expect(() => contentFromJSON(pictured(src)), src).toThrow(
+        /doc\.content\[0\]: an image's "src" must be an http\(s\) or relative address/,
+      )
+    }
+    expect(() => contentFromJSON(pictured(undefined))).toThrow(InvalidContentError)
+    for (const src of ['https://example.com/a.png', 'http://x/y.gif', '/api/documents/d/files/f.png']) {
+      expect(toHTML(written(pictured(src)))).toBe(`<img src="${src}"/>`)
+    }
+  })
+})
+
 describe('Markdown in', () => {
   it('reads back as the same Markdown and document', () => {
     const markdown =
@@ -104,9 +171,30 @@ describe('Markdown in', () => {
     expect(toText(doc)).toBe('Title\nSome bold, italic, struck, code and a link.\none\ntwo\nquoted\nconst x = 1\n---')
   })
 
-  it('keeps what the schema has no node for as text: a table, an image, raw HTML', () => {
-    const json = markdownToJSON('| a | b |\n|---|---|\n| 1 | 2 |\n\n![alt text](x.png)\n\n<div>html</div>')
-    expect(toText(written(json))).toBe('| a | b |\n|---|---|\n| 1 | 2 |\nalt text\n<div>html</div>')
+  it('reads tables, images, checklists and highlights; keeps raw HTML as text', () => {
+    const json = markdownToJSON(
+      '| a | b |\n|---|---|\n| 1 | 2 |\n\n![alt text](x.png)\n\n- [x] done\n- [ ] open\n\n==marked==\n\n<div>html</div>',
+    )
+    const types = (json.content ?? []).map((block) => block.type)
+    expect(types).toEqual(['table', 'image', 'taskList', 'paragraph', 'paragraph'])
+    const doc = written(json)
+    expect(toHTML(doc)).toContain('<tr><th colspan="1" rowspan="1"><p>a</p></th><th colspan="1" rowspan="1"><p>b</p></th></tr>')
+    expect(toHTML(doc)).toContain('<img src="x.png" alt="alt text"/>')
+    expect(toHTML(doc)).toContain('<li data-checked="true" data-type="taskItem">')
+    expect(toHTML(doc)).toContain('<p><mark>marked</mark></p><p>&lt;div&gt;html&lt;/div&gt;</p>')
+  })
+
+  it('a link or image to an unsafe address keeps only its text', () => {
+    const json = markdownToJSON(
+      '[run](javascript:alert(1)) [vb](VBScript:x) [data](data:text/html,x) [ok](https://example.com/) [mail](mailto:a@b.c) [rel](../x)\n\n![pic](data:image/png;base64,AAAA)\n\n![](javascript:alert(1))',
+    )
+    const doc = written(json)
+    expect(toHTML(doc)).toBe(
+      '<p>run vb data ' +
+        '<a target="_blank" rel="noopener noreferrer nofollow" href="https://example.com/">ok</a> ' +
+        '<a target="_blank" rel="noopener noreferrer nofollow" href="mailto:a@b.c">mail</a> ' +
+        '<a target="_blank" rel="noopener noreferrer nofollow" href="../x">rel</a></p><p>pic</p><p></p>',
+    )
   })
 
   it('a long text reads in linear time, also after other Markdown managers were made (1 MiB: under a second here, 30 s before)', () => {
@@ -121,6 +209,37 @@ describe('Markdown in', () => {
     // A generous bound for a busy machine; the quadratic reader took 30 s.
     expect(performance.now() - started).toBeLessThan(10_000)
     expect(json.content).toHaveLength(Math.ceil((1024 * 1024) / paragraph.length))
+  })
+
+  it('a long text of checklist items, table rows or short lines reads in linear time too', () => {
+    const cases = {
+      checklist: '- [ ] item with **bold**\n  continued\n- [x] done\n',
+      table: '| a | b |\n|---|---|\n| 1 | 2 |\n\n',
+      lines: '# heading\nline | with a pipe\n- [ ] task\n',
+    }
+    for (const [name, unit] of Object.entries(cases)) {
+      const markdown = unit.repeat(Math.ceil((512 * 1024) / unit.length))
+      const started = performance.now()
+      markdownToJSON(markdown)
+      expect(performance.now() - started, name).toBeLessThan(10_000)
+    }
+  })
+
+  it('reads checklists and tables exactly as Tiptap’s own reader does (the faster tokenizers change nothing)', () => {
+    const stock = new MarkdownManager({ extensions: documentExtensions(), marked: new Marked() as never })
+    const samples = [
+      '- [ ] one\n- [x] two\n\nafter',
+      '\n\n- [ ] after blank lines\n  indented more\n\n  still in it\n\nout',
+      '- [ ] a\n  - [x] nested\n    - [ ] deeper\n- [ ] b\nlazy line\n- [ ] c',
+      '  - [ ] indented list\n - [ ] less\n- [X] upper\n* [ ] star\n+ [x] plus\n\n- [] not a task\n- [ ]no space',
+      '- [ ] a\n\n\n- [ ] after two blanks\n# heading\n- [ ] c\n```\ncode\n```',
+      '- [ ] crlf\r\n- [x] items\r\n\r\nafter\r\n',
+      '| a | b |\n|---|:-:|\n| 1 | 2 |\n| 3 | 4 |\n\nafter',
+      'para\n| a | b |\n|---|---|\n| `x|y` | 2 |\nmore\n\n| h |\n| - |\n| c |',
+      '| a | `b|c` |\n| --- | --- |\n| `1|2` | 3 |\nnext line\n# heading\n\nend',
+      'a | b\n--|--\n1 | 2\n\n|not|a table|\n|plain text|',
+    ]
+    for (const markdown of samples) expect(markdownToJSON(markdown), markdown).toEqual(stock.parse(markdown))
   })
 
   it('reads ordered lists exactly as Tiptap’s own reader does (the faster tokenizer changes nothing)', () => {
@@ -155,9 +274,28 @@ describe('Markdown in', () => {
 })
 
 describe('HTML in', () => {
-  it('reads back as the same HTML, scripts and unknown elements dropped', () => {
-    const html = '<h1>Hi</h1><p>Hello <em>world</em><script>alert(1)</script><img src="x.png"></p><ul><li><p>item</p></li></ul>'
-    expect(toHTML(written(htmlToJSON(html)))).toBe('<h1>Hi</h1><p>Hello <em>world</em></p><ul><li><p>item</p></li></ul>')
+  it('reads back as the same HTML, scripts, unknown elements and data: images dropped', () => {
+    const html =
+      '<h1>Hi</h1><p>Hello <em>world</em><script>alert(1)</script><blink>!</blink><img src="data:image/png;base64,AAAA"></p><ul><li><p>item</p></li></ul>'
+    expect(toHTML(written(htmlToJSON(html)))).toBe('<h1>Hi</h1><p>Hello <em>world</em>!</p><ul><li><p>item</p></li></ul>')
+  })
+
+  it('a table from another editor (tbody, colgroup, th, bare cell text) stays a table', () => {
+    const html =
+      '<meta charset="utf-8"><b style="font-weight:normal" id="docs-internal-guid-1"><div dir="ltr"><table style="border:none"><colgroup><col width="100"><col width="120"></colgroup>' +
+      '<tbody><tr><th><p dir="ltr"><span style="font-weight:700">Name</span></p></th><th>Score</th></tr>' +
+      '<tr><td><p><span>Ada</span></p></td><td>10</td></tr></tbody></table></div></b>'
+    const json = htmlToJSON(html)
+    expect(json.content?.map((block) => block.type)).toContain('table')
+    expect(toText(written(json))).toBe('Name\nScore\nAda\n10')
+  })
+
+  it('links and images to unsafe addresses are dropped, their text kept', () => {
+    const html =
+      '<p><a href="javascript:alert(1)">js</a> <a href=" JaVa&#x09;Script:alert(1)">tab</a> <a href="data:text/html,x">data</a> <a href="tel:+1">tel</a></p><img src="javascript:alert(1)" alt="x"><img src="https://example.com/ok.png">'
+    expect(toHTML(written(htmlToJSON(html)))).toBe(
+      '<p>js tab data <a target="_blank" rel="noopener noreferrer nofollow" href="tel:+1">tel</a></p><img src="https://example.com/ok.png"/>',
+    )
   })
 })
 

@@ -25,10 +25,13 @@ afterEach(() => {
  * Tandem's extensions with StarterKit's stock trailing node instead of Tandem's
  * (lib/editor/trailing-node.ts), to show what that one fixes.
  */
-const withStockTrailingNode = (extensions: Extensions): Extensions => [
-  ...documentExtensions(),
-  ...extensions.filter((extension) => extension.name !== 'starterKit' && extension.name !== 'tandemTrailingNode'),
-]
+const withStockTrailingNode = (extensions: Extensions): Extensions => {
+  const documentOnes = new Set(documentExtensions().map((extension) => extension.name))
+  return [
+    ...documentExtensions(),
+    ...extensions.filter((extension) => !documentOnes.has(extension.name) && extension.name !== 'tandemTrailingNode'),
+  ]
+}
 
 function linkedPair(adapt: (extensions: Extensions) => Extensions = (extensions) => extensions): [Editor, Editor] {
   const docs = [new Y.Doc(), new Y.Doc()] as const
