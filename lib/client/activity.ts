@@ -21,7 +21,10 @@ import type { ConnectionStatus } from './status'
  * first loads is old news; only a change seen after that first sync is reported (including one
  * that arrives with a reconnect).
  */
-export type ActivityKind = 'you-joined' | 'here' | 'joined' | 'left' | 'renamed' | 'offline' | 'online' | 'restored'
+export type ActivityKind = 'you-joined' | 'here' | 'joined' | 'left' | 'renamed' | 'offline' | 'online' | 'ended' | 'restored'
+
+/** How the server ended the session for good (see status-copy.ts). */
+export type SessionEnding = 'deleted' | 'no-access' | 'closed'
 
 export interface ActivityEntry {
   id: number
@@ -36,6 +39,8 @@ export interface ActivityEntry {
   person?: string
   /** For `renamed`: the name before. */
   previousName?: string
+  /** For `ended`: why the server ended the session for good. */
+  ending?: SessionEnding
   /** For `restored`: the version put back. */
   version?: { name: string | null; createdAt: number }
   at: number
@@ -121,6 +126,20 @@ export class ActivityLog {
   setPeers(peers: readonly Peer[]): boolean {
     this.peers = peers
     return this.reconcile()
+  }
+
+  /**
+   * The server ended the session for good (the document was deleted, access was taken away).
+   * That is what happened, not "You went offline": the offline entry the closing socket just
+   * made is replaced.
+   */
+  setEnded(ending: SessionEnding): boolean {
+    this.distrust()
+    const latest = this.entries[0]
+    if (latest?.kind === 'offline') this.entries = this.entries.slice(1)
+    this.wentOffline = false
+    this.push({ kind: 'ended', ending })
+    return true
   }
 
   /** Stops the grace timers (the connection is going away). */

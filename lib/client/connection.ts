@@ -27,6 +27,7 @@ import { type Peer, readPeers, setLocalUser, subscribePeers } from './presence'
 import { SaveTracker } from './save-tracker'
 import { type ReadonlySignal, Signal } from './signal'
 import { type ConnectionStatus, nextStatus } from './status'
+import { endingOf } from './status-copy'
 import { peekSyncMessage } from './sync-messages'
 import { startTabSync, type TabSync } from './tab-sync'
 import { collabUrlFromLocation } from './urls'
@@ -347,6 +348,10 @@ export function createConnection(options: ConnectionOptions): TandemConnection {
   disposers.push(listen(provider, { status: onStatus, 'connection-close': onConnectionClose, closed: onClosed, sync: onSync }))
 
   disposers.push(
+    closedReason.subscribe((closed) => {
+      const ending = endingOf(closed)
+      if (ending) refreshActivity(activityLog.setEnded(ending))
+    }),
     status.subscribe((s) => {
       if (s === 'connected') closedReason.set(null)
       updateSaveState()

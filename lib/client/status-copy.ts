@@ -1,4 +1,5 @@
 import { CloseCode } from '../protocol/close-codes'
+import type { SessionEnding } from './activity'
 import type { SaveState } from './connection'
 import type { ConnectionStatus } from './status'
 
@@ -19,7 +20,7 @@ export const STATUS_HINT: Record<ConnectionStatus, string> = {
  * How the server ended the session for good (a final close, see connection.ts), or null while
  * it has not. A deleted document is not "Offline": nothing is retrying, and nothing will save.
  */
-export type Ending = 'deleted' | 'no-access' | 'closed'
+export type Ending = SessionEnding
 
 export function endingOf(closed: { code: number } | null): Ending | null {
   if (closed === null) return null

@@ -21,6 +21,12 @@ function describe(entry: ActivityEntry): string {
       return 'You went offline'
     case 'online':
       return 'You are back online'
+    case 'ended':
+      return entry.ending === 'deleted'
+        ? 'This document was deleted'
+        : entry.ending === 'no-access'
+          ? 'You no longer have access'
+          : 'The server closed this document'
     case 'restored':
       return `${entry.name} restored ${restoredVersion(entry)}`
     default: {

@@ -180,6 +180,7 @@ describe.skipIf(!availability.run)('honest presence and activity in Chromium', (
     expect((await fetch(`${server.url}/api/docs/${docId}`, { method: 'DELETE' })).status).toBe(204)
     await ada.locator('[data-testid="connection-status"][data-ending="deleted"]', { hasText: 'Deleted' }).waitFor({ timeout: 20_000 })
     await expect(ada.getByTestId('save-state').count()).resolves.toBe(0)
+    await waitForFeed(ada, (entries) => entries[0] === 'This document was deleted', 'the feed says the document was deleted')
     await shoot(ada, 'doc-deleted-1280-light')
   }, 600_000)
 })

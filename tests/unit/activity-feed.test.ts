@@ -220,6 +220,18 @@ describe('activity feed: the reader’s own connection', () => {
     expect(feed()[0]).toEqual(['left', 'Ada'])
   })
 
+  it('a document deleted under me says so, instead of "You went offline", and nobody leaves after it', () => {
+    const { log, manual, feed } = setup()
+    open(log, [me, tab('id:ada', 'Ada')])
+    log.setPeers([me])
+    log.setStatus('offline')
+    log.setEnded('deleted')
+    manual.advance(GRACE * 3)
+    expect(feed().slice(0, 1)).toEqual([['ended', null]])
+    expect(log.list[0]?.ending).toBe('deleted')
+    expect(feed().some(([kind]) => kind === 'offline' || kind === 'left')).toBe(false)
+  })
+
   it('stops its timers when disposed', () => {
     const { log, manual } = setup()
     open(log, [me, tab('id:ada', 'Ada')])
