@@ -129,9 +129,13 @@ export function ShareButton({ docId, auth = false, token, baseUrl, client: given
     setBusy(role)
     setResult(null)
     try {
-      // A document exists from its first write (L8); sharing one nobody has written in yet
-      // stores it first, so the server can make a link to it.
-      const pendingLink = client.ensure(docId).then(() => client.createLink(docId, role))
+      // A document exists from its first write (L8): sharing one nobody has written in yet
+      // (the server knows no such document) stores it first, then makes the link.
+      const pendingLink = client.createLink(docId, role).catch(async (error: unknown) => {
+        if (!(error instanceof DocsApiError) || error.status !== 404) throw error
+        await client.ensure(docId)
+        return client.createLink(docId, role)
+      })
       const pendingUrl = pendingLink.then((link) => new URL(link.url, baseUrl || window.location.origin).toString())
       const { text, copied } = await copyPendingText(pendingUrl)
       const link = await pendingLink
