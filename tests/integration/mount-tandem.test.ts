@@ -46,7 +46,11 @@ describe('mountTandem', () => {
     expect(root).not.toBeNull()
     expect(root?.style.getPropertyValue('--tandem-accent')).toBe('#e11d48')
     expect(root?.style.getPropertyValue('--tandem-surface-2')).toBe('#fafafa')
-    expect(element.querySelectorAll('.tandem-toolbar button.tandem-toolbar__button')).toHaveLength(13)
+    // Every formatting button; the table's controls wait, hidden, for the cursor to be in a table.
+    expect(element.querySelectorAll('.tandem-toolbar > .tandem-toolbar__group:not([hidden]) button.tandem-toolbar__button')).toHaveLength(
+      21,
+    )
+    expect(element.querySelector<HTMLElement>('.tandem-toolbar__table')?.hidden).toBe(true)
     expect(element.querySelector('.tandem-editor > .tandem-editor__surface > .ProseMirror')?.getAttribute('aria-label')).toBe('Notes')
 
     const status = () => element.querySelector<HTMLElement>('[data-testid="connection-status"]')
