@@ -47,9 +47,13 @@ describe('mountTandem', () => {
     expect(root).not.toBeNull()
     expect(root?.style.getPropertyValue('--tandem-accent')).toBe('#e11d48')
     expect(root?.style.getPropertyValue('--tandem-surface-2')).toBe('#fafafa')
-    // One button per toolbar action (lib/editor/formatting.ts), the Image button included.
-    expect(element.querySelectorAll('.tandem-toolbar button.tandem-toolbar__button')).toHaveLength(FORMATTING_GROUPS.flat().length)
+    // Every formatting button, Image included (lib/editor/formatting.ts); the table's controls
+    // wait, hidden, for the cursor to be in a table.
+    expect(element.querySelectorAll('.tandem-toolbar > .tandem-toolbar__group:not([hidden]) button.tandem-toolbar__button')).toHaveLength(
+      FORMATTING_GROUPS.flat().length,
+    )
     expect(element.querySelector('.tandem-toolbar button[aria-label="Image"]')).not.toBeNull()
+    expect(element.querySelector<HTMLElement>('.tandem-toolbar__table')?.hidden).toBe(true)
     expect(element.querySelector('.tandem-editor > .tandem-editor__surface > .ProseMirror')?.getAttribute('aria-label')).toBe('Notes')
 
     const status = () => element.querySelector<HTMLElement>('[data-testid="connection-status"]')
