@@ -1,4 +1,5 @@
 import type { Editor } from '@tiptap/core'
+import { canRequestLinkPrompt, requestLinkPrompt } from './link-editing'
 
 /**
  * The toolbar's actions, one list for the React toolbar and the DOM-only one (lib/mount): what
@@ -15,6 +16,7 @@ export type FormattingId =
   | 'italic'
   | 'strike'
   | 'code'
+  | 'link'
   | 'bulletList'
   | 'orderedList'
   | 'blockquote'
@@ -30,6 +32,11 @@ export interface FormattingAction {
   isActive?(editor: Editor): boolean
   /** Absent: always available while the editor is editable. */
   canRun?(editor: Editor): boolean
+  /**
+   * Opens a prompt the page provides (the link prompt, lib/react/link-prompt.tsx): toolbars
+   * without one (the DOM-only editor) leave the button out.
+   */
+  opensPrompt?: true
 }
 
 const heading = (level: 1 | 2 | 3): FormattingAction => ({
@@ -68,6 +75,15 @@ export const FORMATTING_GROUPS: readonly (readonly FormattingAction[])[] = [
       shortcut: 'Mod-e',
       run: (e) => e.chain().focus().toggleCode().run(),
       isActive: (e) => e.isActive('code'),
+    },
+    {
+      id: 'link',
+      label: 'Link',
+      shortcut: 'Mod-k',
+      run: (e) => requestLinkPrompt(e),
+      isActive: (e) => e.isActive('link'),
+      canRun: canRequestLinkPrompt,
+      opensPrompt: true,
     },
   ],
   [

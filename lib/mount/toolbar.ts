@@ -13,7 +13,8 @@ import { ICONS } from './icons'
 
 const headingText = (text: string) => () => el('span', { class: 'tandem-toolbar__text' }, [text])
 
-const CONTENT: Record<FormattingId, () => Node> = {
+/** Every button but Link, which opens a prompt (`opensPrompt`) this toolbar has none of. */
+const CONTENT: Record<Exclude<FormattingId, 'link'>, () => Node> = {
   undo: () => icon(ICONS.undo),
   redo: () => icon(ICONS.redo),
   h1: headingText('H1'),
@@ -41,6 +42,7 @@ export function createToolbar(editor: Editor): { element: HTMLElement; destroy()
   for (const group of FORMATTING_GROUPS) {
     const groupElement = el('div', { role: 'group', class: 'tandem-toolbar__group' })
     for (const action of group) {
+      if (action.id === 'link') continue
       const button = el('button', {
         type: 'button',
         class: 'tandem-toolbar__button',

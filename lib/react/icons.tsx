@@ -1,7 +1,8 @@
 /** Inline stroke icons (24×24 grid, currentColor); no icon font or network request. */
 import type { ReactNode } from 'react'
 
-function Icon({ children }: { children: ReactNode }) {
+/** The frame every icon here shares (menu-icons.tsx draws in it too). */
+export function Icon({ children }: { children: ReactNode }) {
   return (
     <svg
       width="18"
