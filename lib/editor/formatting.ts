@@ -32,11 +32,6 @@ export interface FormattingAction {
   isActive?(editor: Editor): boolean
   /** Absent: always available while the editor is editable. */
   canRun?(editor: Editor): boolean
-  /**
-   * Opens a prompt the page provides (the link prompt, lib/react/link-prompt.tsx): toolbars
-   * without one (the DOM-only editor) leave the button out.
-   */
-  opensPrompt?: true
 }
 
 const heading = (level: 1 | 2 | 3): FormattingAction => ({
@@ -82,8 +77,8 @@ export const FORMATTING_GROUPS: readonly (readonly FormattingAction[])[] = [
       shortcut: 'Mod-k',
       run: (e) => requestLinkPrompt(e),
       isActive: (e) => e.isActive('link'),
+      // Opens the page's link prompt (lib/react/link-prompt.tsx); the DOM-only toolbar has none and leaves Link out.
       canRun: canRequestLinkPrompt,
-      opensPrompt: true,
     },
   ],
   [

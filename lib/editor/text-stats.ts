@@ -32,7 +32,9 @@ export function countText(doc: ProseMirrorNode, from = 0, to = doc.content.size)
   return { words, characters }
 }
 
-/** "1 word · 5 characters" */
-export function formatTextStats({ words, characters }: TextStats): string {
-  return `${words.toLocaleString('en')} ${words === 1 ? 'word' : 'words'} · ${characters.toLocaleString('en')} ${characters === 1 ? 'character' : 'characters'}`
+/** "1 word · 5 characters"; with the whole document's stats, a part of it: "2 of 17 words · 9 of 97 characters". */
+export function formatTextStats(stats: TextStats, total?: TextStats): string {
+  const part = (count: number, of: number | undefined, noun: string) =>
+    `${count.toLocaleString('en')}${of === undefined ? '' : ` of ${of.toLocaleString('en')}`} ${(of ?? count) === 1 ? noun : `${noun}s`}`
+  return `${part(stats.words, total?.words, 'word')} · ${part(stats.characters, total?.characters, 'character')}`
 }

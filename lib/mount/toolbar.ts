@@ -13,7 +13,7 @@ import { ICONS } from './icons'
 
 const headingText = (text: string) => () => el('span', { class: 'tandem-toolbar__text' }, [text])
 
-/** Every button but Link, which opens a prompt (`opensPrompt`) this toolbar has none of. */
+/** Every button but Link, which opens a prompt this toolbar has none of. */
 const CONTENT: Record<Exclude<FormattingId, 'link'>, () => Node> = {
   undo: () => icon(ICONS.undo),
   redo: () => icon(ICONS.redo),

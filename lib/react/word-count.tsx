@@ -12,14 +12,14 @@ const LARGE_DELAY_MS = 750
 /** The words and characters of the document, or of the selection when there is one. */
 function describe(editor: Editor): string {
   const { doc, selection } = editor.state
-  const whole = formatTextStats(countText(doc))
-  if (selection.empty) return whole
-  return `${formatTextStats(countText(doc, selection.from, selection.to))} selected (of ${whole})`
+  const whole = countText(doc)
+  if (selection.empty) return formatTextStats(whole)
+  return formatTextStats(countText(doc, selection.from, selection.to), whole)
 }
 
 /**
  * The word and character count under the document ("123 words · 789 characters"; with a
- * selection, its count first). Counting walks the whole text, so it never runs inside a
+ * selection, "12 of 123 words · 60 of 789 characters"). Counting walks the whole text, so it never runs inside a
  * keystroke: changes schedule one count, later changes before it runs share it, and a large
  * document waits longer between counts.
  */

@@ -31,5 +31,6 @@ describe('countText', () => {
   it('formats singular and plural', () => {
     expect(formatTextStats({ words: 1, characters: 1 })).toBe('1 word · 1 character')
     expect(formatTextStats({ words: 1234, characters: 56789 })).toBe('1,234 words · 56,789 characters')
+    expect(formatTextStats({ words: 1, characters: 5 }, { words: 3, characters: 13 })).toBe('1 of 3 words · 5 of 13 characters')
   })
 })
