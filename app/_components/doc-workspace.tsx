@@ -289,7 +289,7 @@ function Workspace({
       )}
       <div className="workspace__body">
         <main className="workspace__main">
-          <CollaborativeEditor editable={writable} toolbar={canEdit} />
+          <CollaborativeEditor editable={writable} toolbar={canEdit} find="page" wordCount />
         </main>
         <aside className="workspace__side" aria-label="Collaboration">
           <section className="panel">

@@ -134,7 +134,7 @@ export function EmbedWorkspace({
           <span className="embed__spacer" />
           <AvatarStack />
         </div>
-        <CollaborativeEditor toolbar={toolbar && canEdit} editable={canEdit} />
+        <CollaborativeEditor toolbar={toolbar && canEdit} editable={canEdit} find="page" />
       </div>
     </TandemDocProvider>
   )

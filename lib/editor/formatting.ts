@@ -1,5 +1,6 @@
 import type { Editor } from '@tiptap/core'
 import { editorFiles, pickImage } from './image-upload'
+import { canRequestLinkPrompt, requestLinkPrompt } from './link-editing'
 
 /**
  * The toolbar's actions, one list for the React toolbar and the DOM-only one (lib/mount): what
@@ -18,6 +19,7 @@ export type FormattingId =
   | 'strike'
   | 'code'
   | 'highlight'
+  | 'link'
   | 'bulletList'
   | 'orderedList'
   | 'taskList'
@@ -141,6 +143,15 @@ export const FORMATTING_GROUPS: readonly (readonly FormattingAction[])[] = [
       run: (e) => e.chain().focus().toggleCode().run(),
       isActive: (e) => e.isActive('code'),
       moreMenu: 'narrow',
+    },
+    {
+      id: 'link',
+      label: 'Link',
+      shortcut: 'Mod-k',
+      run: (e) => requestLinkPrompt(e),
+      isActive: (e) => e.isActive('link'),
+      // Opens the page's link prompt (lib/react/link-prompt.tsx); the DOM-only toolbar has none and leaves Link out.
+      canRun: canRequestLinkPrompt,
     },
   ],
   [

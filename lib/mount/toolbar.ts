@@ -17,7 +17,8 @@ import { ICONS } from './icons'
 const headingText = (text: string) => () => el('span', { class: 'tandem-toolbar__text' }, [text])
 const shape = (name: IconName) => () => icon(ICON_SHAPES[name])
 
-const CONTENT: Record<FormattingId, () => Node> = {
+/** Every button but Link, which opens a prompt this toolbar has none of. */
+const CONTENT: Record<Exclude<FormattingId, 'link'>, () => Node> = {
   undo: () => icon(ICONS.undo),
   redo: () => icon(ICONS.redo),
   h1: headingText('H1'),
@@ -62,6 +63,7 @@ export function createToolbar(editor: Editor): { element: HTMLElement; destroy()
   const toolbar = el('div', { role: 'toolbar', 'aria-label': 'Formatting', class: 'tandem-toolbar' })
   const buttons: { action: FormattingAction; button: HTMLButtonElement }[] = []
   const addButton = (action: FormattingAction, groupElement: HTMLElement) => {
+    if (action.id === 'link') return
     const shortcut = ariaKeyShortcuts(action.shortcut, apple)
     const button = el('button', {
       type: 'button',

@@ -2,7 +2,8 @@
 import type { ReactNode } from 'react'
 import { ICON_SHAPES, type IconName } from '../editor/icon-shapes'
 
-function Icon({ children }: { children: ReactNode }) {
+/** The frame every icon here shares (menu-icons.tsx draws in it too). */
+export function Icon({ children }: { children: ReactNode }) {
   return (
     <svg
       width="18"

@@ -7,6 +7,7 @@ export { DocTitleInput } from './doc-title-input'
 export { DocumentList, type DocumentListProps } from './document-list'
 export { DownloadMenu, type DownloadMenuProps } from './download-menu'
 export { EditorToolbar } from './editor-toolbar'
+export { FindBar, type FindBarProps } from './find-bar'
 export {
   type DocHandle,
   useActivity,
@@ -22,9 +23,13 @@ export {
 } from './hooks'
 export * from './icons'
 export { ImportButton, type ImportButtonProps } from './import-button'
+export { LinkPrompt } from './link-prompt'
+export * from './menu-icons'
 export { NameDialog } from './name-dialog'
 export { Avatar, AvatarStack, PresenceList } from './presence'
+export { SelectionBubbleMenu } from './selection-bubble-menu'
 export { ShareButton, type ShareButtonProps } from './share-button'
+export { slashMenuRenderer } from './slash-menu'
 export { ConnectionStatusBadge, SaveIndicator } from './status'
 export { TandemDocProvider, type TandemDocProviderProps, useTandemConnection } from './tandem-doc-provider'
 export { type UseDocAccessOptions, useAccessToken, useAuthMode, useDocAccess } from './use-access'
@@ -36,3 +41,4 @@ export {
   type VersionHistoryProps,
   versionLabel,
 } from './version-history'
+export { WordCount } from './word-count'
