@@ -12,12 +12,16 @@
  *   --nice <n>            run servers and generators at this niceness (e.g. -10 on a shared
  *                         machine, so other processes disturb the measurements less; needs root)
  *   --results <file>      write the Markdown here instead
+ *
+ * Charts (SVG) go to bench/charts/ for a full run, which also appends to bench/history.json;
+ * other runs write them to bench/out/charts-<mode>/.
  *   --list                list scenarios and targets
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { appendHistory, headlineFigures, historyEntry, readHistory, writeCharts } from './charts'
 import type { BenchContext, ScenarioResult } from './lib/harness'
 import { tandemSource } from './lib/source'
 import { type BenchResults, renderResults } from './report'
@@ -216,6 +220,22 @@ async function main(): Promise<void> {
     save()
   }
   save()
+  // Charts only once, at the end: a full run keeps them beside RESULTS.md and adds its
+  // advantages to bench/history.json; other runs chart into bench/out/ against that history.
+  const final = { ...results, durationSec: (Date.now() - started.getTime()) / 1000 }
+  const historyFile = path.join(ROOT, 'bench', 'history.json')
+  const history =
+    mode === 'full'
+      ? appendHistory(historyFile, historyEntry(final.startedAt, final.git.commit, headlineFigures(final.scenarios)))
+      : readHistory(historyFile)
+  const chartsDir = mode === 'full' ? path.join(ROOT, 'bench', 'charts') : path.join(outDir, `charts-${mode}`)
+  try {
+    const charts = await writeCharts(final.scenarios, chartsDir, path.dirname(mdFile), history)
+    fs.writeFileSync(mdFile, renderResults(final, charts))
+    log(`${charts.length} charts → ${path.relative(ROOT, chartsDir)}`)
+  } catch (err) {
+    log(`charts: FAILED ${(err as Error).stack ?? err}`)
+  }
   source.cleanup()
   log(`done in ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min → ${path.relative(ROOT, mdFile)}`)
 }

@@ -106,7 +106,9 @@ export async function buildServer() {
     chunkNames: '[name]-[hash]',
     // Bundled CommonJS packages require Node's built-ins (and the optional helpers above): an
     // ES module has no `require`, so each chunk gets one.
-    banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'\nconst require = createRequireForBundle(import.meta.url)" },
+    banner: {
+      js: "import { createRequire as createRequireForBundle } from 'node:module'\nconst require = createRequireForBundle(import.meta.url)",
+    },
     sourcemap: 'linked',
     // Less to parse at every start; names kept, so logged errors still say what they are.
     minify: true,
