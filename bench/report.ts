@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { chartsMarkdown, readHistory, type WrittenChart, writeCharts } from './charts'
 import { fmt, fmtRatio, fmtSpread, metricSpread, okRuns, pairedRatio, type RunRecord, type ScenarioResult, type Table } from './lib/harness'
 import { type Spread, spread } from './lib/stats'
 import type { IdleResult, JoinStormResult, SteadyResult } from './load/jobs-types'
@@ -199,7 +200,8 @@ function postgresRows(results: BenchResults): string[][] {
   return rows
 }
 
-export function renderResults(results: BenchResults): string {
+/** `charts`: SVGs written for this run (bench/charts.ts), shown after the target tables. */
+export function renderResults(results: BenchResults, charts: readonly WrittenChart[] = []): string {
   const m = results.machine
   const out: string[] = []
   out.push('# Tandem benchmark results', '')
@@ -242,6 +244,8 @@ export function renderResults(results: BenchResults): string {
     out.push('## PostgreSQL and cluster targets (ratios pair by pair within this run)', '')
     out.push(table({ title: 'PostgreSQL and cluster targets', columns: ['target', 'measured', ''], rows: pgRows }))
   }
+  const chartSection = chartsMarkdown(charts)
+  if (chartSection) out.push(chartSection)
   for (const [name, result] of Object.entries(results.scenarios)) {
     const scenario = scenarioByName(name)
     if (!scenario) continue
@@ -275,16 +279,19 @@ export function renderResults(results: BenchResults): string {
   return out.join('\n')
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const [input, output] = process.argv.slice(2)
   if (!input) {
     console.error('usage: node --import tsx bench/report.ts <results.json> [RESULTS.md]')
     process.exit(2)
   }
   const results = JSON.parse(fs.readFileSync(input, 'utf8')) as BenchResults
-  const markdown = renderResults(results)
-  if (output) fs.writeFileSync(output, markdown)
-  else process.stdout.write(markdown)
+  if (!output) return void process.stdout.write(renderResults(results))
+  // The charts go beside the Markdown (charts/), drawn with the history as it is now.
+  const dir = path.dirname(output)
+  const history = readHistory(path.join(path.dirname(fileURLToPath(import.meta.url)), 'history.json'))
+  const charts = await writeCharts(results.scenarios, path.join(dir, 'charts'), dir, history)
+  fs.writeFileSync(output, renderResults(results, charts))
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main()
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main()

@@ -12,12 +12,16 @@
  *   --nice <n>            run servers and generators at this niceness (e.g. -10 on a shared
  *                         machine, so other processes disturb the measurements less; needs root)
  *   --results <file>      write the Markdown here instead
+ *
+ * Charts (SVG) go to bench/charts/ for a full run, which also appends to bench/history.json;
+ * other runs write them to bench/out/charts-<mode>/.
  *   --list                list scenarios and targets
  */
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { appendHistory, headlineFigures, historyEntry, readHistory, writeCharts } from './charts'
 import type { BenchContext, ScenarioResult } from './lib/harness'
 import { tandemSource } from './lib/source'
 import { type BenchResults, renderResults } from './report'
@@ -126,7 +130,7 @@ function git(): BenchResults['git'] {
 const TANDEM_ONLY_SCENARIOS = new Set(['browser', 'mount', 'bundle'])
 
 const SETUP = [
-  `Tandem runs as \`npm run server\` does — \`node --import tsx server/bin/cli.ts\` — started directly (not through npm or the tsx CLI, which would put a wrapper process in front), so the PID measured is the server's. Open mode (no auth); every limit keeps its default except ${Object.entries(
+  `Tandem runs as \`npm run server\` does — \`node dist/server/cli.js\`, the server compiled by scripts/build-server.mjs (built before the run when stale) — started directly (not through npm, which would put a wrapper process in front), so the PID measured is the server's. Open mode (no auth); every limit keeps its default except ${Object.entries(
     TANDEM_BENCH_ENV,
   )
     .filter(([key]) => key !== 'TANDEM_LOG_LEVEL')
@@ -134,7 +138,7 @@ const SETUP = [
     .join(
       ', ',
     )}: all benchmark clients connect from 127.0.0.1, and the default of 100 connections per address would refuse them. Log level warn. Each run's Tandem limit counters (\`tandem_limit_hits_total\`, \`tandem_connections_rejected_total\`) are read from /metrics and kept in the JSON.`,
-  'Anchors run under plain node (as they are deployed); Tandem under the tsx loader, which costs about 20 MB of RSS at start (a loader thread) and no CPU once loaded.',
+  'Every target runs under plain node, as deployed (Tandem from its compiled bundle; older commits measured with `--tandem-ref` that have no build script run their TypeScript under the tsx loader).',
   "Hocuspocus 3.4.4 (`@hocuspocus/server`, optionally `@hocuspocus/extension-sqlite` on a file), the reference server `@y/websocket-server` 0.1.1 (its `setupWSConnection` behind its own bin's http server, with `ws` 8.23 like every other target; LevelDB through its own `YPERSISTENCE`), and a bare `ws` 8.23 room relay (bench/servers/). No target compresses frames (permessage-deflate off everywhere).",
   "The load generator is a separate node process per run (bench/load/generator.ts), speaking each wire protocol with updates prepared before the timed window (one Y.Doc per simulated client, 4-character appends to a shared Y.Text). Receivers never apply updates: they read the first struct's client id and clock from the update header (or client id and clock from an awareness entry) and look up the send time. Latency is one-way, on one clock (performance.now() in the generator).",
   "Server CPU = utime + stime from /proc/<pid>/stat (all threads, 10 ms ticks) over the measurement window; peak RSS = VmHWM from /proc/<pid>/status. The generator's own CPU and the CPU of other processes on the machine are recorded for every window.",
@@ -216,6 +220,22 @@ async function main(): Promise<void> {
     save()
   }
   save()
+  // Charts only once, at the end: a full run keeps them beside RESULTS.md and adds its
+  // advantages to bench/history.json; other runs chart into bench/out/ against that history.
+  const final = { ...results, durationSec: (Date.now() - started.getTime()) / 1000 }
+  const historyFile = path.join(ROOT, 'bench', 'history.json')
+  const history =
+    mode === 'full'
+      ? appendHistory(historyFile, historyEntry(final.startedAt, final.git.commit, headlineFigures(final.scenarios)))
+      : readHistory(historyFile)
+  const chartsDir = mode === 'full' ? path.join(ROOT, 'bench', 'charts') : path.join(outDir, `charts-${mode}`)
+  try {
+    const charts = await writeCharts(final.scenarios, chartsDir, path.dirname(mdFile), history)
+    fs.writeFileSync(mdFile, renderResults(final, charts))
+    log(`${charts.length} charts → ${path.relative(ROOT, chartsDir)}`)
+  } catch (err) {
+    log(`charts: FAILED ${(err as Error).stack ?? err}`)
+  }
   source.cleanup()
   log(`done in ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min → ${path.relative(ROOT, mdFile)}`)
 }

@@ -7,7 +7,6 @@ import { Authenticator } from './auth/authenticator'
 import { RevocationList } from './auth/revocations'
 import { TokenService } from './auth/tokens'
 import { Cluster, type ClusterOptions } from './cluster/cluster'
-import { RedisBus } from './cluster/redis-bus'
 import type { Config } from './config'
 import { ContentWriter } from './documents/content-writer'
 import { DocumentDigests } from './documents/digests'
@@ -29,9 +28,9 @@ import { Compactor } from './rooms/compactor'
 import { RoomManager } from './rooms/room-manager'
 import { eventLoop, type Scheduler } from './scheduler'
 import { createShutdown } from './shutdown'
+import { MemoryStorage } from './storage/memory'
 import { MemoryRevocationStore } from './storage/memory-revocation-store'
 import { openStores } from './storage/open-stores'
-import { PostgresStorage } from './storage/postgres'
 import type { RevocationStore } from './storage/revocation-store'
 import { SqliteStorage } from './storage/sqlite'
 import { isSequenced, type Storage } from './storage/storage'
@@ -39,7 +38,6 @@ import { type ServerMode, type Ticket, UpgradePolicy } from './transport/upgrade
 import { SyncTransport } from './transport/websocket'
 import { type VersionEvents, VersionService } from './versions/version-service'
 import type { OutboxStore } from './webhooks/outbox-store'
-import { PostgresOutboxStore } from './webhooks/postgres-outbox'
 import { SqliteOutboxStore } from './webhooks/sqlite-outbox'
 import { versionEventsToWebhooks } from './webhooks/version-events'
 import { Webhooks } from './webhooks/webhooks'
@@ -127,7 +125,7 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
   const scheduler = deps.scheduler ?? eventLoop
   const random = deps.random ?? Math.random
 
-  const outbox = openOutbox(storage)
+  const outbox = await openOutbox(storage)
   // The gauges read the rooms when scraped, after everything below exists.
   const metrics = new Metrics({
     connections: () => rooms.connectionCount,
@@ -341,10 +339,15 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
 }
 
 /** The webhook outbox lives in the documents' database; memory storage has none. */
-function openOutbox(storage: Storage): OutboxStore | null {
+async function openOutbox(storage: Storage): Promise<OutboxStore | null> {
   if (storage instanceof SqliteStorage) return new SqliteOutboxStore(storage.connection)
-  if (storage instanceof PostgresStorage) return new PostgresOutboxStore(storage.pool)
-  return null
+  if (storage instanceof MemoryStorage) return null
+  // Loaded only for a storage that may be PostgreSQL: `pg` is not part of the others' start.
+  const [{ PostgresStorage }, { PostgresOutboxStore }] = await Promise.all([
+    import('./storage/postgres'),
+    import('./webhooks/postgres-outbox'),
+  ])
+  return storage instanceof PostgresStorage ? new PostgresOutboxStore(storage.pool) : null
 }
 
 /**
@@ -362,6 +365,8 @@ async function joinCluster(
   if (!config.redisUrl) return null
   if (!isSequenced(storage)) throw new Error('a cluster (TANDEM_REDIS_URL) needs PostgreSQL storage (TANDEM_DATABASE_URL)')
   const cluster = new Cluster({ storage, logger, scheduler, ...hooks })
+  // Loaded only with a Redis URL: ioredis is the slowest module to load and a lone server never uses it.
+  const { RedisBus } = await import('./cluster/redis-bus')
   const bus = new RedisBus(
     config.redisUrl,
     { onMessage: (channel, message) => cluster.receive(channel, message), onReconnected: () => cluster.reconnected() },

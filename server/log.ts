@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module'
 import { type DestinationStream, type Logger, pino } from 'pino'
-import { prettyFactory } from 'pino-pretty'
+import type PinoPretty from 'pino-pretty'
 
 /**
  * Logs on stdout (pino): readable lines for a person at a terminal, JSON lines for everything
@@ -32,6 +33,8 @@ export function createLogger(level: string, format: LogFormat = 'auto'): Logger 
  * flight when the process exits is lost. Here each line is formatted and written in the call.
  */
 function prettyStream(destination: DestinationStream): DestinationStream {
+  // Required here, not imported at the top: JSON logs (what a service or a pipe gets) never load it.
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty
   const prettify = prettyFactory({
     colorize: colourEnabled(),
     translateTime: 'SYS:HH:MM:ss',

@@ -11,6 +11,7 @@ import { mount } from './mount'
 import { presence } from './presence'
 import { profile } from './profile'
 import { saturation } from './saturation'
+import { startup } from './startup'
 
 /** In running order (durability reuses the saturation results of the same invocation). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -21,6 +22,7 @@ export const SCENARIOS: readonly Scenario[] = [
   joinstorm,
   idle,
   coldload,
+  startup,
   durability,
   profile,
   browser,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { createDatabase } from '../lib/postgres'
@@ -26,8 +27,17 @@ export const TANDEM_BENCH_ENV: Readonly<Record<string, string>> = {
   TANDEM_LOG_LEVEL: 'warn',
 }
 
-/** The `npm run server` entry of the measured tree; commits before server/bin/ kept it in server/. */
-function serverEntry(root: string): string {
+/**
+ * The `npm run server` entry of the measured tree: its compiled output (dist/server/cli.js, built
+ * first when stale by scripts/build-server.mjs, as the `preserver` hook does) for a tree that has
+ * one; older commits ran the TypeScript under tsx (server/bin/cli.ts, before that server/cli.ts).
+ */
+export function serverEntry(root: string): string {
+  if (fs.existsSync(path.join(root, 'scripts', 'build-server.mjs'))) {
+    const build = spawnSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+    if (build.status !== 0) throw new Error(`scripts/build-server.mjs failed in ${root} (exit ${build.status})`)
+    return 'dist/server/cli.js'
+  }
   return fs.existsSync(path.join(root, 'server', 'bin', 'cli.ts')) ? 'server/bin/cli.ts' : 'server/cli.ts'
 }
 
@@ -55,7 +65,7 @@ export function tandemTarget(storage: TandemStorage): TargetSpec {
     persistent: storage !== 'memory',
     tandem: true,
     description:
-      `\`node --import tsx server/bin/cli.ts --storage ${storage}\` (what \`npm run server\` runs), open mode, ` +
+      `\`node dist/server/cli.js --storage ${storage}\` (what \`npm run server\` runs: the server compiled by scripts/build-server.mjs), open mode, ` +
       'defaults except TANDEM_MAX_CONNECTIONS_PER_IP=100000' +
       STORAGE_NOTE[storage],
     prepare: storage === 'postgres' ? postgresResources : undefined,

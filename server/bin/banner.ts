@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { Config } from '../config'
 import { colourEnabled, type LogFormat, type Logger, resolveLogFormat } from '../log'
-import { redactUrl } from '../storage/postgres'
+import { redactUrl } from '../storage/connection-url'
 import { wrapWords } from '../text-wrap'
 
 /**

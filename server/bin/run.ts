@@ -1,5 +1,5 @@
+import { DatabaseUnavailableError } from '../storage/connection-url'
 import { DataDirInUseError } from '../storage/data-dir-lock'
-import { DatabaseUnavailableError } from '../storage/postgres'
 import { WebhookUrlError } from '../webhooks/url-policy'
 
 /**

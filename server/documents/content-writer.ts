@@ -1,7 +1,7 @@
 import type { Node } from '@tiptap/pm/model'
-import { appendContent, isContentEmpty, replaceContent } from '../../lib/document'
 import type { Room } from '../rooms/room'
 import type { RoomManager } from '../rooms/room-manager'
+import { type DocumentModel, loadDocumentModel } from './document-model'
 import type { SeedLocks } from './seed-lock'
 
 /** `replace`: the content becomes the node (PUT); `append`: its blocks go after the content (POST). */
@@ -22,8 +22,9 @@ export class ContentWriter {
   constructor(private readonly deps: ContentWriterDeps) {}
 
   /** Writes `content`; resolves once it is stored and relayed. */
-  write(docId: string, content: Node, mode: WriteMode, author?: string): Promise<void> {
-    return this.deps.rooms.withRoom(docId, (room) => room.change((doc) => apply(doc, content, mode), author))
+  async write(docId: string, content: Node, mode: WriteMode, author?: string): Promise<void> {
+    const model = await loadDocumentModel()
+    return this.deps.rooms.withRoom(docId, (room) => room.change((doc) => apply(model, doc, content, mode), author))
   }
 
   /**
@@ -34,30 +35,31 @@ export class ContentWriter {
    * and waits for its own pending updates, then checks and writes in one synchronous change,
    * and the lock is let go only once that change is stored.
    */
-  seed(docId: string, content: Node, mode: WriteMode, author?: string): Promise<boolean> {
+  async seed(docId: string, content: Node, mode: WriteMode, author?: string): Promise<boolean> {
+    const model = await loadDocumentModel()
     return this.deps.seedLocks.run(docId, () =>
       this.deps.rooms.withRoom(docId, async (room) => {
         await room.catchUp()
         await room.readStored(() => undefined)
-        return seedRoom(room, content, mode, author)
+        return seedRoom(model, room, content, mode, author)
       }),
     )
   }
 }
 
-async function seedRoom(room: Room, content: Node, mode: WriteMode, author: string | undefined): Promise<boolean> {
+async function seedRoom(model: DocumentModel, room: Room, content: Node, mode: WriteMode, author: string | undefined): Promise<boolean> {
   let seeded = false
   // The check and the write share one transaction: nothing can land between them, even an
   // edit that arrived while the lock was being taken.
   await room.change((doc) => {
-    if (!isContentEmpty(doc)) return
-    apply(doc, content, mode)
+    if (!model.isContentEmpty(doc)) return
+    apply(model, doc, content, mode)
     seeded = true
   }, author)
   return seeded
 }
 
-function apply(doc: Parameters<typeof replaceContent>[0], content: Node, mode: WriteMode): void {
-  if (mode === 'replace') replaceContent(doc, content)
-  else appendContent(doc, content)
+function apply(model: DocumentModel, doc: Parameters<DocumentModel['replaceContent']>[0], content: Node, mode: WriteMode): void {
+  if (mode === 'replace') model.replaceContent(doc, content)
+  else model.appendContent(doc, content)
 }

@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
-import { isContentEmpty, toText } from '../../lib/document'
 import { TITLE_FIELD } from '../../lib/protocol'
 import type { DocumentDigest, StoredDocument } from '../storage/storage'
+import { loadDocumentModel } from './document-model'
 
 /** Characters of plain text a list row previews. */
 export const PREVIEW_LENGTH = 140
@@ -20,9 +20,11 @@ export function clip(text: string, length: number): string {
 /**
  * What the list shows and searches of a document: its text (not the title) as one previewable
  * line, the whole text for snippets, and the lowercased title and text for search. JavaScript
- * lowercases (full Unicode), so the databases only compare substrings.
+ * lowercases (full Unicode), so the databases only compare substrings. The document model
+ * (lib/document) loads on the first digest, not at server start (see document-model.ts).
  */
-export function digestOf(doc: Y.Doc): Omit<DocumentDigest, 'lastEditor'> {
+export async function digestOf(doc: Y.Doc): Promise<Omit<DocumentDigest, 'lastEditor'>> {
+  const { isContentEmpty, toText } = await loadDocumentModel()
   const text = toText(doc)
   const title = doc.getText(TITLE_FIELD).toString()
   return {

@@ -134,7 +134,7 @@ export class DocumentDigests {
     const stored = await this.options.storage.load(docId)
     const doc = storedDoc(stored)
     try {
-      await this.options.storage.saveDigest(docId, { ...digestOf(doc), lastEditor: editor }, at)
+      await this.options.storage.saveDigest(docId, { ...(await digestOf(doc)), lastEditor: editor }, at)
     } finally {
       doc.destroy()
     }

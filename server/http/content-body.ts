@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Node } from '@tiptap/pm/model'
-import { contentFromJSON, htmlToJSON, InvalidContentError, markdownToJSON } from '../../lib/document'
+import { type DocumentModel, loadDocumentModel } from '../documents/document-model'
 import { DOCX_MEDIA_TYPE, DocxError, docxToHTML } from '../documents/docx'
 import { HttpError, readBody } from './respond'
 
@@ -8,14 +8,14 @@ import { HttpError, readBody } from './respond'
 export const MAX_CONTENT_BODY_BYTES = 2 * 1024 * 1024
 
 /** How each accepted media type becomes ProseMirror JSON. */
-const PARSERS: Record<string, (text: string) => unknown> = {
-  'text/markdown': markdownToJSON,
-  'text/html': htmlToJSON,
-  'application/json': (text) => {
+const PARSERS: Record<string, (model: DocumentModel, text: string) => unknown> = {
+  'text/markdown': (model, text) => model.markdownToJSON(text),
+  'text/html': (model, text) => model.htmlToJSON(text),
+  'application/json': (model, text) => {
     try {
       return JSON.parse(text)
     } catch {
-      throw new InvalidContentError('request body is not valid JSON')
+      throw new model.InvalidContentError('request body is not valid JSON')
     }
   },
 }
@@ -53,7 +53,8 @@ export async function readContentBody(req: IncomingMessage): Promise<Node> {
   } catch {
     throw new HttpError(400, 'request body is not valid UTF-8', 'InvalidContent')
   }
-  return toNode(() => parse(text))
+  const model = await loadDocumentModel()
+  return toNode(model, () => parse(model, text))
 }
 
 /**
@@ -72,15 +73,16 @@ async function readDocxBody(req: IncomingMessage): Promise<Node> {
   if (Buffer.byteLength(html) > MAX_CONTENT_BODY_BYTES) {
     throw new HttpError(413, `the Word document is longer than ${MAX_CONTENT_BODY_BYTES} bytes of HTML`)
   }
-  return toNode(() => htmlToJSON(html))
+  const model = await loadDocumentModel()
+  return toNode(model, () => model.htmlToJSON(html))
 }
 
 /** Parsed input as a document node; what the schema refuses is a 400 saying why. */
-function toNode(parse: () => unknown): Node {
+function toNode(model: DocumentModel, parse: () => unknown): Node {
   try {
-    return contentFromJSON(parse())
+    return model.contentFromJSON(parse())
   } catch (err) {
-    if (err instanceof InvalidContentError) throw new HttpError(400, err.message, 'InvalidContent')
+    if (err instanceof model.InvalidContentError) throw new HttpError(400, err.message, 'InvalidContent')
     // A parser that overflows its stack on absurd nesting (JSON.parse, the Markdown lexer).
     if (err instanceof RangeError) throw new HttpError(400, 'content nested too deeply', 'InvalidContent')
     throw err

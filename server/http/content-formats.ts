@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import * as Y from 'yjs'
-import { docToJSON, toHTML, toMarkdown, toText } from '../../lib/document'
+import { type DocumentModel, loadDocumentModel } from '../documents/document-model'
 import { sendBytes, sendJson, sendText } from './respond'
 
 /** The formats a document's content is served in (`/content`, a version's preview). */
@@ -11,16 +11,23 @@ export function isContentFormat(format: string): format is ContentFormat {
   return (CONTENT_FORMATS as readonly string[]).includes(format)
 }
 
-/** How each content format is read off the document, and its media type. */
-export const CONTENT_RENDERERS: Record<ContentFormat, { render: (doc: Y.Doc) => unknown; type: string }> = {
-  json: { render: docToJSON, type: 'application/json' },
-  html: { render: toHTML, type: 'text/html' },
-  markdown: { render: toMarkdown, type: 'text/markdown' },
-  text: { render: toText, type: 'text/plain' },
-  yjs: { render: (doc) => Y.encodeStateAsUpdate(doc), type: 'application/octet-stream' },
+/** How each content format is read off the document (lib/document's readers), and its media type. */
+const CONTENT_RENDERERS: Record<ContentFormat, { render: (model: DocumentModel, doc: Y.Doc) => unknown; type: string }> = {
+  json: { render: (model, doc) => model.docToJSON(doc), type: 'application/json' },
+  html: { render: (model, doc) => model.toHTML(doc), type: 'text/html' },
+  markdown: { render: (model, doc) => model.toMarkdown(doc), type: 'text/markdown' },
+  text: { render: (model, doc) => model.toText(doc), type: 'text/plain' },
+  yjs: { render: (_model, doc) => Y.encodeStateAsUpdate(doc), type: 'application/octet-stream' },
 }
 
-/** Answers 200 with what CONTENT_RENDERERS[format] read. */
+/** The reader of `format`, once lib/document is loaded (see document-model.ts). */
+export async function contentRenderer(format: ContentFormat): Promise<(doc: Y.Doc) => unknown> {
+  const model = await loadDocumentModel()
+  const { render } = CONTENT_RENDERERS[format]
+  return (doc) => render(model, doc)
+}
+
+/** Answers 200 with what contentRenderer(format) read. */
 export function sendContent(res: ServerResponse, format: ContentFormat, body: unknown): void {
   const { type } = CONTENT_RENDERERS[format]
   if (typeof body === 'string') sendText(res, 200, type, body)

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { toHTML, toMarkdown, toText } from '../../lib/document'
 import { grantsDocument, INVALID_DOC_ID_MESSAGE, isValidDocId, MAX_TITLE_LENGTH, TITLE_FIELD } from '../../lib/protocol'
 import type { Authenticator } from '../auth/authenticator'
 import type { Identity } from '../auth/claims'
 import type { ContentWriter, WriteMode } from '../documents/content-writer'
+import { loadDocumentModel } from '../documents/document-model'
 import type { RoomManager } from '../rooms/room-manager'
 import { DocumentDeletedError, type DocumentMeta, type ListedDocument, type Storage } from '../storage/storage'
 import { readContentBody } from './content-body'
-import { CONTENT_FORMATS, CONTENT_RENDERERS, isContentFormat, sendContent } from './content-formats'
+import { CONTENT_FORMATS, contentRenderer, isContentFormat, sendContent } from './content-formats'
 import type { FilesApi } from './files-api'
 import { HttpError, parseBody, readJson, sendJson, sendText } from './respond'
 import { isListed, MAX_SEARCH_RESULTS, searchTerms, snippetOf } from './search'
@@ -180,7 +180,8 @@ export class DocsApi {
     const meta = await this.meta(id)
     const format = url.searchParams.get('format') ?? formatFromAccept(req.headers.accept)
     if (format === 'json') return sendJson(res, 200, toJson(meta))
-    const render = { text: toText, markdown: toMarkdown, html: toHTML }[format]
+    const model = await loadDocumentModel()
+    const render = { text: model.toText, markdown: model.toMarkdown, html: model.toHTML }[format]
     if (!render) throw new HttpError(400, `unknown format ${format}: use json, text, markdown or html`)
     const body = await this.deps.rooms.withRoom(id, (room) => room.readStored(render))
     const type = { text: 'text/plain', markdown: 'text/markdown', html: 'text/html' }[format] ?? 'text/plain'
@@ -192,7 +193,8 @@ export class DocsApi {
     await this.meta(id)
     const format = url.searchParams.get('format') ?? 'json'
     if (!isContentFormat(format)) throw new HttpError(400, `unknown format ${format}: use ${CONTENT_FORMATS.join(', ')}`)
-    const body = await this.deps.rooms.withRoom(id, (room) => room.readStored(CONTENT_RENDERERS[format].render))
+    const render = await contentRenderer(format)
+    const body = await this.deps.rooms.withRoom(id, (room) => room.readStored(render))
     sendContent(res, format, body)
   }
 

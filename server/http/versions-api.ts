@@ -5,7 +5,7 @@ import type { Authenticator } from '../auth/authenticator'
 import type { Identity } from '../auth/claims'
 import { DocumentDeletedError, type Storage, type VersionAuthor, type VersionMeta } from '../storage/storage'
 import { DocumentCatchingUpError, type Restorer, type VersionService } from '../versions/version-service'
-import { CONTENT_FORMATS, CONTENT_RENDERERS, isContentFormat, sendContent } from './content-formats'
+import { CONTENT_FORMATS, contentRenderer, isContentFormat, sendContent } from './content-formats'
 import { HttpError, parseBody, readJson, sendJson } from './respond'
 
 /**
@@ -128,10 +128,11 @@ export class VersionsApi {
     await this.requireDocument(docId)
     const version = VERSION_ID.test(versionId) ? await this.deps.versions.get(docId, versionId) : null
     if (!version) throw new HttpError(404, `no version ${versionId} of document ${docId}`)
+    const render = await contentRenderer(format)
     const scratch = new Y.Doc()
     try {
       Y.applyUpdate(scratch, version.state)
-      sendContent(res, format, CONTENT_RENDERERS[format].render(scratch))
+      sendContent(res, format, render(scratch))
     } finally {
       scratch.destroy()
     }

@@ -1,8 +1,6 @@
 import type { Config } from '../config'
 import { MemoryStorage } from './memory'
 import { MemoryRevocationStore } from './memory-revocation-store'
-import { PostgresStorage } from './postgres'
-import { PostgresRevocationStore } from './postgres-revocation-store'
 import type { RevocationStore } from './revocation-store'
 import { SqliteStorage } from './sqlite'
 import { SqliteRevocationStore } from './sqlite-revocation-store'
@@ -31,6 +29,11 @@ export async function openStores(config: StoreSettings, options: { onIdleError?:
     }
     case 'postgres': {
       if (!config.databaseUrl) throw new Error('postgres storage needs a database URL')
+      // Loaded only here: `pg` and the migrations are not part of a SQLite or memory server's start.
+      const [{ PostgresStorage }, { PostgresRevocationStore }] = await Promise.all([
+        import('./postgres'),
+        import('./postgres-revocation-store'),
+      ])
       const storage = await PostgresStorage.open({
         connectionString: config.databaseUrl,
         poolSize: config.databasePoolSize,

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { clearDirty, writeEvent } from '../webhooks/postgres-outbox'
+import { DatabaseUnavailableError, redactUrl } from './connection-url'
 import { DOC_LOCK, migrate, VERSION_LOCK } from './postgres-migrations'
 import {
   type CompactionResult,
@@ -23,6 +24,8 @@ import {
   type VersionMeta,
 } from './storage'
 
+export { DatabaseUnavailableError, redactUrl } from './connection-url'
+
 export interface PostgresOptions {
   /** postgres://user:password@host:port/database */
   readonly connectionString: string
@@ -30,22 +33,6 @@ export interface PostgresOptions {
   readonly poolSize?: number
   /** Errors of idle pooled connections (the server restarted, the network dropped). */
   readonly onIdleError?: (err: Error) => void
-}
-
-/** PostgreSQL did not answer, or refused, at start: one line for the operator (server/bin/run.ts). */
-export class DatabaseUnavailableError extends Error {
-  override name = 'DatabaseUnavailableError'
-}
-
-/** A connection URL (PostgreSQL, Redis) without its password, for messages and the start banner. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return 'the URL (unparsable)'
-  }
 }
 
 /**

@@ -19,19 +19,27 @@ export interface ServerProcess {
 }
 
 /**
- * Runs `npm run server` as its own OS process (node with tsx's loader, not through npm, so the
- * PID we signal is the server's) and waits for it to print its address.
+ * Runs the sync server (server/bin/cli.ts) as its own OS process (node with tsx's loader, not
+ * through npm, so the PID we signal is the server's) and waits for it to print its address.
  */
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', tsxLoader, path.join(root, 'server', 'bin', 'cli.ts'), '--host', '127.0.0.1', ...args],
-    {
-      cwd: root,
-      env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+export function spawnServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  return spawnListening(['--import', tsxLoader, path.join(root, 'server', 'bin', 'cli.ts')], args, env)
+}
+
+/**
+ * Runs what `npm run server` runs — the compiled server, `node dist/server/cli.js` (build it
+ * first: scripts/build-server.mjs) — as its own OS process, and waits for it to print its address.
+ */
+export function spawnCompiledServer(args: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  return spawnListening([path.join(root, 'dist', 'server', 'cli.js')], args, env)
+}
+
+async function spawnListening(entry: string[], args: string[], env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...entry, '--host', '127.0.0.1', ...args], {
+    cwd: root,
+    env: { ...process.env, TANDEM_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))

@@ -19,8 +19,8 @@ function docWith(markdown: string, title = ''): Y.Doc {
 }
 
 describe('[L9] digest of a document', () => {
-  it('previews the text, not the title, on one line, cut at 140 characters without splitting an emoji', () => {
-    const digest = digestOf(docWith(`# Heading\n\nFirst   paragraph.\n\n- item one\n- item two\n\n${'word '.repeat(60)}`, 'The Title'))
+  it('previews the text, not the title, on one line, cut at 140 characters without splitting an emoji', async () => {
+    const digest = await digestOf(docWith(`# Heading\n\nFirst   paragraph.\n\n- item one\n- item two\n\n${'word '.repeat(60)}`, 'The Title'))
     expect(digest.preview.startsWith('Heading First paragraph. item one item two word word')).toBe(true)
     expect(digest.preview).not.toContain('The Title')
     expect(Array.from(digest.preview).length).toBeLessThanOrEqual(PREVIEW_LENGTH + 1)
@@ -30,11 +30,11 @@ describe('[L9] digest of a document', () => {
     expect(clip('ab😀cd', 3)).toBe('ab😀…')
   })
 
-  it('knows an empty document (nothing but empty paragraphs) has no content', () => {
+  it('knows an empty document (nothing but empty paragraphs) has no content', async () => {
     const doc = new Y.Doc()
     const paragraph = new Y.XmlElement('paragraph')
     doc.getXmlFragment('content').push([paragraph])
-    expect(digestOf(doc)).toMatchObject({ preview: '', hasContent: false })
+    expect(await digestOf(doc)).toMatchObject({ preview: '', hasContent: false })
   })
 })
 
