@@ -20,7 +20,23 @@ export function docToNode(doc: Y.Doc): Node {
 
 /** A document's content as ProseMirror JSON, every attribute present (what `editor.getJSON()` gives). */
 export function docToJSON(doc: Y.Doc): JSONContent {
-  return docToNode(doc).toJSON() as JSONContent
+  return withoutUnsetAlignment(docToNode(doc).toJSON() as JSONContent)
+}
+
+/**
+ * Text alignment is an attribute the alignment extension adds to every paragraph and heading;
+ * unset, it is noise in every block of the JSON a service reads (`"attrs": {"textAlign": null}`).
+ * Left out, the JSON reads back as the same document, and JSON from before alignment existed
+ * stays what services see.
+ */
+function withoutUnsetAlignment(node: JSONContent): JSONContent {
+  let result = node
+  if (node.attrs && 'textAlign' in node.attrs && node.attrs.textAlign == null) {
+    const { textAlign: _unset, ...attrs } = node.attrs
+    const { attrs: _all, ...rest } = node
+    result = Object.keys(attrs).length > 0 ? { ...rest, attrs } : rest
+  }
+  return node.content ? { ...result, content: node.content.map(withoutUnsetAlignment) } : result
 }
 
 function fitContent(content: JSONContent[], schema: Schema): JSONContent[] {
