@@ -142,6 +142,13 @@ const SETTINGS = {
     schema: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
     description: 'NORMAL survives a process crash; FULL also survives power loss (fsync per commit).',
   },
+  commitWindowMs: {
+    flag: 'commit-window-ms',
+    env: 'TANDEM_COMMIT_WINDOW_MS',
+    schema: int(0).default(5),
+    description:
+      'Under load, storage commits start at least this far apart and each carries every update that arrived meanwhile (fewer, larger transactions); an idle server commits at the end of the turn. 0 commits every turn.',
+  },
   maxMessageBytes: {
     flag: 'max-message-bytes',
     env: 'TANDEM_MAX_MESSAGE_BYTES',

@@ -148,7 +148,13 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
         onAttempt: (result) => metrics.webhookAttempt(result),
       })
     : null
-  const commitQueue = new CommitQueue({ storage, logger, now, onBatchCommitted: (size, ms) => metrics.committed(size, ms) })
+  const commitQueue = new CommitQueue({
+    storage,
+    logger,
+    now,
+    batchWindowMs: config.commitWindowMs,
+    onBatchCommitted: (size, ms) => metrics.committed(size, ms),
+  })
   const compactor = new Compactor({ storage, logger, onCompacted: () => metrics.compacted() })
   const onLimitHit = (kind: string) => metrics.limitHit(kind)
   const cluster = await joinCluster(config, storage, logger, scheduler, {

@@ -14,6 +14,13 @@ export interface CommitQueueOptions {
   readonly scheduler?: Scheduler
   /** Called after each successful batch (metrics). */
   readonly onBatchCommitted?: (size: number, durationMs: number) => void
+  /**
+   * Under load, batches start at least this far apart (ms, 0 = every turn). An update that
+   * arrives when the last batch started longer ago than this (an idle server) is still
+   * committed at the end of its turn; under load it waits at most this long and shares the
+   * commit with everything else that arrived meanwhile, so the batch grows with the load (D15).
+   */
+  readonly batchWindowMs?: number
 }
 
 /**
@@ -29,7 +36,9 @@ interface QueuedUpdate extends PendingUpdate {
 /**
  * Group commit for the whole server. Every update that arrives during one event-loop turn,
  * for any document, is written in one storage transaction at the end of that turn; only then
- * are the callers told (and only then do they relay the update to anyone).
+ * are the callers told (and only then do they relay the update to anyone). Under load
+ * (`batchWindowMs`), a batch starts no sooner than that long after the previous one, so one
+ * commit carries everything that arrived meanwhile: fewer, larger transactions.
  *
  * One batch is in flight at a time, so updates of one document are stored in arrival order.
  * A failed batch is not dropped: it stays at the head of the queue and is retried with
@@ -42,6 +51,10 @@ export class CommitQueue {
   private scheduled = false
   private retryDelay: number
   private cancelRetry: Cancel | null = null
+  /** The timer that starts the next batch once the window since the last one has passed. */
+  private cancelWindow: Cancel | null = null
+  /** When the last batch started (scheduler clock); -Infinity before the first. */
+  private lastBatchAt = Number.NEGATIVE_INFINITY
   private idleWaiters: Array<() => void> = []
   private readonly storage: Storage
   private readonly logger: Log
@@ -50,6 +63,7 @@ export class CommitQueue {
   private readonly baseRetryDelay: number
   private readonly maxRetryDelay: number
   private readonly onBatchCommitted: (size: number, durationMs: number) => void
+  private readonly batchWindowMs: number
 
   constructor(options: CommitQueueOptions) {
     this.storage = options.storage
@@ -60,6 +74,7 @@ export class CommitQueue {
     this.baseRetryDelay = options.retryDelayMs ?? 50
     this.maxRetryDelay = options.maxRetryDelayMs ?? 5_000
     this.retryDelay = this.baseRetryDelay
+    this.batchWindowMs = options.batchWindowMs ?? 0
   }
 
   /** Queues an update; `onCommitted` runs once it is durably stored. */
@@ -81,11 +96,15 @@ export class CommitQueue {
 
   /** Commits what is queued right now instead of at the end of the turn (shutdown). */
   flushNow(): Promise<void> {
-    if (this.cancelRetry) {
-      this.cancelRetry()
-      this.cancelRetry = null
+    for (const cancel of [this.cancelRetry, this.cancelWindow]) {
+      if (!cancel) continue
+      cancel()
       this.scheduled = false
     }
+    this.cancelRetry = null
+    this.cancelWindow = null
+    // A window still to wait out would only delay the shutdown.
+    this.lastBatchAt = Number.NEGATIVE_INFINITY
     if (!this.inFlight && !this.scheduled) this.schedule()
     return this.drain()
   }
@@ -93,12 +112,21 @@ export class CommitQueue {
   private schedule(): void {
     if (this.scheduled || this.inFlight) return
     this.scheduled = true
-    this.scheduler.defer(() => void this.flush())
+    const wait = this.lastBatchAt + this.batchWindowMs - this.scheduler.now()
+    if (wait <= 0) {
+      this.scheduler.defer(() => void this.flush())
+      return
+    }
+    this.cancelWindow = this.scheduler.delay(wait, () => {
+      this.cancelWindow = null
+      void this.flush()
+    })
   }
 
   private async flush(): Promise<void> {
     this.scheduled = false
     if (this.inFlight || this.queued.length === 0) return this.notifyIfIdle()
+    this.lastBatchAt = this.scheduler.now()
     const batch = this.queued
     this.queued = []
     this.inFlight = true

@@ -9,7 +9,7 @@ import { ManualScheduler, settle } from '../helpers/manual-scheduler'
 
 const quiet: Log = { debug() {}, info() {}, warn() {}, error() {} }
 
-function setup(options: { retryDelayMs?: number; maxRetryDelayMs?: number } = {}) {
+function setup(options: { retryDelayMs?: number; maxRetryDelayMs?: number; batchWindowMs?: number } = {}) {
   const scheduler = new ManualScheduler()
   const storage = new GatedStorage(new MemoryStorage())
   const queue = new CommitQueue({ storage, logger: quiet, scheduler, now: () => 1_000, ...options })
@@ -101,5 +101,50 @@ describe('commit queue', () => {
     expect(scheduler.pendingTimers).toBe(0)
     expect(scheduler.now()).toBe(0)
     expect(committed).toEqual(['a:1'])
+  })
+  it('[D15] an idle queue commits at the end of the turn; under load a batch starts a window after the last and carries everything that arrived meanwhile', async () => {
+    const { scheduler, storage, committed, enqueue, runTurns, advanceTo } = setup({ batchWindowMs: 5 })
+    enqueue('a', 1)
+    expect(scheduler.deferredTasks).toBe(1)
+    await runTurns()
+    // No wait when idle: stored at the end of its turn, at time 0.
+    expect(storage.appendCalls).toBe(1)
+    expect(committed).toEqual(['a:1'])
+    // Arrivals during the next 5 ms, over several turns and documents, wait for one batch.
+    await advanceTo(1)
+    enqueue('a', 2)
+    await runTurns()
+    await advanceTo(3)
+    enqueue('b', 3)
+    enqueue('a', 4)
+    await advanceTo(4)
+    expect(storage.appendCalls).toBe(1)
+    expect(committed).toEqual(['a:1'])
+    await advanceTo(5)
+    expect(storage.appendCalls).toBe(2)
+    expect(committed).toEqual(['a:1', 'a:2', 'b:3', 'a:4'])
+    expect((await storage.load('a')).updates).toEqual([new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([4])])
+    // Quiet for longer than the window: the next update is committed in its own turn again.
+    await advanceTo(20)
+    enqueue('a', 5)
+    await runTurns()
+    expect(storage.appendCalls).toBe(3)
+    expect(scheduler.now()).toBe(20)
+    expect(committed.at(-1)).toBe('a:5')
+  })
+
+  it('[D15][S1] flushNow commits at once instead of waiting out the window', async () => {
+    const { scheduler, committed, enqueue, runTurns, queue } = setup({ batchWindowMs: 50 })
+    enqueue('a', 1)
+    await runTurns()
+    enqueue('a', 2)
+    await runTurns()
+    expect(scheduler.pendingTimers).toBe(1)
+    const flushed = queue.flushNow()
+    await runTurns()
+    await flushed
+    expect(scheduler.pendingTimers).toBe(0)
+    expect(scheduler.now()).toBe(0)
+    expect(committed).toEqual(['a:1', 'a:2'])
   })
 })
