@@ -152,6 +152,8 @@ export const FORMATTING_GROUPS: readonly (readonly FormattingAction[])[] = [
       isActive: (e) => e.isActive('link'),
       // Opens the page's link prompt (lib/react/link-prompt.tsx); the DOM-only toolbar has none and leaves Link out.
       canRun: canRequestLinkPrompt,
+      // Narrow screens reach it in More, the bubble menu on a selection, and Ctrl+K.
+      moreMenu: 'narrow',
     },
   ],
   [
@@ -222,6 +224,7 @@ export const FORMATTING_GROUPS: readonly (readonly FormattingAction[])[] = [
       id: 'image',
       label: 'Image',
       run: (e) => pickImage(e),
+      moreMenu: 'medium',
       // Only where images can be uploaded (an editor given the document's files).
       canRun: (e) => editorFiles(e) !== null,
     },

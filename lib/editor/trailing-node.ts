@@ -73,7 +73,9 @@ export const UndoNeutralTrailingNode = Extension.create({
           // above the one added here, which is then one empty paragraph too many, unseen below
           // the cursor. The new paragraph is the document's end now; the added one goes.
           if (added !== null && ownEdit && isInEmptyParagraphJustBefore(state, added, paragraph)) {
-            return state.tr.delete(added, state.doc.content.size)
+            // Outside the history: undoing the Enter then ends the document with the heading
+            // again, and a new trailing paragraph (itself outside the history) follows it.
+            return state.tr.delete(added, state.doc.content.size).setMeta('addToHistory', false)
           }
           return null
         },

@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { TITLE_FIELD } from '../../lib/protocol'
+import { CONTENT_FIELD, TITLE_FIELD } from '../../lib/protocol'
 import type { DocumentDigest, StoredDocument } from '../storage/storage'
 import { loadDocumentModel } from './document-model'
 
@@ -31,8 +31,21 @@ export async function digestOf(doc: Y.Doc): Promise<Omit<DocumentDigest, 'lastEd
     preview: clip(oneLine(text), PREVIEW_LENGTH),
     text,
     searchText: `${title}\n${text}`.toLowerCase(),
-    hasContent: !isContentEmpty(doc),
+    hasContent: !isContentEmpty(doc) || hasOtherSharedData(doc),
   }
+}
+
+/**
+ * Whether anything besides the editor's content and the title was ever written: a Yjs app using
+ * Tandem as its sync server keeps its data in shared types of its own, and such a document is
+ * not an empty one nobody wrote in. Reads the types' first items, nothing is decoded.
+ */
+function hasOtherSharedData(doc: Y.Doc): boolean {
+  for (const [name, type] of doc.share) {
+    if (name === CONTENT_FIELD || name === TITLE_FIELD) continue
+    if (type._start !== null || type._map.size > 0) return true
+  }
+  return false
 }
 
 /** The Y.Doc of what storage holds (snapshot and the log after it). */

@@ -239,9 +239,9 @@ describe.skipIf(!availability.run)('collaborative editing in Chromium', () => {
     await waitForPresence(page, (n) => n.includes('Katherine'))
     expect(await page.getByRole('dialog').count()).toBe(0)
 
-    // Opening a link created the document.
+    // Opening a link and naming oneself writes nothing, so nothing was stored (L8).
     const meta = await fetch(`${server.url}/api/docs/${docId}`)
-    expect(meta.status).toBe(200)
+    expect(meta.status).toBe(404)
 
     const missing = await page.goto(`${server.url}/d/not%20valid`)
     expect(missing?.status()).toBe(404)

@@ -139,7 +139,8 @@ describe('roles', () => {
   it('[Z2][H5] on the API, reading (content too) needs any role and changing needs editor; the list shows granted documents only', async () => {
     const server = await start()
     const admin = await editorToken('admin', ['*'])
-    for (const id of ['alpha', 'beta', 'team-x']) expect((await api(server, 'PUT', `/api/docs/${id}`, admin, {})).status).toBe(201)
+    // Titled: empty untitled documents are not listed (L8).
+    for (const id of ['alpha', 'beta', 'team-x']) expect((await api(server, 'PUT', `/api/docs/${id}`, admin, { title: id })).status).toBe(201)
     const viewer = await signToken({ sub: 'v', docs: ['alpha', 'team-*'], role: 'viewer' })
     const list = await api(server, 'GET', '/api/docs', viewer)
     expect(list.json.documents.map((d: { id: string }) => d.id).sort()).toEqual(['alpha', 'team-x'])
