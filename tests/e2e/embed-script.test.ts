@@ -160,7 +160,9 @@ describe.skipIf(!availability.run)('the editor from a script tag (/embed.js, Chr
       const notes = embedded.locator('#notes')
       await notes.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 20_000 })
       await notes.locator('.tandem-editor[data-synced="true"] .ProseMirror[role="textbox"]').waitFor({ timeout: 15_000 })
-      expect(await notes.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(FORMATTING_GROUPS.flat().filter((action) => action.id !== 'link').length) // no Link: the DOM-only toolbar has no link prompt
+      expect(await notes.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(
+        FORMATTING_GROUPS.flat().filter((action) => action.id !== 'link').length,
+      ) // no Link: the DOM-only toolbar has no link prompt
       await notes.locator('[data-testid="presence-user"] .tandem-avatar').first().waitFor({ timeout: 15_000 })
       const look = await embedded.evaluate(() => ({
         stylesheets: [...document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')].map((link) => link.href),

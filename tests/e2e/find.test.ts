@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { browserAvailability, launchChromium } from '../helpers/browser'
-import { uniqueDocId, waitForEditorText } from '../helpers/editor-page'
+import { openDocPage, uniqueDocId, waitForEditorText } from '../helpers/editor-page'
 import { signToken, TEST_SECRET } from '../helpers/tokens'
 import { waitFor } from '../helpers/wait'
 
@@ -19,14 +19,7 @@ const contexts: BrowserContext[] = []
 
 async function openAs(name: string, docId: string, role: 'editor' | 'viewer'): Promise<Page> {
   const token = await signToken({ sub: name.toLowerCase(), name, docs: ['*'], role }, { expiresIn: 3600 })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.on('pageerror', (error) => console.error(`[${name}] page error:`, error.message))
-  await page.goto(`${server.url}/d/${docId}?token=${token}`)
-  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 45_000 })
-  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 15_000 })
-  return page
+  return openDocPage(browser, contexts, `${server.url}/d/${docId}?token=${token}`, name)
 }
 
 /** The document's text, without the name labels of other people's carets. */

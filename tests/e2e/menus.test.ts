@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { browserAvailability, launchChromium } from '../helpers/browser'
-import { uniqueDocId, waitForEditorText } from '../helpers/editor-page'
+import { openDocPage, uniqueDocId, waitForEditorText } from '../helpers/editor-page'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -17,14 +17,7 @@ let browser: Browser
 const contexts: BrowserContext[] = []
 
 async function openAs(name: string, docId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.on('pageerror', (error) => console.error(`[${name}] page error:`, error.message))
-  await page.goto(`${server.url}/d/${docId}?name=${encodeURIComponent(name)}`)
-  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 45_000 })
-  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 15_000 })
-  return page
+  return openDocPage(browser, contexts, `${server.url}/d/${docId}?name=${encodeURIComponent(name)}`, name)
 }
 
 /** Both people on a new document, Ada's editor focused. */

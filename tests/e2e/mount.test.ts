@@ -140,7 +140,9 @@ describe.skipIf(!availability.run)('mountTandem in a page of another app (Chromi
       // The whole editor: status, "Saved", people, toolbar, text, styled by the package's CSS.
       await mounted.locator('.tandem-mount [data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 15_000 })
       await mounted.locator('.tandem-editor[data-synced="true"] .ProseMirror[role="textbox"]').waitFor({ timeout: 15_000 })
-      expect(await mounted.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(FORMATTING_GROUPS.flat().filter((action) => action.id !== 'link').length) // no Link: the DOM-only toolbar has no link prompt
+      expect(await mounted.getByRole('toolbar', { name: 'Formatting' }).getByRole('button').count()).toBe(
+        FORMATTING_GROUPS.flat().filter((action) => action.id !== 'link').length,
+      ) // no Link: the DOM-only toolbar has no link prompt
       const look = await mounted.evaluate(() => {
         const root = document.querySelector('.tandem-mount') as HTMLElement
         const toolbar = document.querySelector('.tandem-toolbar') as HTMLElement

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { browserAvailability, launchChromium } from '../helpers/browser'
-import { uniqueDocId } from '../helpers/editor-page'
+import { openDocPage, uniqueDocId } from '../helpers/editor-page'
 
 /**
  * Pasting (issue 13): Markdown copied as plain text becomes formatting for everyone, an HTML
@@ -17,14 +17,7 @@ let browser: Browser
 const contexts: BrowserContext[] = []
 
 async function openAs(name: string, docId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.on('pageerror', (error) => console.error(`[${name}] page error:`, error.message))
-  await page.goto(`${server.url}/d/${docId}?name=${encodeURIComponent(name)}`, { timeout: 120_000 })
-  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 60_000 })
-  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 60_000 })
-  return page
+  return openDocPage(browser, contexts, `${server.url}/d/${docId}?name=${encodeURIComponent(name)}`, name, { width: 1280, height: 900 })
 }
 
 function paste(page: Page, data: Record<string, string>): Promise<boolean> {

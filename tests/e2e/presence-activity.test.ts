@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { type BlackholeProxy, startBlackholeProxy } from '../helpers/blackhole-proxy'
 import { browserAvailability, launchChromium } from '../helpers/browser'
-import { uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
+import { openDocPage, uniqueDocId, waitForEditorText, waitForPresence } from '../helpers/editor-page'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -23,14 +23,7 @@ let browser: Browser
 const contexts: BrowserContext[] = []
 
 async function openAs(base: string, name: string, docId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.on('pageerror', (error) => console.error(`[${name}] page error:`, error.message))
-  await page.goto(`${base}/d/${docId}?name=${encodeURIComponent(name)}`)
-  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 45_000 })
-  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 20_000 })
-  return page
+  return openDocPage(browser, contexts, `${base}/d/${docId}?name=${encodeURIComponent(name)}`, name)
 }
 
 /** The activity feed's sentences, newest first. */

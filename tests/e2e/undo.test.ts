@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppServer, startAppServer } from '../helpers/app-server'
 import { browserAvailability, launchChromium } from '../helpers/browser'
-import { uniqueDocId } from '../helpers/editor-page'
+import { openDocPage, uniqueDocId } from '../helpers/editor-page'
 import { waitFor } from '../helpers/wait'
 
 /**
@@ -16,14 +16,7 @@ let browser: Browser
 const contexts: BrowserContext[] = []
 
 async function openAs(name: string, docId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.on('pageerror', (error) => console.error(`[${name}] page error:`, error.message))
-  await page.goto(`${server.url}/d/${docId}?name=${encodeURIComponent(name)}`)
-  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 15_000 })
-  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor()
-  return page
+  return openDocPage(browser, contexts, `${server.url}/d/${docId}?name=${encodeURIComponent(name)}`, name)
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { waitFor } from './wait'
 
 /**
@@ -8,6 +8,28 @@ import { waitFor } from './wait'
 
 /** A document id no other test (or earlier run) uses. */
 export const uniqueDocId = (label: string) => `e2e-${label}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+
+/**
+ * Opens a document page (`url`, with its ?name= or ?token=) in a fresh browser context, kept in
+ * `contexts` for the suite to close, and waits until it is live and its editor synced. `label`
+ * names the person in the page errors it logs.
+ */
+export async function openDocPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  url: string,
+  label: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport })
+  contexts.push(context)
+  const page = await context.newPage()
+  page.on('pageerror', (error) => console.error(`[${label}] page error:`, error.message))
+  await page.goto(url, { timeout: 120_000 })
+  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 60_000 })
+  await page.locator('.tandem-editor[data-synced="true"] .ProseMirror').waitFor({ timeout: 60_000 })
+  return page
+}
 
 /** Waits until the editor's text contains `text`. */
 export async function waitForEditorText(page: Page, text: string, timeout = 15_000): Promise<void> {

@@ -140,7 +140,8 @@ describe('roles', () => {
     const server = await start()
     const admin = await editorToken('admin', ['*'])
     // Titled: empty untitled documents are not listed (L8).
-    for (const id of ['alpha', 'beta', 'team-x']) expect((await api(server, 'PUT', `/api/docs/${id}`, admin, { title: id })).status).toBe(201)
+    for (const id of ['alpha', 'beta', 'team-x'])
+      expect((await api(server, 'PUT', `/api/docs/${id}`, admin, { title: id })).status).toBe(201)
     const viewer = await signToken({ sub: 'v', docs: ['alpha', 'team-*'], role: 'viewer' })
     const list = await api(server, 'GET', '/api/docs', viewer)
     expect(list.json.documents.map((d: { id: string }) => d.id).sort()).toEqual(['alpha', 'team-x'])
