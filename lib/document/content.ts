@@ -20,7 +20,12 @@ export function docToNode(doc: Y.Doc): Node {
 
 /** A document's content as ProseMirror JSON, every attribute present (what `editor.getJSON()` gives). */
 export function docToJSON(doc: Y.Doc): JSONContent {
-  return withoutUnsetAlignment(docToNode(doc).toJSON() as JSONContent)
+  return nodeToJSON(docToNode(doc))
+}
+
+/** A ProseMirror node as the JSON Tandem gives out (see withoutUnsetAlignment). */
+export function nodeToJSON(node: Node): JSONContent {
+  return withoutUnsetAlignment(node.toJSON() as JSONContent)
 }
 
 /**

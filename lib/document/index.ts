@@ -4,7 +4,7 @@
  * way back: parsing Markdown, HTML or ProseMirror JSON and writing it into a Y.Doc. Nothing
  * here needs React or the server; HTML parsing uses the browser's DOM, or happy-dom in Node.
  */
-export { docToJSON, docToNode } from './content'
+export { docToJSON, docToNode, nodeToJSON } from './content'
 export { InvalidContentError } from './content-error'
 export { isContentEmpty } from './empty'
 export { toHTML } from './html'

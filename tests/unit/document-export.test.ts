@@ -9,7 +9,7 @@ import { Marked } from 'marked'
 import { describe, expect, it } from 'vitest'
 import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { docToJSON, documentExtensions, documentSchema, htmlToJSON, toHTML, toMarkdown, toText } from '../../lib/document'
+import { docToJSON, documentExtensions, documentSchema, htmlToJSON, nodeToJSON, toHTML, toMarkdown, toText } from '../../lib/document'
 import { tandemExtensions } from '../../lib/editor/extensions'
 import { CONTENT_FIELD } from '../../lib/protocol'
 
@@ -71,17 +71,17 @@ function ydoc(...content: JSONContent[]): Y.Doc {
 
 /** The JSON ProseMirror itself gives for `content`: every attribute present, defaults filled in. */
 function normalized(...content: JSONContent[]): JSONContent {
-  return Node.fromJSON(documentSchema(), { type: 'doc', content }).toJSON()
+  return nodeToJSON(Node.fromJSON(documentSchema(), { type: 'doc', content }))
 }
 
 function normalizedHTML(json: JSONContent): JSONContent {
-  return Node.fromJSON(documentSchema(), json).toJSON()
+  return nodeToJSON(Node.fromJSON(documentSchema(), json))
 }
 
 // Tiptap's stock Markdown parser over the same extensions: what any Tandem editor would read back.
 const markdownParser = new MarkdownManager({ extensions: documentExtensions() })
 function parseMarkdown(markdown: string): JSONContent {
-  return Node.fromJSON(documentSchema(), markdownParser.parse(markdown)).toJSON()
+  return nodeToJSON(Node.fromJSON(documentSchema(), markdownParser.parse(markdown)))
 }
 
 // A plain CommonMark + GFM renderer, as a reader of the exported file would use.

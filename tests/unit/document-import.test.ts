@@ -15,6 +15,7 @@ import {
   isContentEmpty,
   MAX_CONTENT_DEPTH,
   markdownToJSON,
+  nodeToJSON,
   replaceContent,
   toHTML,
   toMarkdown,
@@ -33,7 +34,7 @@ const paragraph = (...content: Array<JSONContent | string>): JSONContent => ({
 })
 const docOf = (...content: JSONContent[]): JSONContent => ({ type: 'doc', content })
 /** What ProseMirror itself gives for the document: every attribute present. */
-const normalized = (json: JSONContent) => Node.fromJSON(documentSchema(), json).toJSON()
+const normalized = (json: JSONContent) => nodeToJSON(Node.fromJSON(documentSchema(), json))
 
 /** Every node and mark of the schema. */
 const EVERYTHING = docOf(
