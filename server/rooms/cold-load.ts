@@ -55,17 +55,21 @@ export class ColdLoad {
     this.logger = options.logger
   }
 
-  /** A new connection waits for its document; it stays here until `remove` or its close. */
+  /**
+   * A new connection waits for its document; it stays here until `remove`, which its owner
+   * calls when it joins, when its load fails and when it closes.
+   */
   add(connection: Connection): void {
     const entry = this.entry(connection.info.docId)
     entry.connections.add(connection)
     if (!connection.hasBacklog) {
       entry.silent.add(connection)
+      // The only closure made here: it holds `entry`, and is dropped when the connection
+      // joins or closes, so a waiting list does not outlive its load.
       connection.onFirstMessage(() => {
         if (entry.silent.delete(connection)) entry.onChange?.()
       })
     }
-    connection.onClose(() => this.remove(connection))
     entry.onChange?.()
   }
 

@@ -43,7 +43,8 @@ export class Connection {
   readonly openedAt = Date.now()
   private state: ConnectionState = { phase: 'waiting', backlog: [] }
   private backlogBytes = 0
-  private readonly closeListeners: Array<(reason: CloseReason) => void> = []
+  /** Every listener given to onClose, chained into one (see onClose). */
+  private closeListener: ((reason: CloseReason) => void) | null = null
   private firstMessageListeners: Array<() => void> = []
 
   constructor(
@@ -56,7 +57,15 @@ export class Connection {
 
   /** Runs `listener` once when the connection ends (bookkeeping outside the room). */
   onClose(listener: (reason: CloseReason) => void): void {
-    this.closeListeners.push(listener)
+    // Chained rather than kept in an array: a connection has one or two listeners, and an
+    // array's first push reserves room for seventeen (this lives as long as the connection).
+    const previous = this.closeListener
+    this.closeListener = previous
+      ? (reason) => {
+          previous(reason)
+          listener(reason)
+        }
+      : listener
   }
 
   /**
@@ -159,7 +168,9 @@ export class Connection {
     this.state = { phase: 'closed', close: reason }
     this.firstMessageListeners = []
     if (previous.phase === 'joined') previous.room.leave(this)
-    for (const listener of this.closeListeners) listener(reason)
+    const listener = this.closeListener
+    this.closeListener = null
+    listener?.(reason)
   }
 }
 

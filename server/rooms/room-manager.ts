@@ -132,7 +132,7 @@ export class RoomManager {
   connect(socket: PeerSocket, info: ConnectionInfo): Connection {
     const connection = new Connection(this.nextConnectionId++, socket, info, this.options.backlogLimits)
     this.connections.add(connection)
-    connection.onClose(() => this.connections.delete(connection))
+    connection.onClose(() => this.forget(connection))
     this.coldLoad.add(connection)
     this.acquire(info.docId).then(
       (room) => {
@@ -153,6 +153,11 @@ export class RoomManager {
       },
     )
     return connection
+  }
+
+  private forget(connection: Connection): void {
+    this.connections.delete(connection)
+    this.coldLoad.remove(connection)
   }
 
   /**

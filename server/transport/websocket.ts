@@ -62,14 +62,21 @@ const MAX_CLIENT_FRAME_HEADER = 14
 
 interface LiveSocket {
   readonly ws: WebSocket
+  /** The transport that adopted it (the shared listeners below reach it through here). */
+  readonly transport: SyncTransport<unknown>
   readonly handler: ConnectionHandler
   alive: boolean
-  /** Bytes read off the TCP socket, and the part of them that complete messages account for. */
-  bytesIn: number
+  /** The TCP socket under the WebSocket (its bytesRead counts what arrived, frames in part included). */
+  readonly tcp: TcpSocket | null
+  /** tcp.bytesRead when the socket was adopted: what came before (the HTTP upgrade) is not a frame. */
+  readonly bytesReadBefore: number
+  /** Bytes that complete messages account for. */
   messageBytesIn: number
   messagesIn: number
-  /** The same three figures at the previous heartbeat round. */
-  readonly atLastRound: { bytesIn: number; messageBytesIn: number; messagesIn: number }
+  /** The same three figures at the previous heartbeat round (bytes counted from bytesReadBefore). */
+  bytesInAtLastRound: number
+  messageBytesInAtLastRound: number
+  messagesInAtLastRound: number
   readonly messages: TokenBucket
   readonly bytes: TokenBucket
   /**
@@ -81,21 +88,62 @@ interface LiveSocket {
   cancelDrain: Cancel | null
 }
 
+type TcpSocket = Duplex & { readonly bytesRead?: number }
+
+/**
+ * Every socket's listeners are these shared functions, not closures made per socket: a closure
+ * and its context cost about 100 bytes each for as long as the connection lives, and idle
+ * connections are what a server holds most of. `ws` calls them with the WebSocket as `this`;
+ * the WebSocket carries its LiveSocket under a symbol.
+ */
+const LIVE = Symbol('tandem.liveSocket')
+type AdoptedWebSocket = WebSocket & { [LIVE]: LiveSocket }
+const liveOf = (ws: WebSocket): LiveSocket => (ws as AdoptedWebSocket)[LIVE]
+
+function onSocketMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  const entry = liveOf(this)
+  entry.transport.received(entry, data, isBinary)
+}
+
+function onSocketPong(this: WebSocket): void {
+  liveOf(this).alive = true
+}
+
+function onSocketError(this: WebSocket, err: Error): void {
+  liveOf(this).transport.socketError(err)
+}
+
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  const entry = liveOf(this)
+  entry.transport.socketClosed(entry, code, reason)
+}
+
+/** The TCP socket under a `ws` WebSocket (ws keeps it in `_socket`). */
+function tcpOf(ws: WebSocket): TcpSocket | null {
+  return (ws as unknown as { _socket?: Duplex })._socket ?? null
+}
+
+/** Ends a peer's corked turn (a shared function: no closure per connection, see D17). */
+function uncorkPeer(peer: WebSocketPeer): void {
+  peer.uncork()
+}
+
 class WebSocketPeer implements PeerSocket {
   constructor(
     private readonly ws: WebSocket,
+    /** The TCP socket under the WebSocket, corked while this turn's frames gather (D17). */
+    private readonly tcp: Duplex | null,
     private readonly maxBufferedBytes: number,
     private readonly metrics: Metrics,
     private readonly scheduler: Scheduler,
-    private readonly onOverflow: () => void,
-  ) {
-    this.tcp = (ws as unknown as { _socket?: Duplex })._socket ?? null
-  }
+  ) {}
 
-  /** The TCP socket under the WebSocket, corked while this turn's frames gather (D17). */
-  private readonly tcp: Duplex | null
+  /** Its transport's record of the socket, set once adopted (told of send-buffer overflows). */
+  live: LiveSocket | null = null
+
   private corked = false
-  private readonly uncork = (): void => {
+
+  uncork(): void {
     this.corked = false
     this.tcp?.uncork()
   }
@@ -111,12 +159,15 @@ class WebSocketPeer implements PeerSocket {
     if (!this.corked && this.tcp) {
       this.corked = true
       this.tcp.cork()
-      process.nextTick(this.uncork)
+      process.nextTick(uncorkPeer, this)
     }
     this.ws.send(frame, { binary: true })
     this.metrics.messageOut(messageKindOf(frame), frame.length)
     // A reader slower than what it is sent would grow this buffer without bound.
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) this.onOverflow()
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      const live = this.live
+      if (live) live.transport.sendBufferOverflowed(live)
+    }
   }
 
   close(code: number, reason: string): void {
@@ -149,6 +200,10 @@ export class SyncTransport<Ticket> {
     this.cancelHeartbeat = this.scheduleHeartbeat()
   }
 
+  /** The transport's clock, shared by every socket's rate buckets. */
+  private readonly now = (): number => this.scheduler.now()
+  private readonly logSocketError = (err: Error): void => this.options.logger.debug({ err }, 'upgrade socket error')
+
   get socketCount(): number {
     return this.live.size
   }
@@ -157,7 +212,9 @@ export class SyncTransport<Ticket> {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const decision = this.options.admit(request)
     if (decision === null) return false
-    socket.on('error', (err) => this.options.logger.debug({ err }, 'upgrade socket error'))
+    // One shared listener: a closure made here would share this call's context with the ones
+    // below and keep the request, its headers and `head` alive for as long as the socket lives.
+    socket.on('error', this.logSocketError)
     void Promise.resolve(decision).then(
       (result) => this.complete(request, socket, head, result),
       (err: unknown) => {
@@ -180,6 +237,8 @@ export class SyncTransport<Ticket> {
     let adopted = false
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       adopted = true
+      // ws listens for socket errors from now on.
+      socket.off('error', this.logSocketError)
       this.adopt(ws, result, request)
     })
     if (!adopted) this.options.abandon(result)
@@ -192,60 +251,69 @@ export class SyncTransport<Ticket> {
 
   private adopt(ws: WebSocket, ticket: Ticket, request: IncomingMessage): void {
     const { maxMessagesPerSecond, maxBytesPerSecond, maxMessageBytes, metrics } = this.options
-    let entry: LiveSocket
-    const peer = new WebSocketPeer(ws, this.options.maxBufferedBytes, metrics, this.scheduler, () => {
-      metrics.limitHit('send_buffer')
-      entry.handler.close(CloseCode.TryAgainLater)
-    })
+    const tcp = tcpOf(ws)
+    const peer = new WebSocketPeer(ws, tcp, this.options.maxBufferedBytes, metrics, this.scheduler)
     const handler = this.options.accept(peer, ticket, request)
-    const now = () => this.scheduler.now()
-    entry = {
+    const entry: LiveSocket = {
       ws,
+      transport: this as SyncTransport<unknown>,
       handler,
       alive: true,
-      bytesIn: 0,
+      tcp,
+      bytesReadBefore: tcp?.bytesRead ?? 0,
       messageBytesIn: 0,
       messagesIn: 0,
-      atLastRound: { bytesIn: 0, messageBytesIn: 0, messagesIn: 0 },
-      messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond, now),
+      bytesInAtLastRound: 0,
+      messageBytesInAtLastRound: 0,
+      messagesInAtLastRound: 0,
+      messages: new TokenBucket(maxMessagesPerSecond, maxMessagesPerSecond, this.now),
       // A single message may be as large as the frame limit, so the burst allows one.
-      bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes), now),
+      bytes: new TokenBucket(maxBytesPerSecond, Math.max(maxBytesPerSecond, maxMessageBytes), this.now),
       held: [],
       cancelDrain: null,
     }
+    peer.live = entry
+    ;(ws as AdoptedWebSocket)[LIVE] = entry
     this.live.add(entry)
     metrics.connectionOpened()
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      // Not a sign of life: a peer whose downstream is gone (a proxy or NAT that swallows what
-      // we send) goes on sending, yet hears nothing. Only a pong proves both directions (A4).
-      entry.messagesIn++
-      entry.messageBytesIn += data.length
-      metrics.messageIn(isBinary ? messageKindOf(data) : 'other', data.length)
-      if (!isBinary) return handler.close(CloseCode.UnsupportedData)
-      this.admitFrame(entry, data)
-    })
-    ws.on('pong', () => {
-      entry.alive = true
-    })
-    // Counted beside ws' own reader (frames are never compressed here, so payload bytes on the
-    // wire are message bytes): what complete messages do not account for is a frame on its way.
-    const tcp = (ws as unknown as { _socket?: Duplex })._socket
-    tcp?.on('data', (chunk: Buffer) => {
-      entry.bytesIn += chunk.length
-    })
-    ws.on('error', (err) => {
-      // ws reports oversized frames here and then closes with 1009 itself.
-      if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics.limitHit('message_size')
-      this.options.logger.debug({ err }, 'websocket error')
-    })
-    ws.on('close', (code: number, reason: Buffer) => {
-      this.live.delete(entry)
-      entry.cancelDrain?.()
-      entry.cancelDrain = null
-      entry.held.length = 0
-      handler.closed({ code, reason: reason.toString() })
-      if (this.live.size === 0) this.notifyNoSocketsLeft()
-    })
+    ws.on('message', onSocketMessage)
+    ws.on('pong', onSocketPong)
+    ws.on('error', onSocketError)
+    ws.on('close', onSocketClose)
+  }
+
+  /** A complete message arrived (onSocketMessage). */
+  received(entry: LiveSocket, data: Buffer, isBinary: boolean): void {
+    // Not a sign of life: a peer whose downstream is gone (a proxy or NAT that swallows what
+    // we send) goes on sending, yet hears nothing. Only a pong proves both directions (A4).
+    entry.messagesIn++
+    entry.messageBytesIn += data.length
+    this.options.metrics.messageIn(isBinary ? messageKindOf(data) : 'other', data.length)
+    if (!isBinary) return entry.handler.close(CloseCode.UnsupportedData)
+    this.admitFrame(entry, data)
+  }
+
+  /** onSocketError */
+  socketError(err: Error): void {
+    // ws reports oversized frames here and then closes with 1009 itself.
+    if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.options.metrics.limitHit('message_size')
+    this.options.logger.debug({ err }, 'websocket error')
+  }
+
+  /** onSocketClose */
+  socketClosed(entry: LiveSocket, code: number, reason: Buffer): void {
+    this.live.delete(entry)
+    entry.cancelDrain?.()
+    entry.cancelDrain = null
+    entry.held.length = 0
+    entry.handler.closed({ code, reason: reason.toString() })
+    if (this.live.size === 0) this.notifyNoSocketsLeft()
+  }
+
+  /** The peer was sent more than maxBufferedBytes it has not read (a reader too slow). */
+  sendBufferOverflowed(entry: LiveSocket): void {
+    this.options.metrics.limitHit('send_buffer')
+    entry.handler.close(CloseCode.TryAgainLater)
   }
 
   /**
@@ -347,12 +415,17 @@ export class SyncTransport<Ticket> {
    * a peer that only sends proves it can send, not that it hears us (A4).
    */
   private frameArrivedInPart(entry: LiveSocket): boolean {
-    const last = entry.atLastRound
-    const bytes = entry.bytesIn - last.bytesIn
-    const accounted = entry.messageBytesIn - last.messageBytesIn + MAX_CLIENT_FRAME_HEADER * (entry.messagesIn - last.messagesIn + 1)
-    last.bytesIn = entry.bytesIn
-    last.messageBytesIn = entry.messageBytesIn
-    last.messagesIn = entry.messagesIn
+    // Frames are never compressed here, so payload bytes on the wire are message bytes: what
+    // complete messages do not account for is a frame on its way.
+    const bytesIn = (entry.tcp?.bytesRead ?? 0) - entry.bytesReadBefore
+    const bytes = bytesIn - entry.bytesInAtLastRound
+    const accounted =
+      entry.messageBytesIn -
+      entry.messageBytesInAtLastRound +
+      MAX_CLIENT_FRAME_HEADER * (entry.messagesIn - entry.messagesInAtLastRound + 1)
+    entry.bytesInAtLastRound = bytesIn
+    entry.messageBytesInAtLastRound = entry.messageBytesIn
+    entry.messagesInAtLastRound = entry.messagesIn
     return bytes > accounted
   }
 
