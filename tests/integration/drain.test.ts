@@ -112,8 +112,9 @@ describe('graceful drain', () => {
     // fall within a quarter of it with odds of about 1e-8, and a busy machine delays each close
     // as it sees it, not all of them together. Each close at its drawn instant: the next test.)
     expect(offsets.at(-1)! - offsets[0]!).toBeGreaterThan(spreadMs / 4)
-    // Wall time again, generous for the same reason: within the window, plus slack for a busy machine.
-    expect(offsets.at(-1)!).toBeLessThan(spreadMs + 2_000)
+    // Wall time again: every close before the shutdown deadline. A busy machine (two test files
+    // at a time on two cores) can delay the last close by seconds, so the window itself is not the bound.
+    expect(offsets.at(-1)!).toBeLessThan(8_000)
     for (const c of clients.splice(0)) c.provider.disconnect()
 
     const restarted = await spawnServer(['--port', '0', '--data-dir', dataDir])
