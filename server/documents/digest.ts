@@ -1,7 +1,8 @@
 import * as Y from 'yjs'
+import { isContentEmpty } from '../../lib/document/empty'
+import { storedText } from '../../lib/document/stored-text'
 import { CONTENT_FIELD, TITLE_FIELD } from '../../lib/protocol'
 import type { DocumentDigest, StoredDocument } from '../storage/storage'
-import { loadDocumentModel } from './document-model'
 
 /** Characters of plain text a list row previews. */
 export const PREVIEW_LENGTH = 140
@@ -20,12 +21,12 @@ export function clip(text: string, length: number): string {
 /**
  * What the list shows and searches of a document: its text (not the title) as one previewable
  * line, the whole text for snippets, and the lowercased title and text for search. JavaScript
- * lowercases (full Unicode), so the databases only compare substrings. The document model
- * (lib/document) loads on the first digest, not at server start (see document-model.ts).
+ * lowercases (full Unicode), so the databases only compare substrings. Read off the Y.Doc
+ * without the document model (lib/document/stored-text.ts): loading Tiptap blocks the event
+ * loop for most of a second, which every client of the server would feel.
  */
 export async function digestOf(doc: Y.Doc): Promise<Omit<DocumentDigest, 'lastEditor'>> {
-  const { isContentEmpty, toText } = await loadDocumentModel()
-  const text = toText(doc)
+  const text = storedText(doc)
   const title = doc.getText(TITLE_FIELD).toString()
   return {
     preview: clip(oneLine(text), PREVIEW_LENGTH),
