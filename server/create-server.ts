@@ -202,7 +202,21 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     events: versionEventsToWebhooks(webhooks, logger, deps.versionEvents),
   })
 
-  const digests = new DocumentDigests({ storage, scheduler, now, logger })
+  const digests = new DocumentDigests({
+    storage,
+    scheduler,
+    now,
+    logger,
+    // Alone, a loaded room with nothing pending holds exactly what is stored. In a cluster it
+    // may not yet hold what other servers stored, so digests read storage there.
+    readLoaded: cluster
+      ? undefined
+      : (docId, read) => {
+          const room = rooms.loadedRoom(docId)
+          if (!room || room.isBroken || room.pending > 0) return null
+          return Promise.resolve(read(room.doc))
+        },
+  })
 
   const revocations = new RevocationList(deps.revocationStore ?? stores.revocations)
   const auth = new Authenticator(createTokenService(config), revocations, config.allowedOrigins)

@@ -25,7 +25,7 @@ export function clip(text: string, length: number): string {
  * without the document model (lib/document/stored-text.ts): loading Tiptap blocks the event
  * loop for most of a second, which every client of the server would feel.
  */
-export async function digestOf(doc: Y.Doc): Promise<Omit<DocumentDigest, 'lastEditor'>> {
+export function digestOf(doc: Y.Doc): Omit<DocumentDigest, 'lastEditor'> {
   const text = storedText(doc)
   const title = doc.getText(TITLE_FIELD).toString()
   return {

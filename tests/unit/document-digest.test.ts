@@ -20,9 +20,7 @@ function docWith(markdown: string, title = ''): Y.Doc {
 
 describe('[L9] digest of a document', () => {
   it('previews the text, not the title, on one line, cut at 140 characters without splitting an emoji', async () => {
-    const digest = await digestOf(
-      docWith(`# Heading\n\nFirst   paragraph.\n\n- item one\n- item two\n\n${'word '.repeat(60)}`, 'The Title'),
-    )
+    const digest = digestOf(docWith(`# Heading\n\nFirst   paragraph.\n\n- item one\n- item two\n\n${'word '.repeat(60)}`, 'The Title'))
     expect(digest.preview.startsWith('Heading First paragraph. item one item two word word')).toBe(true)
     expect(digest.preview).not.toContain('The Title')
     expect(Array.from(digest.preview).length).toBeLessThanOrEqual(PREVIEW_LENGTH + 1)
@@ -36,7 +34,7 @@ describe('[L9] digest of a document', () => {
     const doc = new Y.Doc()
     const paragraph = new Y.XmlElement('paragraph')
     doc.getXmlFragment('content').push([paragraph])
-    expect(await digestOf(doc)).toMatchObject({ preview: '', hasContent: false })
+    expect(digestOf(doc)).toMatchObject({ preview: '', hasContent: false })
   })
 })
 
