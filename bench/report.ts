@@ -161,6 +161,69 @@ function targetRows(results: BenchResults): string[][] {
   return rows
 }
 
+/** The durability anchors: servers that store what they relay. */
+const STORING_ANCHORS = ['reference-leveldb', 'hocuspocus-sqlite']
+
+/**
+ * The targets of issue 14 (the write path and the footprint), for Tandem on SQLite and on
+ * PostgreSQL where the scenario runs it, each a ratio pair by pair within this run.
+ */
+function writePathRows(results: BenchResults): string[][] {
+  const rows: string[][] = []
+  const s = results.scenarios
+  const tandems = [
+    ['tandem-sqlite', 'SQLite'],
+    ['tandem-postgres', 'PostgreSQL'],
+  ] as const
+  const durability = s.durability
+  if (durability) {
+    const amplification = (r: SteadyResult) => r.io?.amplification ?? Number.NaN
+    const amp = metricSpread<SteadyResult>(durability.runs, 'tandem-sqlite', amplification)
+    const ratio = ratioToBest<SteadyResult>(durability.runs, 'tandem-sqlite', STORING_ANCHORS, amplification, true)
+    const anchors = STORING_ANCHORS.map((a) => `${a} ${fmtSpread(metricSpread<SteadyResult>(durability.runs, a, amplification), 2, '×')}`)
+    rows.push([
+      'write amplification (SQLite) ≤ the best storing anchor’s',
+      `${fmtSpread(amp, 2, '×')}, ${fmtRatio(ratio)} the best anchor (${anchors.join(', ')})`,
+      verdict(ratio, (v) => v <= 1),
+    ])
+  }
+  for (const [target, label] of tandems) {
+    if (s.saturation && okRuns(s.saturation.runs, target).length) {
+      const ratio = ratioToBest<SteadyResult>(s.saturation.runs, target, BEST_ANCHORS, maxDeliveries, false)
+      const generatorBound = okRuns<SteadyResult>(s.saturation.runs, target).some((run) => saturationOf(run.result).generatorLimited)
+      rows.push([
+        `saturation (${label}) ≥ 1.5× the best anchor`,
+        `${fmtRatio(ratio)}${generatorBound ? ' (generator-bound: a floor)' : ''}`,
+        verdict(ratio, (v) => v >= 1.5),
+      ])
+    }
+    if (s.fanout && okRuns(s.fanout.runs, target).length) {
+      const cpu = pairedRatio<SteadyResult>(s.fanout.runs, target, 'reference', (r) => r.steps[0]!.serverCpuSec)
+      rows.push([`fan-out CPU (${label}) ≤ the reference server’s`, fmtRatio(cpu), verdict(cpu, (v) => v <= 1)])
+    }
+  }
+  if (s.idle) {
+    const ratio = pairedRatio<IdleResult>(s.idle.runs, 'tandem-sqlite', 'reference', (r) => r.perConnectionBytes)
+    const connections = Number(s.idle.params.connections ?? 10_000)
+    rows.push([
+      `idle (${fmt(connections, 0)} connections) ≤ 1.0× the reference server per connection`,
+      fmtRatio(ratio),
+      verdict(ratio, (v) => v <= 1),
+    ])
+  }
+  if (s.startup) {
+    const healthy = (r: { healthyMs: number }) => r.healthyMs
+    const ms = metricSpread<{ healthyMs: number }>(s.startup.runs, 'tandem-sqlite', healthy)
+    const ratio = pairedRatio<{ healthyMs: number }>(s.startup.runs, 'tandem-sqlite', 'reference', healthy)
+    rows.push([
+      'server start (spawn → /healthz 200) ≤ 150 ms',
+      `${fmtSpread(ms, 0, ' ms')}, ${fmtRatio(ratio)} the reference server`,
+      verdict(ms, (v) => v <= 150),
+    ])
+  }
+  return rows
+}
+
 /** The PostgreSQL and cluster targets: Tandem on PostgreSQL against SQLite, three instances against one. */
 function postgresRows(results: BenchResults): string[][] {
   const rows: string[][] = []
@@ -238,6 +301,11 @@ export function renderResults(results: BenchResults, charts: readonly WrittenCha
   if (rows.length) {
     out.push('## Issue 5 targets (Tandem with SQLite, ratios pair by pair within this run)', '')
     out.push(table({ title: 'Targets', columns: ['target', 'measured', ''], rows }))
+  }
+  const writeRows = writePathRows(results)
+  if (writeRows.length) {
+    out.push('## Issue 14 targets: the write path and the footprint (ratios pair by pair within this run)', '')
+    out.push(table({ title: 'Write path and footprint targets', columns: ['target', 'measured', ''], rows: writeRows }))
   }
   const pgRows = postgresRows(results)
   if (pgRows.length) {
