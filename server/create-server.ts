@@ -209,12 +209,11 @@ export async function createTandemServer(config: Config, deps: ServerDeps = {}):
     logger,
     // Alone, a loaded room with nothing pending holds exactly what is stored. In a cluster it
     // may not yet hold what other servers stored, so digests read storage there.
-    readLoaded: cluster
+    loadedDoc: cluster
       ? undefined
-      : (docId, read) => {
+      : (docId) => {
           const room = rooms.loadedRoom(docId)
-          if (!room || room.isBroken || room.pending > 0) return null
-          return Promise.resolve(read(room.doc))
+          return room && !room.isBroken && room.pending === 0 ? room.doc : null
         },
   })
 

@@ -29,13 +29,13 @@ export interface DocumentDigestsOptions {
   readonly now: () => number
   readonly logger: Log
   /**
-   * Reads the document with `read` when it is loaded on this server and holds exactly what is
-   * stored (nothing pending); null otherwise, and storage is read. A loaded document is
-   * digested from memory: rebuilding it from storage (snapshot plus a log of hundreds of updates)
-   * costs milliseconds of event loop per document, and a busy server digests every edited
-   * document every DIGEST_MAX_DELAY_MS.
+   * The document's Y.Doc when it is loaded on this server and holds exactly what is stored
+   * (nothing pending); null otherwise, and storage is read. A loaded document is digested from
+   * memory: rebuilding it from storage (snapshot plus a log of hundreds of updates) costs
+   * milliseconds of event loop per document, and a busy server digests every edited document
+   * every DIGEST_MAX_DELAY_MS.
    */
-  readonly readLoaded?: <T>(docId: string, read: (doc: Y.Doc) => T) => Promise<T> | null
+  readonly loadedDoc?: (docId: string) => Y.Doc | null
 }
 
 interface Due {
@@ -155,9 +155,9 @@ export class DocumentDigests {
   private async compute(docId: string, editor: string | undefined): Promise<void> {
     // Stamped before reading: an update stored meanwhile is newer, so its digest counts as stale.
     const at = this.options.now()
-    const loaded = this.options.readLoaded?.(docId, digestOf)
+    const loaded = this.options.loadedDoc?.(docId)
     if (loaded) {
-      await this.options.storage.saveDigest(docId, { ...(await loaded), lastEditor: editor }, at)
+      await this.options.storage.saveDigest(docId, { ...digestOf(loaded), lastEditor: editor }, at)
       return
     }
     const stored = await this.options.storage.load(docId)
